@@ -1,0 +1,177 @@
+"""The `netbuilder` command: everything the GUI does, headless (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ProjectError
+from .spec import InvalidProject, load_project, save_project
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+
+
+def _errors_of(exc: ProjectError) -> list[ProjectError]:
+    return exc.errors if isinstance(exc, InvalidProject) else [exc]
+
+
+def _fail(exc: ProjectError, as_json: bool) -> int:
+    errors = _errors_of(exc)
+    if as_json:
+        _emit_json({"error": exc.message, "errors": [e.to_dict() for e in errors]})
+    else:
+        for e in errors:
+            print(f"error: {e.message}", file=sys.stderr)
+    return 1
+
+
+def cmd_templates(args) -> int:
+    from .templates import describe, template_names
+
+    names = template_names()
+    width = max(map(len, names))
+    for name in names:
+        print(f"{name:<{width}}  {describe(name)}")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from .templates import load_template
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        print(f"error: {out} exists; pass --force to overwrite it.", file=sys.stderr)
+        return 1
+    try:
+        project = load_template(args.template)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 1
+    save_project(project, out)
+    print(f"wrote {out} from template {args.template!r}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .shapes import analyze
+
+    try:
+        analysis = analyze(load_project(args.project))
+    except ProjectError as exc:
+        errors = _errors_of(exc)
+    else:
+        errors = analysis.errors
+    if args.json:
+        _emit_json({"valid": not errors, "errors": [e.to_dict() for e in errors]})
+    elif errors:
+        for e in errors:
+            print(f"error: {e.message}", file=sys.stderr)
+    else:
+        print(f"{args.project}: valid")
+    return 1 if errors else 0
+
+
+def cmd_summary(args) -> int:
+    from .summary import summarize
+
+    try:
+        summary = summarize(load_project(args.project))
+    except ProjectError as exc:
+        return _fail(exc, args.json)
+    if args.json:
+        _emit_json(summary.to_dict())
+        return 0
+    rows = [("node", "type", "output shape", "params", "mult-adds")]
+    rows += [(n.id, n.type, str(n.output_shape), f"{n.params:,}", f"{n.macs:,}") for n in summary.nodes]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for i, row in enumerate(rows):
+        print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print(f"total params: {summary.total_params:,} (trainable {summary.trainable_params:,}); "
+          f"mult-adds per sample: {summary.total_macs:,}")
+    return 0
+
+
+def cmd_gui(args) -> int:
+    from ui.app import main as gui_main  # the GUI layer sits above the core; imported only here
+
+    return gui_main(args.project, screenshot=args.screenshot)
+
+
+def cmd_train(args) -> int:
+    from .cli_train import run
+
+    return run(args)
+
+
+def cmd_export(args) -> int:
+    from .cli_export import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="netbuilder", description="Design, train and export neural networks.")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("gui", help="open the app")
+    p.add_argument("project", nargs="?")
+    p.add_argument("--screenshot", metavar="OUT.png", help="render the main window offscreen, save it, quit")
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("templates", help="list the built-in templates")
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("new", help="write a new project from a template")
+    p.add_argument("--template", required=True)
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_new)
+
+    for name, func, helptext in (("validate", cmd_validate, "check the graph"),
+                                 ("summary", cmd_summary, "per node: type, output shape, params, mult-adds")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("project")
+        p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("train", help="train as the GUI would")
+    p.add_argument("project")
+    p.add_argument("--data", help="data file or folder (overrides the project's)")
+    p.add_argument("--target", help="target column for CSV data")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
+    p.add_argument("--out", metavar="RUN_DIR", help="run folder (checkpoints, history)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="write PyTorch code, ONNX or a torch.export program")
+    p.add_argument("project")
+    p.add_argument("--format", choices=("python", "onnx", "pt2"), default="python")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--weights", metavar="CKPT", help="a .safetensors checkpoint to embed")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        args = build_parser().parse_args(["gui", *(argv or [])])
+    try:
+        return args.func(args)
+    except ProjectError as exc:
+        return _fail(exc, getattr(args, "json", False))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Render a project as readable PyTorch source: the code the app trains is the code it exports.
+
+Only validated, typed values reach the source (rendered by `literal`), never user strings as code.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from .shapes import Analysis, analyze
+from .spec import InvalidProject, Project
+
+LINE = 88  # ruff's default line length
+
+
+def literal(value) -> str:
+    """A Python literal as ruff format writes it (double quotes, tuples with spaces)."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, float):
+        return repr(value)
+    return repr(value)
+
+
+def doc_text(text: str) -> str:
+    """User text made safe inside a docstring: it can neither close the string nor escape."""
+    return " ".join(text.replace("\\", "/").replace('"', "'").split())
+
+
+def call(prefix: str, args: list[str], indent: str) -> list[str]:
+    """`prefix(args)` on one line, or wrapped the way ruff format wraps a call that is too long."""
+    one = f"{indent}{prefix}({', '.join(args)})"
+    if len(one) <= LINE:
+        return [one]
+    inner = indent + "    "
+    joined = f"{inner}{', '.join(args)}"
+    if len(joined) <= LINE:
+        return [f"{indent}{prefix}(", joined, f"{indent})"]
+    return [f"{indent}{prefix}(", *(f"{inner}{a}," for a in args), f"{indent})"]
+
+
+def constructor_args(node, inferred: dict) -> list[str]:
+    layer = node.layer
+    values = {**node.resolved(), **inferred}
+    args = [literal(values[name]) for name in layer.positional]
+    for p in layer.params:
+        if p.name in layer.positional or not p.torch_arg:
+            continue
+        value = values[p.name]
+        if p.name in layer.always or value != p.default:
+            args.append(f"{p.name}={literal(value)}")
+    args += [f"{k}={literal(v)}" for k, v in layer.fixed.items()]
+    return args
+
+
+def module_doc(project: Project) -> list[str]:
+    """The module docstring: the model's name and the project's description, wrapped at 88."""
+    name = doc_text(project.name) or "Model"
+    about = doc_text(project.description)
+    if not about:
+        return [f'"""The {name} model."""']
+    text = f"{name}: {about}"
+    text = text if text.endswith(".") else text + "."
+    wrapped = textwrap.wrap(text, LINE - 6)
+    if len(wrapped) == 1 and len(wrapped[0]) + 6 <= LINE:
+        return [f'"""{wrapped[0]}"""']
+    return ['"""' + wrapped[0], *wrapped[1:], '"""']
+
+
+def shape_text(shape) -> str:
+    return "[batch, " + ", ".join(map(str, shape)) + "]"
+
+
+def render_model(project: Project, analysis: Analysis | None = None, param_count: int | None = None) -> str:
+    """The model module's source. Raises InvalidProject when the graph has errors."""
+    analysis = analysis or analyze(project)
+    if analysis.errors:
+        raise InvalidProject(analysis.errors)
+    nodes = {n.id: n for n in project.nodes}
+    order = [nodes[i] for i in analysis.order]
+    inputs = [n for n in order if n.type == "Input"]
+    outputs = [n for n in project.nodes if n.type == "Output"]
+    incoming = project.incoming_by_node()
+    init: list[str] = []
+    body: list[str] = []
+    for node in order:
+        ins = [e.source for e in incoming[node.id]]
+        if node.layer.has_module:
+            init += call(f"self.{node.id} = {node.layer.torch_class}",
+                         constructor_args(node, analysis.inferred[node.id]), " " * 8)
+        body += ["        " + line for line in node.layer.forward(node.id, ins, node.resolved())]
+    returns = [incoming[o.id][0].source for o in outputs]
+    body.append(f"        return {', '.join(returns)}")
+
+    doc = [f"    \"\"\"{doc_text(project.name)}."]
+    doc.append("")
+    for n in inputs:
+        doc.append(f"    Input {n.id}: {shape_text(analysis.tensors[n.id].shape)}"
+                   + ("" if analysis.tensors[n.id].dtype == "float32" else " int64 token ids") + ".")
+    for o in outputs:
+        doc.append(f"    Output {o.id}: {shape_text(analysis.tensors[o.id].shape)}.")
+    if param_count is not None:
+        doc.append(f"    Parameters: {param_count:,}.")
+    doc.append('    """')
+
+    uses_torch = any("torch." in line for line in body)
+    lines = [*module_doc(project), ""]
+    lines += ["import torch"] if uses_torch else []
+    lines += ["from torch import nn", "", "", "class Model(nn.Module):", *doc, ""]
+    lines += ["    def __init__(self):", "        super().__init__()", *init, ""]
+    signature = call("def forward", ["self", *(n.id for n in inputs)], "    ")
+    signature[-1] += ":"
+    lines += signature
+    lines += body
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,28 @@
+"""Errors that a user can read: each names the node (and field) at fault."""
+
+from __future__ import annotations
+
+
+class ProjectError(Exception):
+    """A problem with a project, tied to the node(s) and field at fault where there is one."""
+
+    def __init__(self, message: str, node: str | None = None, field: str | None = None,
+                 nodes: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.node = node
+        self.field = field
+        self.nodes = tuple(nodes) or ((node,) if node else ())
+
+    def to_dict(self) -> dict:
+        out = {"node": self.node, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ShapeError(ValueError):
+    """Raised by a layer's shape rule; the caller ties it to the node."""

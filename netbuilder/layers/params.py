@@ -1,0 +1,90 @@
+"""Typed layer parameters: one declaration feeds validation, the inspector form and codegen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# kinds: "int", "float", "bool", "choice", "size" (int or tuple of `dims` ints), "shape" (list of ints)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+    dims: int = 1
+    optional: bool = False  # None is allowed (e.g. an unset argument)
+    torch_arg: bool = True  # False for the app's own options (e.g. return_sequence), kept out of nn.X(...)
+
+    def coerce(self, value: Any) -> Any:
+        """Return the value in canonical form, or raise ValueError saying what is allowed."""
+        if value is None:
+            if self.optional:
+                return None
+            raise ValueError(f"needs a value ({self.describe()})")
+        kind = self.kind
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"must be true or false, not {value!r}")
+            return value
+        if kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"must be one of {', '.join(map(repr, self.choices))}, not {value!r}")
+            return value
+        if kind == "int":
+            return self._check_range(_as_int(value))
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"must be a number, not {value!r}")
+            return self._check_range(float(value))
+        if kind == "size":
+            if isinstance(value, (list, tuple)):
+                if len(value) != self.dims:
+                    raise ValueError(f"must be one number or a list of {self.dims}, not {list(value)!r}")
+                items = tuple(self._check_range(_as_int(v)) for v in value)
+                return items[0] if len(set(items)) == 1 else items
+            return self._check_range(_as_int(value))
+        if kind == "shape":
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ValueError(f"must be a list of positive integers such as [1, 28, 28], not {value!r}")
+            return tuple(self._check_range(_as_int(v)) for v in value)
+        raise AssertionError(f"unknown param kind {kind}")
+
+    def _check_range(self, v):
+        if self.min is not None and v < self.min:
+            raise ValueError(f"must be at least {_num(self.min)}, not {_num(v)} ({self.describe()})")
+        if self.max is not None and v > self.max:
+            raise ValueError(f"must be at most {_num(self.max)}, not {_num(v)} ({self.describe()})")
+        return v
+
+    def describe(self) -> str:
+        """The allowed values in words, for messages and tooltips."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(map(str, self.choices))
+        lo = "" if self.min is None else _num(self.min)
+        hi = "" if self.max is None else _num(self.max)
+        rng = f"{lo} to {hi}" if lo and hi else (f"≥ {lo}" if lo else (f"≤ {hi}" if hi else "any"))
+        return f"{self.kind}, {rng}"
+
+    def to_json(self, value: Any) -> Any:
+        return list(value) if isinstance(value, tuple) else value
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise ValueError(f"must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _num(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def pair(v) -> tuple[int, int]:
+    """A size param as (h, w)."""
+    return (v, v) if isinstance(v, int) else tuple(v)

@@ -1,0 +1,336 @@
+"""The project document: the one source of truth, loaded, validated, migrated and saved atomically."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import keyword
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ProjectError
+from .layers.registry import LAYERS
+
+FORMAT = "netbuilder-project"
+VERSION = 1
+# version -> function upgrading a document of that version by one step
+MIGRATIONS: dict[int, Any] = {}
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names the generated code uses itself, plus nn.Module attributes that `self.<id>` would shadow.
+RESERVED_IDS = frozenset({"self", "torch", "nn", "F", "Model", "super"}) | frozenset(
+    {"training", "forward", "parameters", "buffers", "children", "modules", "state_dict", "to", "cuda",
+     "cpu", "train", "eval", "apply", "float", "double", "half", "type", "zero_grad", "register_buffer",
+     "load_state_dict", "named_parameters", "named_modules", "named_children", "requires_grad_", "call"})
+
+
+class InvalidProject(ProjectError):
+    """Several problems found at once; `errors` holds each, tied to its node and field."""
+
+    def __init__(self, errors: list[ProjectError]):
+        self.errors = errors
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
+        super().__init__(first.message + more, node=first.node, field=first.field)
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    params: dict = field(default_factory=dict)
+    pos: tuple[float, float] | None = None
+
+    @property
+    def layer(self):
+        return LAYERS[self.type]
+
+    def resolved(self) -> dict:
+        return self.layer.resolve(self.params)
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    target_port: int | None = None
+
+
+@dataclass
+class Project:
+    name: str = "Untitled"
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    data: dict | None = None
+    training: dict | None = None
+    description: str = ""
+
+    # --- queries -----------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def has_node(self, node_id: str) -> bool:
+        return any(n.id == node_id for n in self.nodes)
+
+    def incoming(self, node_id: str) -> list[Edge]:
+        """Edges into a node in input order: target_port where given, else list order."""
+        return _input_order([e for e in self.edges if e.target == node_id])
+
+    def incoming_by_node(self) -> dict[str, list[Edge]]:
+        """`incoming` for every node at once, in one pass over the edges."""
+        found: dict[str, list[Edge]] = {n.id: [] for n in self.nodes}
+        for e in self.edges:
+            found.setdefault(e.target, []).append(e)
+        return {node_id: _input_order(edges) for node_id, edges in found.items()}
+
+    def new_id(self, type_name: str) -> str:
+        base = ID_PREFIX.get(type_name, type_name.lower())
+        taken = {n.id for n in self.nodes}
+        i = 1
+        while f"{base}{i}" in taken:
+            i += 1
+        return f"{base}{i}"
+
+    # --- mutators (the GUI's undo commands call these) --------------------------------------------
+    def add_node(self, node: Node, index: int | None = None) -> None:
+        check_node_id(node.id, {n.id for n in self.nodes})
+        self.nodes.insert(len(self.nodes) if index is None else index, node)
+
+    def remove_node(self, node_id: str) -> tuple[int, Node, list[tuple[int, Edge]]]:
+        """Remove a node and its edges; returns what undo needs to put them back."""
+        index = next(i for i, n in enumerate(self.nodes) if n.id == node_id)
+        removed = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)]
+        self.edges = [e for e in self.edges if node_id not in (e.source, e.target)]
+        return index, self.nodes.pop(index), removed
+
+    def restore_node(self, index: int, node: Node, edges: list[tuple[int, Edge]]) -> None:
+        self.nodes.insert(index, node)
+        for i, e in edges:
+            self.edges.insert(i, e)
+
+    def add_edge(self, edge: Edge, index: int | None = None) -> None:
+        self.edges.insert(len(self.edges) if index is None else index, edge)
+
+    def remove_edge(self, edge: Edge) -> int:
+        index = self.edges.index(edge)
+        del self.edges[index]
+        return index
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set a param after checking it; None on a non-optional param restores the default."""
+        node = self.node(node_id)
+        param = node.layer.param(name)
+        if value is None and not param.optional:
+            node.params.pop(name, None)
+            return
+        try:
+            node.params[name] = param.coerce(value)
+        except ValueError as exc:
+            raise ProjectError(f"{node.type} '{node_id}': {name} {exc}", node=node_id, field=name) from None
+
+    # --- serialization ---------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": self.name}
+        if self.description:
+            out["description"] = self.description
+        nodes = []
+        for n in self.nodes:
+            d: dict[str, Any] = {"id": n.id, "type": n.type}
+            if n.params:
+                d["params"] = {k: n.layer.param(k).to_json(v) for k, v in n.params.items()}
+            if n.pos is not None:
+                d["pos"] = [round(n.pos[0], 1), round(n.pos[1], 1)]
+            nodes.append(d)
+        edges = []
+        for e in self.edges:
+            d = {"source": e.source, "target": e.target}
+            if e.target_port is not None:
+                d["target_port"] = e.target_port
+            edges.append(d)
+        out["graph"] = {"nodes": nodes, "edges": edges}
+        if self.data is not None:
+            out["data"] = copy.deepcopy(self.data)
+        if self.training is not None:
+            out["training"] = copy.deepcopy(self.training)
+        return out
+
+    def copy(self) -> Project:
+        return parse_project(self.to_dict())
+
+
+def _input_order(edges: list[Edge]) -> list[Edge]:
+    return sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
+
+
+ID_PREFIX = {"Linear": "fc", "Conv1d": "conv", "Conv2d": "conv", "ConvTranspose2d": "deconv",
+             "BatchNorm1d": "bn", "BatchNorm2d": "bn", "LayerNorm": "ln", "MaxPool1d": "pool",
+             "MaxPool2d": "pool", "AvgPool2d": "pool", "AdaptiveAvgPool2d": "gap", "Dropout": "drop",
+             "Input": "x", "Output": "out", "MultiheadAttention": "attn", "TransformerEncoderLayer": "encoder",
+             "Embedding": "embed", "Upsample": "up"}
+
+
+def check_node_id(node_id: Any, taken: set[str]) -> None:
+    if not isinstance(node_id, str) or not _IDENT.match(node_id) or keyword.iskeyword(node_id):
+        raise ProjectError(f"Node id {node_id!r} is not a valid name: use letters, digits and _ "
+                           "(not starting with a digit), e.g. 'conv1'. Ids name the layers in the code.",
+                           node=node_id if isinstance(node_id, str) else None, field="id")
+    if node_id in RESERVED_IDS:
+        raise ProjectError(f"Node id '{node_id}' is reserved by PyTorch or the generated code; "
+                           "choose another name.", node=node_id, field="id")
+    if node_id in taken:
+        raise ProjectError(f"Two nodes share the id '{node_id}'; ids must be unique.", node=node_id, field="id")
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def parse_project(doc: Any) -> Project:
+    """Turn a JSON document into a Project, or raise InvalidProject listing every problem."""
+    if not isinstance(doc, dict):
+        raise ProjectError("A project file must hold a JSON object.")
+    if doc.get("format") != FORMAT:
+        raise ProjectError(f"This is not a NetBuilder project: 'format' is {doc.get('format')!r}, "
+                           f"expected {FORMAT!r}.", field="format")
+    version = doc.get("version", VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProjectError(f"'version' must be a positive integer, not {version!r}.", field="version")
+    if version > VERSION:
+        raise ProjectError(f"This project was saved by a newer NetBuilder (file version {version}, this "
+                           f"app reads up to {VERSION}). Update NetBuilder to open it.", field="version")
+    doc = migrate(doc, version)
+    graph = doc.get("graph")
+    if not isinstance(graph, dict) or not isinstance(graph.get("nodes", []), list) \
+            or not isinstance(graph.get("edges", []), list):
+        raise ProjectError("'graph' must be an object with 'nodes' and 'edges' lists.", field="graph")
+    errors: list[ProjectError] = []
+    ids: set[str] = set()  # every well-formed id, also of nodes whose type or params are wrong
+    nodes = _parse_nodes(graph.get("nodes", []), ids, errors)
+    edges = _parse_edges(graph.get("edges", []), ids, errors)
+    for key in ("data", "training"):
+        if doc.get(key) is not None and not isinstance(doc[key], dict):
+            errors.append(ProjectError(f"'{key}' must be an object.", field=key))
+    if errors:
+        raise InvalidProject(errors)
+    name = doc.get("name", "Untitled")
+    return Project(name=str(name), nodes=nodes, edges=edges, data=doc.get("data"),
+                   training=doc.get("training"), description=str(doc.get("description", "")))
+
+
+def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -> list[Node]:
+    nodes: list[Node] = []
+    for i, raw in enumerate(raw_nodes):
+        if not isinstance(raw, dict):
+            errors.append(ProjectError(f"Node #{i + 1} must be an object with 'id' and 'type'.", field="nodes"))
+            continue
+        node_id, type_name = raw.get("id"), raw.get("type")
+        try:
+            check_node_id(node_id, taken)
+        except ProjectError as exc:
+            errors.append(exc)
+            continue
+        taken.add(node_id)
+        if type_name not in LAYERS:
+            errors.append(ProjectError(f"Node '{node_id}' has unknown type {type_name!r}."
+                                       f"{_suggest(str(type_name), LAYERS)}", node=node_id, field="type"))
+            continue
+        layer = LAYERS[type_name]
+        params = raw.get("params") or {}
+        if not isinstance(params, dict):
+            errors.append(ProjectError(f"Node '{node_id}': 'params' must be an object.", node=node_id, field="params"))
+            continue
+        clean = {}
+        names = [p.name for p in layer.params]
+        for key, value in params.items():
+            if key not in names:
+                allowed = ", ".join(names) or "none"
+                errors.append(ProjectError(f"{type_name} '{node_id}' has no parameter '{key}'.{_suggest(key, names)} "
+                                           f"Its parameters: {allowed}.", node=node_id, field=key))
+                continue
+            try:
+                clean[key] = layer.param(key).coerce(value)
+            except ValueError as exc:
+                errors.append(ProjectError(f"{type_name} '{node_id}': {key} {exc}", node=node_id, field=key))
+        pos = raw.get("pos")
+        if pos is not None and not (isinstance(pos, (list, tuple)) and len(pos) == 2
+                                    and all(isinstance(v, (int, float)) for v in pos)):
+            errors.append(ProjectError(f"Node '{node_id}': 'pos' must be [x, y].", node=node_id, field="pos"))
+            pos = None
+        nodes.append(Node(node_id, type_name, clean, tuple(float(v) for v in pos) if pos else None))
+    return nodes
+
+
+def _parse_edges(raw_edges: list, ids: set[str], errors: list[ProjectError]) -> list[Edge]:
+    edges = []
+    for i, raw in enumerate(raw_edges):
+        if not isinstance(raw, dict):
+            errors.append(ProjectError(f"Edge #{i + 1} must be an object with 'source' and 'target'.", field="edges"))
+            continue
+        src, dst, port = raw.get("source"), raw.get("target"), raw.get("target_port")
+        missing = [end for end in (src, dst) if end not in ids]
+        if missing:
+            known = src if src in ids else (dst if dst in ids else None)
+            errors.append(ProjectError(f"Edge #{i + 1} ({src} → {dst}) refers to node {missing[0]!r}, "
+                                       "which does not exist.", node=known, field="edges"))
+            continue
+        if port is not None and (not isinstance(port, int) or isinstance(port, bool) or port < 0):
+            errors.append(ProjectError(f"Edge {src} → {dst}: target_port must be a whole number ≥ 0.",
+                                       node=dst, field="target_port"))
+            continue
+        edges.append(Edge(src, dst, port))
+    return edges
+
+
+def migrate(doc: dict, version: int) -> dict:
+    while version < VERSION:
+        doc = MIGRATIONS[version](doc)
+        version += 1
+    return doc
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"No project file at {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"Cannot read {path}: {exc}.") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}.") from None
+    return parse_project(doc)
+
+
+def dumps(project: Project) -> str:
+    return json.dumps(project.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def save_project(project: Project, path: str | os.PathLike) -> None:
+    write_atomic(Path(path), dumps(project))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside the target, then rename: a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,204 @@
+"""Bad project files give one clear message naming the node and field, exit 1, never a traceback."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from netbuilder.cli import main
+from netbuilder.errors import ProjectError
+from netbuilder.shapes import analyze
+from netbuilder.spec import load_project, parse_project
+from tests.helpers import project_doc
+
+LENET = "templates/lenet5.json"
+
+
+def lenet_doc():
+    with open(LENET, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def write(tmp_path, doc) -> str:
+    path = tmp_path / "p.json"
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+def validate_json(capsys, path):
+    code = main(["validate", path, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    return code, out
+
+
+def node_where(doc, node_id):
+    return next(n for n in doc["graph"]["nodes"] if n["id"] == node_id)
+
+
+def case_broken_json(doc):
+    return '{"format": "netbuilder-project", "version": 1, "graph": {'
+
+
+def case_wrong_format(doc):
+    doc["format"] = "keras-model"
+    return doc
+
+
+def case_newer_version(doc):
+    doc["version"] = 99
+    return doc
+
+
+def case_unknown_type(doc):
+    node_where(doc, "conv1")["type"] = "Conv3x"
+    return doc
+
+
+def case_param_wrong_type(doc):
+    node_where(doc, "fc1")["params"]["out_features"] = "many"
+    return doc
+
+
+def case_param_out_of_range(doc):
+    node_where(doc, "conv1")["params"]["kernel_size"] = 0
+    return doc
+
+
+def case_unknown_param(doc):
+    node_where(doc, "fc1")["params"]["units"] = 3
+    return doc
+
+
+def case_dangling_edge(doc):
+    doc["graph"]["edges"].append({"source": "fc3", "target": "ghost"})
+    return doc
+
+
+def case_cycle(doc):
+    doc["graph"]["edges"].append({"source": "act2", "target": "conv1"})
+    return doc
+
+
+def case_shape_mismatch(doc):
+    doc["graph"]["nodes"] = [n for n in doc["graph"]["nodes"] if n["id"] != "flatten"]
+    doc["graph"]["edges"] = [e for e in doc["graph"]["edges"] if "flatten" not in e.values()]
+    doc["graph"]["edges"].append({"source": "pool2", "target": "fc1"})
+    return doc
+
+
+CASES = [  # (mutation, node at fault, field, words the message must contain)
+    (case_broken_json, None, None, "not valid JSON"),
+    (case_wrong_format, None, "format", "not a NetBuilder project"),
+    (case_newer_version, None, "version", "newer NetBuilder"),
+    (case_unknown_type, "conv1", "type", "Did you mean 'Conv2d'"),
+    (case_param_wrong_type, "fc1", "out_features", "whole number"),
+    (case_param_out_of_range, "conv1", "kernel_size", "at least 1"),
+    (case_unknown_param, "fc1", "units", "has no parameter 'units'"),
+    (case_dangling_edge, "fc3", "edges", "'ghost', which does not exist"),
+    (case_cycle, None, None, "loop"),
+    (case_shape_mismatch, "fc1", None, "Add a Flatten"),
+]
+
+
+@pytest.mark.parametrize("mutate,node,field,words", CASES, ids=[c[0].__name__[5:] for c in CASES])
+def test_bad_project_is_reported_on_the_node(tmp_path, capsys, mutate, node, field, words):
+    path = write(tmp_path, mutate(lenet_doc()))
+    code, out = validate_json(capsys, path)
+    assert code == 1 and out["valid"] is False
+    first = out["errors"][0]
+    assert words in first["message"]
+    if node:
+        assert first["node"] == node
+    if field:
+        assert first.get("field") == field
+
+
+def test_cycle_names_every_node_in_the_loop():
+    doc = case_cycle(lenet_doc())
+    analysis = analyze(parse_project(doc))
+    loop = [e for e in analysis.errors if "loop" in e.message]
+    assert len(loop) == 1 and set(loop[0].nodes) == {"conv1", "act1", "pool1", "conv2", "act2"}
+
+
+def test_summary_of_invalid_project_fails_with_json_errors(tmp_path, capsys):
+    path = write(tmp_path, case_shape_mismatch(lenet_doc()))
+    assert main(["summary", path, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"][0]["node"] == "fc1"
+
+
+def test_cli_prints_no_traceback_for_missing_file(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "netbuilder.cli", "summary", str(tmp_path / "nope.json")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "No project file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_several_problems_are_all_listed(tmp_path, capsys):
+    doc = case_unknown_param(case_unknown_type(lenet_doc()))
+    _, out = validate_json(capsys, write(tmp_path, doc))
+    assert {e["node"] for e in out["errors"]} == {"conv1", "fc1"}
+
+
+@pytest.mark.parametrize("bad_id", ["1conv", "class", "training", "my-layer", ""])
+def test_node_ids_must_be_python_names(bad_id):
+    doc = project_doc([{"id": bad_id, "type": "Input", "params": {"shape": [3]}}], [])
+    with pytest.raises(ProjectError) as info:
+        parse_project(doc)
+    assert info.value.field == "id"
+
+
+def test_structure_errors_name_their_node():
+    doc = project_doc([{"id": "x", "type": "Input", "params": {"shape": [4]}},
+                       {"id": "fc", "type": "Linear"}, {"id": "relu", "type": "ReLU"},
+                       {"id": "add", "type": "Add"}, {"id": "lost", "type": "Tanh"},
+                       {"id": "y", "type": "Output"}],
+                      [("x", "fc"), ("fc", "add"), ("add", "y"), ("x", "relu")])
+    errors = analyze(parse_project(doc)).errors
+    by_node = {e.node: e.message for e in errors}
+    assert "merges two or more inputs but has 1" in by_node["add"]
+    assert "has no input" in by_node["lost"]
+    assert "not used" in by_node["relu"]
+
+
+def test_missing_input_and_output_are_reported():
+    messages = [e.message for e in analyze(parse_project(project_doc([{"id": "r", "type": "ReLU"}], []))).errors]
+    assert any("no Input node" in m for m in messages) and any("no Output node" in m for m in messages)
+
+
+def test_add_of_different_widths_names_both_shapes():
+    doc = project_doc([{"id": "x", "type": "Input", "params": {"shape": [4]}},
+                       {"id": "a", "type": "Linear", "params": {"out_features": 64}},
+                       {"id": "b", "type": "Linear", "params": {"out_features": 32}},
+                       {"id": "sum", "type": "Add"}, {"id": "y", "type": "Output"}],
+                      [("x", "a"), ("x", "b"), ("a", "sum"), ("b", "sum"), ("sum", "y")])
+    (err,) = analyze(parse_project(doc)).errors
+    assert err.node == "sum"
+    assert "[64]" in err.message and "[32]" in err.message and "'a', 'b'" in err.message
+
+
+def test_conv_on_flat_tensor_explains_the_expected_layout():
+    doc = project_doc([{"id": "x", "type": "Input", "params": {"shape": [784]}},
+                       {"id": "c", "type": "Conv2d"}, {"id": "y", "type": "Output"}], [("x", "c"), ("c", "y")])
+    (err,) = analyze(parse_project(doc)).errors
+    assert err.node == "c" and "[channels, height, width]" in err.message and "[784]" in err.message
+
+
+def test_ten_thousand_node_graph_validates(tmp_path, capsys):
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": [8]}}]
+    nodes += [{"id": f"r{i}", "type": "ReLU"} for i in range(10_000)]
+    nodes.append({"id": "y", "type": "Output"})
+    ids = [n["id"] for n in nodes]
+    code, out = validate_json(capsys, write(tmp_path, project_doc(nodes, list(zip(ids, ids[1:])))))
+    assert code == 0 and out == {"valid": True, "errors": []}
+
+
+def test_save_is_atomic_and_round_trips(tmp_path):
+    from netbuilder.spec import save_project
+
+    project = load_project(LENET)
+    target = tmp_path / "lenet.json"
+    save_project(project, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["lenet.json"]  # no temporary file left behind
+    assert load_project(target).to_dict() == project.to_dict()
