@@ -202,3 +202,20 @@ def test_save_is_atomic_and_round_trips(tmp_path):
     save_project(project, target)
     assert [p.name for p in tmp_path.iterdir()] == ["lenet.json"]  # no temporary file left behind
     assert load_project(target).to_dict() == project.to_dict()
+
+
+def test_older_versions_are_migrated_step_by_step(monkeypatch):
+    from netbuilder import spec
+
+    def v1_to_v2(doc):  # a hypothetical future change: nodes renamed "layers"
+        doc = dict(doc, version=2)
+        doc["graph"] = {"nodes": doc["graph"].pop("layers"), "edges": doc["graph"]["edges"]}
+        return doc
+
+    monkeypatch.setattr(spec, "VERSION", 2)
+    monkeypatch.setitem(spec.MIGRATIONS, 1, v1_to_v2)
+    old = lenet_doc()
+    old["graph"]["layers"] = old["graph"].pop("nodes")
+    project = parse_project(old)
+    assert project.node("fc1").params == {"out_features": 120}
+    assert project.to_dict()["version"] == 2

@@ -1,0 +1,66 @@
+"""DataBundle: preloaded train/val/test tensors plus what the GUI and trainer need to know."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import normalize
+
+
+@dataclass
+class DataBundle:
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    task: str  # "classification" | "binary" | "regression"
+    class_names: list[str] | None
+    num_classes: int | None
+    input_shape: tuple[int, ...]  # one sample, no batch dim
+    target_shape: tuple[int, ...]  # one target, no batch dim ( () for class indices )
+    feature_names: list[str] | None
+    info: dict = field(default_factory=dict)
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None  # training batches only
+    normalization: dict = field(default_factory=lambda: {"method": "none"})
+
+    def __len__(self) -> int:
+        return len(self.x_train) + len(self.x_val) + len(self.x_test)
+
+    def preview(self, n: int = 20) -> tuple[list[list[str]], list[str]]:
+        """First `n` training rows as text, in original units, and the column names."""
+        x, y = self.x_train[:n], self.y_train[:n]
+        if x.ndim == 2 and x.dtype.is_floating_point:
+            values = normalize.invert(x.numpy().astype(np.float64), self.normalization)
+            names = list(self.feature_names or [f"x{i}" for i in range(x.shape[1])])
+            rows = [[f"{v:.6g}" for v in row] for row in values]
+        else:
+            names = ["input"]
+            rows = [[_describe(sample)] for sample in x]
+        texts = [self._target_text(target) for target in y]
+        target_cols = list(self.info.get("target_names") or ["target"])
+        if texts and len(texts[0]) != len(target_cols):
+            target_cols = ["target"] if len(texts[0]) == 1 else [
+                f"target{i}" for i in range(len(texts[0]))]
+        return [row + text for row, text in zip(rows, texts)], names + target_cols
+
+    def _target_text(self, target: torch.Tensor) -> list[str]:
+        if self.task == "classification":
+            return [self.class_names[int(target)]]
+        if self.task == "binary" and self.class_names and target.numel() == 1:
+            return [self.class_names[int(target.item() > 0.5)]]
+        if target.numel() > 8:
+            return [_describe(target)]
+        return [f"{v:.6g}" for v in target.reshape(-1).tolist()]
+
+
+def _describe(t: torch.Tensor) -> str:
+    shape = "x".join(str(s) for s in t.shape)
+    if t.dtype.is_floating_point:
+        return f"[{shape}] mean {t.float().mean():.3g}, min {t.min():.3g}, max {t.max():.3g}"
+    return f"[{shape}] " + " ".join(str(v) for v in t.reshape(-1)[:16].tolist())

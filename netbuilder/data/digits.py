@@ -1,0 +1,29 @@
+"""The classic 8x8 handwritten digits (UCI, via scikit-learn, BSD): shipped in assets/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .errors import DataError
+
+DIGITS_FILE = Path(__file__).resolve().parents[2] / "assets" / "data" / "digits.csv.gz"
+
+
+def load_digits(size=None) -> tuple[np.ndarray, np.ndarray]:
+    """x [1797,1,8,8] (or [.,1,H,W] resized bilinearly) float32 in [0,1], y int64 0..9."""
+    if not DIGITS_FILE.is_file():
+        raise DataError(f"The digits data file {DIGITS_FILE} is missing from this install.")
+    table = np.loadtxt(DIGITS_FILE, delimiter=",", dtype=np.float32)
+    x = (table[:, :64] / 16.0).reshape(-1, 1, 8, 8)
+    y = table[:, 64].astype(np.int64)
+    if size is not None and list(size) != [8, 8]:
+        if not (isinstance(size, (list, tuple)) and len(size) == 2
+                and all(isinstance(s, int) and s > 0 for s in size)):
+            raise DataError(f"data.size must be [height, width], got {size!r}.")
+        x = F.interpolate(torch.from_numpy(x), size=tuple(size), mode="bilinear",
+                          align_corners=False).clamp_(0, 1).numpy()
+    return x, y

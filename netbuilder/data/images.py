@@ -1,0 +1,66 @@
+"""Image folders: one subfolder per class, decoded with Pillow, resized to one size."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .errors import DataError
+
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F", "P")
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
+    """Return (x [N,C,H,W] float32 in [0,1], y class indices, class names, info)."""
+    if "path" not in spec:
+        raise DataError("data.path is missing: name the folder with one subfolder per class.")
+    root = base_dir / spec["path"]
+    if not root.is_dir():
+        raise DataError(f"Image folder {root} does not exist. Check data.path (relative to the "
+                        "project file).", path=str(root))
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if len(classes) < 2:
+        raise DataError(f"{root} needs one subfolder per class (at least two); found "
+                        f"{len(classes)}.", path=str(root))
+    size = spec.get("size")
+    channels = spec.get("channels")
+    if channels not in (None, 1, 3):
+        raise DataError(f"data.channels must be 1 or 3, got {channels!r}.")
+    images, labels, skipped, sizes = [], [], [], Counter()
+    for label, name in enumerate(classes):
+        files = _files(root / name)
+        if not files:
+            raise DataError(f'Class folder "{name}" in {root} is empty; remove it or add '
+                            "images.", path=str(root / name))
+        for file in files:
+            try:
+                with Image.open(file) as img:
+                    img.load()
+                    if channels is None:  # the first readable image decides
+                        channels = 1 if img.mode in GRAY_MODES else 3
+                    if size is None:
+                        size = [img.height, img.width]
+                    sizes[(img.height, img.width)] += 1
+                    img = img.convert("L" if channels == 1 else "RGB")
+                    if (img.height, img.width) != tuple(size):
+                        img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+                    images.append(np.asarray(img, dtype=np.uint8))
+                    labels.append(label)
+            except (OSError, ValueError, Image.DecompressionBombError):
+                skipped.append(str(file.relative_to(root)))
+    if not images:
+        raise DataError(f"No readable images in {root} ({len(skipped)} files could not be "
+                        "decoded). Use PNG, JPEG, BMP, GIF, TIFF or WebP files.", path=str(root))
+    x = np.stack(images).astype(np.float32) / 255.0
+    x = x[:, None] if channels == 1 else x.transpose(0, 3, 1, 2)
+    info = {"skipped_files": len(skipped), "skipped_examples": skipped[:10],
+            "resized_from": {f"{h}x{w}": c for (h, w), c in sizes.items()},
+            "size": list(size), "channels": channels}
+    return np.ascontiguousarray(x), np.array(labels, dtype=np.int64), classes, info

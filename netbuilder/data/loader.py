@@ -1,0 +1,158 @@
+"""load_data: read a project's `data` section into a DataBundle of preloaded tensors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import normalize, synthetic
+from .arrays import read_arrays
+from .augment import ImageAugment
+from .bundle import DataBundle
+from .digits import load_digits
+from .errors import DataError
+from .images import read_images
+from .split import parse_split, split_indices
+from .tabular import read_table
+from .targets import encode, task_for_loss
+
+BUILTIN_SETS = (*synthetic.GENERATORS, "digits")
+KINDS = ("csv", "numpy", "images", "builtin")
+_COMMON = {"kind", "split", "normalize", "target"}
+_FIELDS = {
+    "csv": _COMMON | {"path", "features", "delimiter"},
+    "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
+    "images": _COMMON | {"path", "size", "channels", "augment"},
+    "builtin": _COMMON | {"name", "n", "noise", "seed", "size", "augment"},
+}
+
+
+def _check_fields(spec: dict, kind: str) -> None:
+    allowed = _FIELDS[kind]
+    if kind == "builtin":
+        allowed = allowed | set(synthetic.EXTRA_PARAMS.get(spec.get("name"), ()))
+    for key in spec:
+        if key not in allowed:
+            raise DataError(f'data has an unknown field "{key}" for kind "{kind}"; allowed: '
+                            f"{', '.join(sorted(allowed))}.")
+
+
+def _builtin(spec: dict):
+    """Return (x, y, class_names, layout, feature_names)."""
+    name = spec.get("name")
+    if name not in BUILTIN_SETS:
+        raise DataError(f'Unknown builtin data set "{name}"; choose one of '
+                        f"{', '.join(BUILTIN_SETS)}.")
+    n = spec.get("n")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
+        raise DataError(f"data.n must be an integer of at least 2, got {n!r}.")
+    if name == "digits":
+        x, y = load_digits(spec.get("size"))
+        if n is not None:
+            x, y = x[:n], y[:n]
+        return x, y, [str(i) for i in range(10)], "image", None
+    generate, default_n, default_noise = synthetic.GENERATORS[name]
+    extra = {k: spec[k] for k in synthetic.EXTRA_PARAMS.get(name, ()) if k in spec}
+    rng = np.random.default_rng(spec.get("seed", 0))
+    noise = spec.get("noise", default_noise)
+    x, y, classes, layout = generate(n or default_n, noise, rng, **extra)
+    features = ["x1", "x2"] if layout == "tabular" else None
+    return x, y, classes, layout, features
+
+
+def _read(spec: dict, base_dir: Path, task: str):
+    """Return (x, y, class_names, layout, feature_names, numeric_mask, info)."""
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise DataError(f'data.kind must be one of {", ".join(KINDS)}; got "{kind}".')
+    _check_fields(spec, kind)
+    info = {"kind": kind}
+    mask = None
+    if kind == "csv":
+        if "path" not in spec:
+            raise DataError("data.path is missing: name the CSV file.")
+        single = isinstance(spec.get("target"), str)
+        table = read_table(base_dir / spec["path"], spec,
+                           categorical_target=task != "regression" and single)
+        info.update(target_names=table.target_names,
+                    categorical_features=table.categorical_features)
+        return table.x, table.y, None, "tabular", table.feature_names, table.numeric_mask, info
+    if kind == "numpy":
+        x, y = read_arrays(spec, base_dir)
+        layout = "tokens" if spec.get("dtype") == "int64" else (
+            "image" if x.ndim >= 4 else "tabular" if x.ndim == 2 else "sequence")
+        x = x.astype(np.int64 if layout == "tokens" else np.float32)
+        return x, y, None, layout, None, mask, info
+    if kind == "images":
+        x, y, classes, image_info = read_images(spec, base_dir)
+        info.update(image_info)
+        return x, y, classes, "image", None, mask, info
+    x, y, classes, layout, features = _builtin(spec)
+    info["name"] = spec["name"]
+    return x, y, classes, layout, features, mask, info
+
+
+def _balance(y: torch.Tensor, task: str, names: list[str] | None) -> dict | None:
+    if task == "regression" or names is None or y.ndim > 1 and y.shape[1] > 1:
+        return None
+    counts = torch.bincount(y.reshape(-1).long(), minlength=len(names)).tolist()
+    return dict(zip(names, counts))
+
+
+def load_data(spec: dict, base_dir: Path, loss: str) -> DataBundle:
+    """Read, encode targets for `loss`, split, normalize (fit on train) and preload tensors."""
+    if not isinstance(spec, dict):
+        raise DataError("The project's data section must be an object with a \"kind\".")
+    task = task_for_loss(loss)
+    autoencoder = spec.get("target") == "input"
+    if autoencoder and task != "regression":
+        raise DataError('data.target "input" (reconstruct the input) needs a regression loss '
+                        "such as MSELoss.")
+    x, y, classes, layout, features, mask, info = _read(spec, Path(base_dir), task)
+    what = f'{spec.get("path") or spec.get("name")}'
+
+    if autoencoder:
+        y_t, classes, num_classes = None, None, None
+    else:
+        y_t, classes, num_classes = encode(np.asarray(y), task, classes, what)
+    split = parse_split(spec.get("split"))
+    train, val, test = split_indices(len(x), split, what)
+
+    default_norm = "standard" if layout in ("tabular", "sequence") else "none"
+    method = spec.get("normalize", default_norm)
+    if method != "none" and layout in ("tokens", "image") and spec.get("kind") != "numpy":
+        method = "none"  # images are already in [0, 1]; tokens are ids
+    # images normalize per channel: move the channel axis last for fit/apply
+    channel_axis = 1 if layout == "image" else x.ndim - 1
+    x_last = np.moveaxis(x, channel_axis, -1)
+    stats = normalize.fit(x_last[train], method, mask)
+    if stats["method"] != "none":
+        stats["axis"] = channel_axis
+    x_last = normalize.apply(x_last, stats)
+    x_t = torch.from_numpy(np.ascontiguousarray(np.moveaxis(x_last, -1, channel_axis)))
+    if x_t.dtype == torch.float64:
+        x_t = x_t.float()
+    if autoencoder:
+        y_t = x_t.clone()
+
+    parts = {name: (x_t[idx], y_t[idx]) for name, idx in
+             (("train", torch.from_numpy(train)), ("val", torch.from_numpy(val)),
+              ("test", torch.from_numpy(test)))}
+    info.update(
+        layout=layout, split=split,
+        counts={k: len(v[0]) for k, v in parts.items()},
+        class_balance={k: _balance(v[1], task, classes) for k, v in parts.items()},
+        target_names=info.get("target_names") or (["input"] if autoencoder else ["target"]),
+    )
+    augment = ImageAugment.from_spec(spec.get("augment"))
+    if augment is not None:
+        if layout != "image":
+            raise DataError("data.augment applies to images only.")
+        info["augment"] = augment.to_dict()
+    return DataBundle(
+        *parts["train"], *parts["val"], *parts["test"],
+        task=task, class_names=classes, num_classes=num_classes,
+        input_shape=tuple(x_t.shape[1:]), target_shape=tuple(y_t.shape[1:]),
+        feature_names=features, info=info, augment=augment, normalization=stats)

@@ -1,0 +1,106 @@
+"""Run folder files, all written atomically (tmp + os.replace), no pickle anywhere.
+
+best.safetensors / last.safetensors   model state_dict
+optimizer.safetensors                 tensors of the optimizer/scheduler/scaler state
+state.json                            status, epoch, best, history, non-tensor state
+history.csv                           one row per epoch
+project.json                          the project, when the caller passes it
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+TENSOR_TAG, FLOAT_TAG = "__tensor__", "__float__"
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data.encode() if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def save_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    # clone: safetensors refuses shared storage (tied weights) and non-contiguous views
+    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()}
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_file(tensors, str(tmp))
+    os.replace(tmp, path)
+
+
+def save_model(path: Path, model: torch.nn.Module) -> None:
+    save_tensors(path, model.state_dict())
+
+
+def load_model(path: Path, model: torch.nn.Module, device="cpu") -> None:
+    model.load_state_dict(load_file(str(path), device=str(device)))
+
+
+def split_tensors(obj, prefix: str, tensors: dict):
+    """JSON-able copy of `obj` with tensors moved into `tensors` under dotted keys."""
+    if isinstance(obj, torch.Tensor):
+        tensors[prefix] = obj
+        return {TENSOR_TAG: prefix}
+    if isinstance(obj, dict):
+        return {str(k): split_tensors(v, f"{prefix}.{k}", tensors) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [split_tensors(v, f"{prefix}.{i}", tensors) for i, v in enumerate(obj)]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return {FLOAT_TAG: repr(obj)}  # inf/nan are not JSON
+    return obj
+
+
+def join_tensors(obj, tensors: dict, int_keys: bool = False):
+    """Inverse of split_tensors. `int_keys`: dict keys that look like ints become ints
+    (optimizer state is keyed by parameter index)."""
+    if isinstance(obj, dict):
+        if TENSOR_TAG in obj:
+            return tensors[obj[TENSOR_TAG]]
+        if FLOAT_TAG in obj:
+            return float(obj[FLOAT_TAG])
+        return {(int(k) if int_keys and k.lstrip("-").isdigit() else k):
+                join_tensors(v, tensors, int_keys) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [join_tensors(v, tensors, int_keys) for v in obj]
+    return obj
+
+
+def json_safe(obj):
+    """NaN/inf metric values become null: state.json stays strict JSON."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, obj) -> None:
+    write_atomic(path, json.dumps(json_safe(obj), indent=1, allow_nan=False))
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_history_csv(path: Path, history: list[dict]) -> None:
+    columns: list[str] = []
+    for row in history:
+        columns += [k for k, v in row.items() if k not in columns and not isinstance(v, dict)]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(history)
+    write_atomic(path, buf.getvalue())

@@ -1,0 +1,30 @@
+"""Reporter: the trainer's only way out. Every method is a no-op; GUI and CLI override them.
+
+Calls come from the training thread. on_step and on_grad_stats are throttled by the trainer
+(every `report_every` steps), because a callback per step costs real time."""
+
+from __future__ import annotations
+
+
+class Reporter:
+    def on_start(self, info: dict) -> None:
+        """Device, sample counts, steps per epoch, parameter count, notes."""
+
+    def on_step(self, step: int, epoch: int, loss: float, lr: float) -> None:
+        """Mean training loss over the steps since the last call."""
+
+    def on_epoch(self, epoch: int, logs: dict) -> None:
+        """train_loss, val_loss, val_<metric>, lr, epoch_time, grad_norms, grad_flags..."""
+
+    def on_grad_stats(self, step: int, norms: dict, histograms: dict) -> None:
+        """Per top-level layer gradient norm, and sampled gradient histograms."""
+
+    def should_stop(self) -> bool:
+        """Polled every batch: return True to stop after the current batch."""
+        return False
+
+    def wait_if_paused(self) -> None:
+        """Polled every batch: block here while the user has paused training."""
+
+    def on_end(self, result) -> None:
+        """The TrainResult, whatever the outcome."""

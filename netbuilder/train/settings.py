@@ -1,0 +1,164 @@
+"""TrainSettings: the project's `training` section, validated by building the torch objects."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import torch
+
+from ..metrics import ALL_METRICS
+from .errors import TrainError
+
+LOSSES = ("CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1Loss",
+          "HuberLoss", "SmoothL1Loss")
+OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")
+SCHEDULES = ("StepLR", "CosineAnnealingLR", "ReduceLROnPlateau", "ExponentialLR")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+AMP = ("none", "bf16", "fp16")
+KEYS = ("loss", "optimizer", "batch_size", "epochs", "metrics", "schedule", "l1", "l2",
+        "early_stopping", "grad_clip", "seed", "device", "amp")
+EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta")
+
+
+def _number(d: dict, key: str, default, where: str, kind=float, minimum=0.0):
+    value = d.get(key, default)
+    if value is None and default is None:
+        return None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        ok = ok and float(value).is_integer()
+    if not ok or value < minimum:
+        kind_text = "an integer" if kind is int else "a number"
+        raise TrainError(f"training.{where} must be {kind_text} >= {minimum:g}, got {value!r}.",
+                         field=where)
+    return kind(value)
+
+
+def _typed(spec, key: str, choices, where: str) -> tuple[str, dict]:
+    """Accept "Name" or {"type": "Name", **args}."""
+    if isinstance(spec, str):
+        spec = {"type": spec}
+    if not isinstance(spec, dict) or spec.get(key) not in choices:
+        name = spec.get(key) if isinstance(spec, dict) else spec
+        raise TrainError(f'training.{where} "{name}" is not supported; choose one of '
+                         f"{', '.join(choices)}.", field=where)
+    args = {k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.items() if k != key}
+    return spec[key], args
+
+
+def _check_args(cls, args: dict, where: str, skip=("self", "params", "optimizer")) -> None:
+    allowed = [p for p in inspect.signature(cls).parameters if p not in skip]
+    for name in args:
+        if name not in allowed:
+            raise TrainError(f'training.{where} has an unknown field "{name}"; {cls.__name__} '
+                             f"accepts {', '.join(allowed)}.", field=f"{where}.{name}")
+
+
+@dataclass
+class TrainSettings:
+    loss: str = "CrossEntropyLoss"
+    loss_args: dict = field(default_factory=dict)
+    optimizer: str = "Adam"
+    optimizer_args: dict = field(default_factory=lambda: {"lr": 1e-3})
+    batch_size: int = 32
+    epochs: int = 10
+    metrics: list = field(default_factory=lambda: ["accuracy"])
+    schedule: dict | None = None
+    l1: float = 0.0
+    l2: float = 0.0
+    early_stopping: dict | None = None
+    grad_clip: float | None = None
+    seed: int = 0
+    device: str = "auto"
+    amp: str = "none"
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> TrainSettings:
+        d = dict(d or {})
+        for key in d:
+            if key not in KEYS:
+                raise TrainError(f'training has an unknown field "{key}"; known fields: '
+                                 f"{', '.join(KEYS)}.", field=key)
+        loss, loss_args = _typed(d.get("loss", "CrossEntropyLoss"), "type", LOSSES, "loss")
+        _check_args(getattr(torch.nn, loss), loss_args, "loss")
+        opt, opt_args = _typed(d.get("optimizer", {"type": "Adam"}), "type", OPTIMIZERS,
+                               "optimizer")
+        opt_args.setdefault("lr", 1e-3)
+        _check_args(getattr(torch.optim, opt), opt_args, "optimizer")
+        s = cls(loss=loss, loss_args=loss_args, optimizer=opt, optimizer_args=opt_args,
+                batch_size=_number(d, "batch_size", 32, "batch_size", int, 1),
+                epochs=_number(d, "epochs", 10, "epochs", int, 1),
+                l1=_number(d, "l1", 0.0, "l1"), l2=_number(d, "l2", 0.0, "l2"),
+                grad_clip=_number(d, "grad_clip", None, "grad_clip"),
+                seed=_number(d, "seed", 0, "seed", int, 0))
+        s.metrics = list(d.get("metrics") or [])
+        for name in s.metrics:
+            if name not in ALL_METRICS:
+                raise TrainError(f'training.metrics: unknown metric "{name}"; known: '
+                                 f"{', '.join(ALL_METRICS)}.", field="metrics")
+        for key, choices in (("device", DEVICES), ("amp", AMP)):
+            value = d.get(key, getattr(s, key))
+            if value not in choices:
+                raise TrainError(f'training.{key} "{value}" is not one of '
+                                 f"{', '.join(choices)}.", field=key)
+            setattr(s, key, value)
+        if d.get("schedule"):
+            name, args = _typed(d["schedule"], "type", SCHEDULES, "schedule")
+            _check_args(getattr(torch.optim.lr_scheduler, name), args, "schedule")
+            s.schedule = {"type": name, **args}
+        if d.get("early_stopping"):
+            s.early_stopping = _early_stopping(d["early_stopping"])
+        s._try_build()
+        return s
+
+    def _try_build(self) -> None:
+        """Build loss, optimizer and schedule once on a dummy parameter: torch's own checks
+        (negative momentum, bad betas...) become errors naming the field."""
+        from .build import make_loss, make_optimizer, make_scheduler
+
+        dummy = [torch.nn.Parameter(torch.zeros(1))]
+        for where, build in (("loss", lambda: make_loss(self)),
+                             ("optimizer", lambda: make_optimizer(self, dummy)),
+                             ("schedule", lambda: make_scheduler(
+                                 self, make_optimizer(self, dummy)))):
+            try:
+                build()
+            except (TypeError, ValueError) as err:
+                raise TrainError(f"training.{where}: {err}", field=where) from None
+
+    def to_dict(self) -> dict:
+        out = {"loss": self.loss if not self.loss_args else {"type": self.loss,
+                                                             **self.loss_args},
+               "optimizer": {"type": self.optimizer, **self.optimizer_args},
+               "batch_size": self.batch_size, "epochs": self.epochs, "metrics": self.metrics,
+               "schedule": self.schedule, "l1": self.l1, "l2": self.l2,
+               "early_stopping": self.early_stopping, "grad_clip": self.grad_clip,
+               "seed": self.seed, "device": self.device, "amp": self.amp}
+        return _lists(out)
+
+
+def _lists(value):
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _early_stopping(spec) -> dict:
+    if not isinstance(spec, dict):
+        raise TrainError("training.early_stopping must be an object like "
+                         '{"monitor": "val_loss", "patience": 5}.', field="early_stopping")
+    for key in spec:
+        if key not in EARLY_STOPPING_KEYS:
+            raise TrainError(f'training.early_stopping has an unknown field "{key}"; known: '
+                             f"{', '.join(EARLY_STOPPING_KEYS)}.", field=f"early_stopping.{key}")
+    monitor = spec.get("monitor", "val_loss")
+    allowed = ["val_loss", "train_loss"] + [f"val_{m}" for m in ALL_METRICS]
+    if monitor not in allowed:
+        raise TrainError(f'training.early_stopping.monitor "{monitor}" is not one of '
+                         f"{', '.join(allowed)}.", field="early_stopping.monitor")
+    return {"monitor": monitor,
+            "patience": _number(spec, "patience", 5, "early_stopping.patience", int, 1),
+            "min_delta": _number(spec, "min_delta", 0.0, "early_stopping.min_delta")}

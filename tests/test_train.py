@@ -1,0 +1,158 @@
+"""Trainer: settings parsing, learning, NaN detection, stopping, reporting cadence."""
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from netbuilder.data import load_data
+from netbuilder.train import Reporter, Trainer, TrainError, TrainSettings, train
+
+MOONS = load_data({"kind": "builtin", "name": "moons", "n": 600}, Path("."), "CrossEntropyLoss")
+
+
+def mlp(n_in=2, n_out=2, hidden=32, seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
+                         nn.ReLU(), nn.Linear(hidden, n_out))
+
+
+class Recorder(Reporter):
+    def __init__(self, stop_after=None):
+        self.steps, self.epochs, self.batches, self.grads = [], [], 0, []
+        self.stop_after, self.info, self.result = stop_after, None, None
+
+    def on_start(self, info):
+        self.info = info
+
+    def on_step(self, step, epoch, loss, lr):
+        self.steps.append((step, epoch, loss, lr))
+
+    def on_epoch(self, epoch, logs):
+        self.epochs.append(logs)
+
+    def on_grad_stats(self, step, norms, histograms):
+        self.grads.append((step, norms, histograms))
+
+    def should_stop(self):
+        self.batches += 1
+        return self.stop_after is not None and self.batches > self.stop_after
+
+    def on_end(self, result):
+        self.result = result
+
+
+SETTINGS = {"loss": "CrossEntropyLoss", "optimizer": {"type": "Adam", "lr": 0.01},
+            "batch_size": 32, "epochs": 15, "metrics": ["accuracy", "f1"]}
+
+
+def test_settings_parse_and_reject_unknown_fields():
+    s = TrainSettings.from_dict({**SETTINGS, "optimizer": {"type": "SGD", "lr": 0.1,
+                                                            "momentum": 0.9, "nesterov": True},
+                                 "schedule": {"type": "CosineAnnealingLR"}, "l2": 1e-4})
+    assert s.optimizer == "SGD" and s.optimizer_args["momentum"] == 0.9
+    assert TrainSettings.from_dict(s.to_dict()) == s
+    cases = [({"optimiser": {}}, "optimiser"), ({"loss": "CrossEntropy"}, "CrossEntropy"),
+             ({"optimizer": {"type": "Adam", "momentum": 0.9}}, "momentum"),
+             ({"optimizer": {"type": "SGD", "lr": 0.1, "momentum": -1}}, "optimizer"),
+             ({"schedule": {"type": "StepLR", "step": 2}}, "step"),
+             ({"batch_size": 0}, "batch_size"), ({"epochs": 2.5}, "epochs"),
+             ({"metrics": ["acc"]}, "acc"), ({"device": "tpu"}, "tpu"),
+             ({"early_stopping": {"monitor": "val_acc"}}, "val_acc")]
+    for bad, named in cases:
+        with pytest.raises(TrainError, match=named):
+            TrainSettings.from_dict(bad)
+
+
+def test_mlp_learns_moons_and_reports_sparsely():
+    rec = Recorder()
+    model = mlp()
+    result = train(model, MOONS, SETTINGS, rec)
+    assert result.status == "done" and result.epochs == 15
+    assert result.metrics["accuracy"] >= 0.95
+    assert set(result.metrics) == {"accuracy", "precision", "recall", "f1", "auroc"}
+    steps_per_epoch = math.ceil(len(MOONS.x_train) / 32)
+    total_steps = 15 * steps_per_epoch
+    assert [s[0] for s in rec.steps] == list(range(50, total_steps + 1, 50))
+    assert len(rec.epochs) == 15 and {"train_loss", "val_loss", "val_accuracy", "lr",
+                                      "epoch_time", "grad_norms"} <= set(rec.epochs[0])
+    assert set(rec.epochs[-1]["grad_norms"]) == {"0", "2", "4"}  # top-level children
+    assert rec.result is result and len(result.history) == 15
+    assert result.evaluation["confusion_matrix"]
+    assert rec.grads and len(rec.grads[0][2]["0"]["counts"]) == 30
+
+
+def test_tuple_output_trains_on_first():
+    class Two(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = mlp()
+
+        def forward(self, x):
+            out = self.body(x)
+            return out, out.sum()
+
+    result = train(Two(), MOONS, {**SETTINGS, "epochs": 3})
+    assert result.metrics["accuracy"] > 0.8
+
+
+def test_nan_loss_stops_with_a_message():
+    rec = Recorder()
+    with pytest.raises(TrainError, match=r"epoch 1 .*learning rate") as err:
+        train(mlp(), MOONS, {**SETTINGS, "optimizer": {"type": "SGD", "lr": 1e12}}, rec)
+    assert "NaN or infinite" in str(err.value)
+    assert rec.result.status == "failed" and len(rec.epochs) == 0
+
+
+def test_inf_input_is_caught_at_the_step():
+    bad = load_data({"kind": "builtin", "name": "moons", "n": 100, "split": {"val": 0.2}}, ".",
+                    "CrossEntropyLoss")
+    bad.x_train[7, 0] = float("inf")
+    with pytest.raises(TrainError, match="epoch 1 \\(steps? "):
+        train(mlp(), bad, {**SETTINGS, "batch_size": 4}, report_every=5)
+
+
+def test_should_stop_takes_effect_within_one_batch():
+    rec = Recorder(stop_after=7)
+    result = train(mlp(), MOONS, {**SETTINGS, "batch_size": 8}, rec, report_every=1)
+    assert result.status == "stopped" and result.epochs == 0
+    assert len(rec.steps) == 7  # batches 1..7 ran, the 8th poll stopped before training
+
+
+def test_empty_validation_uses_training_data():
+    b = load_data({"kind": "builtin", "name": "blobs", "n": 200, "split": {"val": 0.0}}, ".",
+                  "BCEWithLogitsLoss")
+    rec = Recorder()
+    result = train(mlp(n_out=1), b, {**SETTINGS, "loss": "BCEWithLogitsLoss", "epochs": 3},
+                   rec)
+    assert rec.info["val_on_train"] and rec.epochs[0]["val_on_train"]
+    assert any("empty" in note for note in rec.info["notes"])
+    assert result.metrics["accuracy"] > 0.9
+
+
+def test_regression_metrics_and_shape_check():
+    b = load_data({"kind": "builtin", "name": "sine", "n": 200}, ".", "MSELoss")
+    flat = nn.Sequential(nn.Flatten(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 1))
+    result = train(flat, b, {"loss": "MSELoss", "epochs": 5, "metrics": ["mse", "r2"]})
+    assert set(result.metrics) == {"mse", "rmse", "mae", "r2"} and result.metrics["r2"] > 0.5
+    wrong = nn.Sequential(nn.Flatten(), nn.Linear(32, 3))
+    with pytest.raises(TrainError, match=r"outputs shape \[3\].*targets have shape \[1\]"):
+        Trainer(wrong, b, {"loss": "MSELoss"}).run()
+    with pytest.raises(TrainError, match=r"outputs shape \[3\] per sample but the data has 2 classes"):
+        train(mlp(n_out=3), MOONS, SETTINGS)
+
+
+def test_gradient_flags_in_logs():
+    class Dead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 8), nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.b(self.a(x) * 1e-12)  # almost no gradient reaches layer a
+
+    rec = Recorder()
+    train(Dead(), MOONS, {**SETTINGS, "epochs": 1}, rec)
+    assert rec.epochs[0]["grad_flags"] == {"a": "vanishing"}
