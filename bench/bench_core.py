@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 from netbuilder.compiler import build_model
 from netbuilder.shapes import analyze
@@ -22,7 +23,7 @@ def residual_cnn_doc(blocks: int) -> dict:
         types = ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "Add", "ReLU"]
         for i, t in zip(ids, types):
             nodes.append({"id": i, "type": t, **({"params": conv} if t == "Conv2d" else {})})
-        edges += [(prev, ids[0])] + list(zip(ids[:5], ids[1:6])) + [(prev, ids[5]), (ids[5], ids[6])]
+        edges += [(prev, ids[0])] + list(pairwise(ids[:6])) + [(prev, ids[5]), (ids[5], ids[6])]
         prev = ids[6]
     nodes += [{"id": "gap", "type": "AdaptiveAvgPool2d"}, {"id": "flat", "type": "Flatten"},
               {"id": "fc", "type": "Linear", "params": {"out_features": 10}}, {"id": "y", "type": "Output"}]

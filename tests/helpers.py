@@ -1,5 +1,7 @@
 """Small builders for project documents in tests."""
 
+from itertools import pairwise
+
 from netbuilder.spec import Project, parse_project
 
 
@@ -11,4 +13,4 @@ def project_doc(nodes, edges, **extra) -> dict:
 def chain(*nodes) -> Project:
     """A project whose nodes (dicts) are connected in a row."""
     ids = [n["id"] for n in nodes]
-    return parse_project(project_doc(list(nodes), list(zip(ids, ids[1:]))))
+    return parse_project(project_doc(list(nodes), list(pairwise(ids))))

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from itertools import pairwise
 
 import pytest
 
@@ -130,7 +131,7 @@ def test_summary_of_invalid_project_fails_with_json_errors(tmp_path, capsys):
 
 def test_cli_prints_no_traceback_for_missing_file(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "netbuilder.cli", "summary", str(tmp_path / "nope.json")],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert "No project file" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -190,7 +191,7 @@ def test_ten_thousand_node_graph_validates(tmp_path, capsys):
     nodes += [{"id": f"r{i}", "type": "ReLU"} for i in range(10_000)]
     nodes.append({"id": "y", "type": "Output"})
     ids = [n["id"] for n in nodes]
-    code, out = validate_json(capsys, write(tmp_path, project_doc(nodes, list(zip(ids, ids[1:])))))
+    code, out = validate_json(capsys, write(tmp_path, project_doc(nodes, list(pairwise(ids)))))
     assert code == 0 and out == {"valid": True, "errors": []}
 
 

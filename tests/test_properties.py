@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from netbuilder.compiler import build_model
-from netbuilder.spec import InvalidProject, parse_project
 from netbuilder.shapes import analyze
+from netbuilder.spec import InvalidProject, parse_project
 from netbuilder.summary import example_inputs
 from tests.helpers import project_doc
 

@@ -1,8 +1,8 @@
 """Attention over [time, features] sequences (batch_first)."""
 
+from ..errors import ShapeError
 from .base import LayerType
 from .checks import need_float, need_rank
-from ..errors import ShapeError
 from .params import Param
 from .registry import register
 

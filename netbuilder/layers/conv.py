@@ -1,8 +1,8 @@
 """Convolutions, transposed convolutions and upsampling."""
 
+from ..errors import ShapeError
 from .base import LayerType, Tensor
 from .checks import conv_out, need_float, need_rank
-from ..errors import ShapeError
 from .params import Param, pair
 from .registry import register
 
@@ -10,7 +10,7 @@ FLAT_HINT = "Put it before the Flatten, or use Unflatten to restore the image sh
 
 
 def _conv_params(dims: int, transposed: bool = False) -> tuple[Param, ...]:
-    size = lambda name, default, doc, lo: Param(name, "size", default, doc, min=lo, dims=dims)  # noqa: E731
+    size = lambda name, default, doc, lo: Param(name, "size", default, doc, min=lo, dims=dims)
     extra = (size("output_padding", 0, "Extra size added to one side of the output.", 0),) if transposed else ()
     return (
         Param("out_channels", "int", 16, "Number of filters (output channels).", min=1, max=65536),

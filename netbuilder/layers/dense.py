@@ -1,8 +1,8 @@
 """Fully connected layers and embeddings."""
 
+from ..errors import ShapeError
 from .base import LayerType, Tensor
 from .checks import need_float
-from ..errors import ShapeError
 from .params import Param
 from .registry import register
 

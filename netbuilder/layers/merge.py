@@ -1,8 +1,8 @@
 """Merges: several incoming tensors become one (residual sums, concatenation, gating)."""
 
+from ..errors import ShapeError
 from .base import VARIADIC, LayerType, Tensor
 from .checks import batch_dim
-from ..errors import ShapeError
 from .params import Param
 from .registry import register
 

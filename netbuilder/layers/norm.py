@@ -1,8 +1,8 @@
 """Normalization and dropout."""
 
+from ..errors import ShapeError
 from .base import LayerType
 from .checks import need_float, need_rank
-from ..errors import ShapeError
 from .params import Param
 from .registry import register
 

@@ -1,11 +1,11 @@
 """Pooling layers."""
 
+from ..errors import ShapeError
 from .base import LayerType, Tensor
 from .checks import conv_out, need_float, need_rank
-from ..errors import ShapeError
+from .conv import FLAT_HINT
 from .params import Param, pair
 from .registry import register
-from .conv import FLAT_HINT
 
 
 def _pool_params(dims):

@@ -1,8 +1,8 @@
 """Recurrent layers over [time, features] sequences (batch_first)."""
 
+from ..errors import ShapeError
 from .base import LayerType, Tensor
 from .checks import need_float, need_rank
-from ..errors import ShapeError
 from .params import Param
 from .registry import register
 

@@ -30,7 +30,16 @@ def by_category() -> dict[str, list[LayerType]]:
 
 def _load_families() -> None:
     from . import (  # noqa: F401  (imported for their register() calls)
-        activation, attention, conv, dense, io, merge, norm, pool, recurrent, reshape,
+        activation,
+        attention,
+        conv,
+        dense,
+        io,
+        merge,
+        norm,
+        pool,
+        recurrent,
+        reshape,
     )
 
 

@@ -2,9 +2,9 @@
 
 import math
 
+from ..errors import ShapeError
 from .base import LayerType, Tensor
 from .checks import batch_dim
-from ..errors import ShapeError
 from .params import Param
 from .registry import register
 
