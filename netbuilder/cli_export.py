@@ -1,0 +1,35 @@
+"""`netbuilder export PROJECT --format python|onnx|pt2 -o OUT [--weights CKPT] [--force]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .errors import ProjectError
+from .spec import InvalidProject, load_project
+
+
+def run(args) -> int:
+    from .export import export
+
+    def progress(message: str, fraction: float) -> None:
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    try:
+        project = load_project(args.project)
+        result = export(project, args.format, args.output, weights=args.weights,
+                        base_dir=Path(args.project).resolve().parent, force=args.force, progress=progress)
+    except ProjectError as exc:
+        for e in exc.errors if isinstance(exc, InvalidProject) else [exc]:
+            where = f" [node {e.node}]" if e.node else ""
+            print(f"error{where}: {e.message}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.format == "python":
+        print(f"wrote {result.path}/: {', '.join(f.name for f in result.files)}")
+        print(f"run it: cd {result.path} && python train.py   (or torchrun --nproc_per_node=N train.py)")
+    else:
+        print(f"wrote {result.path}")
+    return 0

@@ -1,0 +1,37 @@
+"""Exports: a standalone PyTorch project (model.py, train.py, weights, data), ONNX, and torch.export.
+
+    export_python(project, out_dir, weights=None, base_dir=None, force=False, progress=...)
+    export_onnx(project, out_file, weights=None, force=False, progress=...)
+    export_pt2(project, out_file, weights=None, force=False, progress=...)
+    export(project, fmt, out, ...)  # one entry point for the CLI and the GUI
+
+Each raises InvalidProject (naming the nodes at fault) or ExportError, and then writes nothing.
+`progress(message, fraction)` is called from the exporting thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..spec import Project
+from .common import ExportError, ExportResult, Progress, no_progress
+from .formats import export_onnx, export_pt2
+from .python import export_python
+
+FORMATS = ("python", "onnx", "pt2")
+DEFAULT_NAMES = {"python": "", "onnx": "model.onnx", "pt2": "model.pt2"}
+
+
+def export(project: Project, fmt: str, out: str | Path, weights=None, base_dir: str | Path | None = None,
+           force: bool = False, progress: Progress = no_progress) -> ExportResult:
+    if fmt == "python":
+        return export_python(project, out, weights, base_dir, force, progress)
+    if fmt == "onnx":
+        return export_onnx(project, out, weights, force, progress)
+    if fmt == "pt2":
+        return export_pt2(project, out, weights, force, progress)
+    raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.", field="format")
+
+
+__all__ = ["DEFAULT_NAMES", "FORMATS", "ExportError", "ExportResult", "export", "export_onnx", "export_pt2",
+           "export_python"]

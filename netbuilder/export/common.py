@@ -1,0 +1,105 @@
+"""What every export needs: a checked project, the model with the chosen weights, safe writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..compiler import load_source, model_source
+from ..errors import ProjectError
+from ..shapes import Analysis, analyze
+from ..spec import InvalidProject, Project
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
+
+
+class ExportError(ProjectError):
+    """An export that could not be written; names the node (and op) at fault where there is one."""
+
+
+@dataclass
+class ExportResult:
+    format: str
+    path: Path
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def no_progress(message: str, fraction: float) -> None:
+    pass
+
+
+def checked(project: Project) -> Analysis:
+    """The project's analysis, or InvalidProject naming every node at fault (nothing is written)."""
+    analysis = analyze(project)
+    if analysis.errors:
+        raise InvalidProject(analysis.errors)
+    return analysis
+
+
+def read_weights(weights) -> dict[str, torch.Tensor] | None:
+    """A state_dict from a .safetensors path, or the dict itself, or None."""
+    if weights is None or isinstance(weights, dict):
+        return weights
+    path = Path(weights)
+    if not path.is_file():
+        raise ExportError(f"No weights file at {path}.", field="weights")
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # noqa: BLE001 - a truncated or foreign file
+        raise ExportError(f"Cannot read the weights in {path}: {exc}", field="weights") from None
+
+
+def build(project: Project, analysis: Analysis, weights=None) -> tuple[torch.nn.Module, str]:
+    """The Model (eval mode) from the generated source, with `weights` loaded; and that source."""
+    source = model_source(project, analysis)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # an untrained export is still reproducible
+        model = load_source(source, f"<model {project.name}>")()
+    state = read_weights(weights)
+    if state is not None:
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise ExportError(f"The weights do not fit this graph (was it edited after training?): "
+                              f"{str(exc).splitlines()[1].strip() if len(str(exc).splitlines()) > 1 else exc}",
+                              field="weights") from None
+    return model.eval(), source
+
+
+def check_target(path: Path, force: bool, folder: bool) -> None:
+    """Refuse to overwrite an existing output unless forced."""
+    if not path.exists():
+        return
+    if folder and path.is_dir() and not any(path.iterdir()):
+        return
+    if folder and path.exists() and not path.is_dir():
+        raise ExportError(f"{path} is a file; the Python export writes a folder.", field="output")
+    if not folder and path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / 'model.onnx'}.", field="output")
+    if not force:
+        raise ExportError(f"{path} exists; pass --force (or confirm) to overwrite it.", field="output")
+
+
+@contextmanager
+def staging(target: Path):
+    """A temporary folder beside `target`; removed on exit (files are moved out of it on success)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def publish_file(tmp_file: Path, target: Path) -> None:
+    os.replace(tmp_file, target)

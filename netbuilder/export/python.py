@@ -1,0 +1,151 @@
+"""The Python export: a standalone folder that runs with nothing but torch installed.
+
+    model.py            the Model class (the very source the app trains)
+    train.py            the app's training, as a script (one process or torchrun/DDP)
+    data.pt             the app's train/val/test split and normalization (torch.load, weights_only)
+    model.safetensors   the trained weights, when there are some
+    project.json        the NetBuilder project
+    README.md           the commands
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import torch
+
+from ..errors import ProjectError
+from ..spec import Project, dumps
+from ..train_script import render_train_script, script_config
+from .common import (
+    ExportError,
+    ExportResult,
+    Progress,
+    build,
+    check_target,
+    checked,
+    no_progress,
+    publish_file,
+    staging,
+)
+
+
+def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
+    """The tensors train.py reads: raw values in the app's split, plus the app's normalization."""
+    from ..data import load_data
+
+    loss = _loss_name(project)
+    bundle = load_data(project.data, base_dir, loss)
+    stats = bundle.normalization
+    raw = bundle
+    if stats.get("method", "none") != "none":
+        spec = copy.deepcopy(project.data)
+        spec["normalize"] = "none"
+        raw = load_data(spec, base_dir, loss)
+    out: dict = {}
+    for part in ("train", "val", "test"):
+        out[f"x_{part}"] = getattr(raw, f"x_{part}").contiguous()
+        out[f"y_{part}"] = getattr(bundle, f"y_{part}").contiguous()
+    if stats.get("method", "none") != "none":
+        keys = ("mean", "std") if stats["method"] == "standard" else ("min", "range")
+        out["shift"] = torch.tensor(stats[keys[0]], dtype=torch.float64)
+        out["scale"] = torch.tensor(stats[keys[1]], dtype=torch.float64)
+    if project.data.get("target") == "input":
+        out["target_is_input"] = True
+    if bundle.class_names:
+        out["classes"] = list(bundle.class_names)
+    return out, bundle
+
+
+def _loss_name(project: Project) -> str:
+    loss = (project.training or {}).get("loss", "CrossEntropyLoss")
+    return loss["type"] if isinstance(loss, dict) else loss
+
+
+def export_python(project: Project, out: str | Path, weights=None, base_dir: str | Path | None = None,
+                  force: bool = False, progress: Progress = no_progress) -> ExportResult:
+    """Write the bundle folder `out`. Nothing is written when the graph is invalid."""
+    from ..train.settings import TrainSettings
+
+    out = Path(out)
+    analysis = checked(project)
+    check_target(out, force, folder=True)
+    base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+    progress("Generating the model code", 0.05)
+    model, source = build(project, analysis, weights)
+    state = None if weights is None else model.state_dict()
+    try:
+        settings = TrainSettings.from_dict(project.training)
+    except ValueError as exc:  # TrainError
+        raise ExportError(f"The training settings are invalid: {exc}", field="training") from None
+    warnings: list[str] = []
+    data = bundle = None
+    if project.data:
+        progress("Preparing the data", 0.2)
+        try:
+            data, bundle = prepared_data(project, base_dir)
+        except (ProjectError, ValueError, OSError) as exc:  # DataError is a ValueError
+            warnings.append(f"The data could not be prepared ({exc}); train.py needs a data.pt.")
+    else:
+        warnings.append("The project has no data section; train.py needs a data.pt.")
+    task = bundle.task if bundle is not None else _task(settings.loss)
+    n_outputs = sum(1 for n in project.nodes if n.type == "Output")
+    augment = bundle.augment.to_dict() if bundle is not None and bundle.augment is not None else None
+    train_source = render_train_script(project.name, script_config(settings, task, n_outputs), augment)
+
+    progress("Writing files", 0.6)
+    with staging(out) as tmp:
+        (tmp / "model.py").write_text(source, encoding="utf-8")
+        (tmp / "train.py").write_text(train_source, encoding="utf-8")
+        (tmp / "project.json").write_text(dumps(project), encoding="utf-8")
+        if data is not None:
+            torch.save(data, tmp / "data.pt")
+        if state is not None:
+            from safetensors.torch import save_file
+
+            save_file({k: v.detach().contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"))
+        (tmp / "README.md").write_text(readme(project, state is not None, data is not None), encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        files = []
+        for f in sorted(tmp.iterdir()):
+            publish_file(f, out / f.name)
+            files.append(out / f.name)
+    progress("Done", 1.0)
+    return ExportResult("python", out, files, warnings)
+
+
+def _task(loss: str) -> str:
+    from ..data.targets import task_for_loss
+
+    return task_for_loss(loss)
+
+
+def readme(project: Project, trained: bool, has_data: bool) -> str:
+    name = project.name
+    lines = [f"# {name}", ""]
+    if project.description:
+        lines += [project.description, ""]
+    lines += ["A standalone PyTorch project: it needs nothing but `torch`.", "",
+              "| file | what |", "| --- | --- |",
+              "| `model.py` | the `Model` class |",
+              "| `train.py` | trains it as NetBuilder did (data split, loss, optimizer, schedule, early stopping) |"]
+    if has_data:
+        lines.append("| `data.pt` | the train/val/test split and normalization statistics "
+                     "(`torch.load(..., weights_only=True)`) |")
+    if trained:
+        lines.append("| `model.safetensors` | the trained weights |")
+    lines += ["| `project.json` | the NetBuilder project (open it in NetBuilder) |", "",
+              "## Train", "", "```sh", "python train.py                       # one process: CPU or one GPU",
+              "python train.py --epochs 5 --out run  # options: python train.py --help",
+              "torchrun --nproc_per_node=4 train.py   # 4 GPUs (or 4 CPU processes) with DDP", "```", "",
+              "Checkpoints are written to `run/best.safetensors` and `run/last.safetensors`.", "",
+              "## Use the model", "", "```python", "import torch", "", "from model import Model",
+              "from train import load_safetensors  # or: from safetensors.torch import load_file", "",
+              "model = Model()",
+              f"model.load_state_dict(load_safetensors(\"{'model.safetensors' if trained else 'run/best.safetensors'}\"))",
+              "model.eval()", "```", ""]
+    if has_data:
+        lines += ["Inputs are normalized as in `train.py`'s `load_data` (the statistics are in `data.pt`).", ""]
+    return "\n".join(lines)
+

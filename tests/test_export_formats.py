@@ -1,0 +1,104 @@
+"""ONNX and .pt2 exports: onnxruntime matches the app's module for batch 1 and 7 on every template;
+a layer ONNX cannot express is named with its op while the other formats still work."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from export_helpers import all_projects
+
+from netbuilder.compiler import build_model
+from netbuilder.export import ExportError, export_onnx, export_pt2, export_python
+from netbuilder.export.formats import sample_inputs
+from netbuilder.layers.base import LayerType
+from netbuilder.layers.registry import LAYERS
+from netbuilder.shapes import analyze
+from netbuilder.spec import parse_project
+
+PROJECTS = all_projects()
+ONNX_CASES = sorted(n for n in PROJECTS if not n.startswith("x_")) + ["x_mlp"]
+
+
+@pytest.mark.parametrize("name", ONNX_CASES)
+def test_onnx_matches_app_module(tmp_path, name):
+    import onnxruntime as ort
+
+    project = PROJECTS[name]
+    analysis = analyze(project)
+    torch.manual_seed(2)
+    model = build_model(project, analysis).eval()
+    path = tmp_path / "model.onnx"
+    export_onnx(project, path, weights=model.state_dict())
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto)
+    assert not any(i.data_location == onnx.TensorProto.EXTERNAL for i in proto.graph.initializer)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == [i for i in analysis.order if project.node(i).type == "Input"]
+    for batch in (1, 7):
+        args = sample_inputs(project, analysis, batch, seed=batch)
+        with torch.no_grad():
+            want = model(*args)
+        want = want if isinstance(want, tuple) else (want,)
+        got = session.run(None, {i.name: a.numpy() for i, a in zip(session.get_inputs(), args)})
+        for w, g in zip(want, got):
+            assert g.shape == tuple(w.shape)
+            assert np.abs(g - w.numpy()).max() <= 1e-4
+
+
+@pytest.mark.parametrize("name", ["lenet5", "x_mlp", "x_resnet"])
+def test_pt2_matches_app_module(tmp_path, name):
+    project = PROJECTS[name]
+    analysis = analyze(project)
+    model = build_model(project, analysis).eval()
+    export_pt2(project, tmp_path / "model.pt2", weights=model.state_dict())
+    program = torch.export.load(str(tmp_path / "model.pt2")).module()
+    for batch in (1, 7):
+        args = sample_inputs(project, analysis, batch, seed=batch)
+        with torch.no_grad():
+            assert (program(*args) - model(*args)).abs().max().item() <= 1e-6
+
+
+def _bessel_project():
+    doc = {"format": "netbuilder-project", "version": 1, "name": "Bessel",
+           "graph": {"nodes": [{"id": "x", "type": "Input", "params": {"shape": [4]}},
+                               {"id": "fc", "type": "Linear", "params": {"out_features": 3}},
+                               {"id": "bessel", "type": "BesselI1e"},
+                               {"id": "y", "type": "Output"}],
+                     "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "bessel"},
+                               {"source": "bessel", "target": "y"}]}}
+    return parse_project(doc)
+
+
+@pytest.fixture
+def bessel_layer(monkeypatch):
+    """A layer type whose op (prims.bessel_i1e) has no ONNX function."""
+    layer = LayerType("BesselI1e", "Activation", "test only", shape=lambda ins, p: ins[0],
+                      forward=lambda var, ins, p: [f"{var} = torch.special.i1e({ins[0]})"])
+    monkeypatch.setitem(LAYERS, "BesselI1e", layer)
+
+
+def test_onnx_failure_names_node_and_op(tmp_path, bessel_layer):
+    project = _bessel_project()
+    with pytest.raises(ExportError) as info:
+        export_onnx(project, tmp_path / "model.onnx")
+    message = str(info.value)
+    assert "'bessel'" in message and "BesselI1e" in message and "bessel_i1e" in message
+    assert "'fc'" not in message
+    assert not (tmp_path / "model.onnx").exists()
+    assert list(tmp_path.iterdir()) == []  # no staging leftovers
+    export_pt2(project, tmp_path / "model.pt2")
+    export_python(project, tmp_path / "py")
+    assert (tmp_path / "model.pt2").is_file() and (tmp_path / "py" / "model.py").is_file()
+
+
+def test_existing_file_needs_force(tmp_path):
+    project = PROJECTS["x_mlp"]
+    target = tmp_path / "model.pt2"
+    target.write_text("keep me")
+    with pytest.raises(ExportError, match="exists"):
+        export_pt2(project, target)
+    assert target.read_text() == "keep me"
+    export_pt2(project, target, force=True)
+    assert target.stat().st_size > 1000

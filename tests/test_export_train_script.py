@@ -1,0 +1,202 @@
+"""train.py runs with nothing but torch: one epoch per template in a subprocess where numpy,
+netbuilder and safetensors cannot be imported; torchrun with 2 CPU processes; safetensors interop;
+and the CLI's bad-input behaviour."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import torch
+from export_helpers import all_projects, import_file
+from safetensors.torch import load_file, save_file
+
+from netbuilder.cli import main as cli_main
+from netbuilder.compiler import build_model
+from netbuilder.export import export_python
+from netbuilder.spec import save_project
+from netbuilder.templates import template_names, template_path
+
+
+def _torch_closure() -> set[str]:
+    """Top-level module names of torch and its (recursive) requirements."""
+    from importlib.metadata import packages_distributions, requires
+
+    by_dist: dict[str, set[str]] = {}
+    for module, dists in packages_distributions().items():
+        for d in dists:
+            by_dist.setdefault(d.lower().replace("_", "-"), set()).add(module)
+    todo, seen, modules = ["torch"], set(), set()
+    while todo:
+        dist = todo.pop().lower().replace("_", "-")
+        if dist in seen:
+            continue
+        seen.add(dist)
+        modules |= by_dist.get(dist, set())
+        for req in requires(dist) or []:
+            if "extra ==" in req:
+                continue
+            name = req.split(";")[0].strip()
+            for sep in "<>=!~[ (":
+                name = name.split(sep)[0]
+            todo.append(name)
+    return modules - {"numpy", "netbuilder", "safetensors"}
+
+
+@pytest.fixture(scope="module")
+def torch_only_site(tmp_path_factory):
+    """A site folder holding links to torch and its own dependencies only (no numpy, no netbuilder)."""
+    site = tmp_path_factory.mktemp("torch_only")
+    torch_dir = Path(torch.__file__).resolve().parent.parent
+    for name in _torch_closure():
+        for candidate in (torch_dir / name, torch_dir / f"{name}.py"):
+            if candidate.exists():
+                (site / candidate.name).symlink_to(candidate)
+    return site
+
+
+def torch_only_command(site: Path, *args: str) -> list[str]:
+    """`python -I -S` (no site-packages, no PYTHONPATH, no user site) seeing only `site` and the cwd."""
+    code = (f"import runpy, sys; sys.path[:0] = ['', {str(site)!r}]; sys.argv = {list(args)!r}; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
+    return [sys.executable, "-I", "-S", "-c", code]
+
+
+def test_torch_only_site_has_no_numpy(torch_only_site, tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("import torch\nfor m in ('numpy', 'netbuilder', 'safetensors'):\n    try:\n"
+                     "        __import__(m)\n    except ImportError:\n        print('missing', m)\n")
+    run = subprocess.run(torch_only_command(torch_only_site, "probe.py"), capture_output=True, text=True, check=False,
+                         cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert run.stdout.split("\n")[:3] == ["missing numpy", "missing netbuilder", "missing safetensors"], run.stderr
+
+
+def _small_data_project(name):
+    """The template with its built-in data cut to a few hundred samples (train.py still runs a full epoch)."""
+    project = all_projects()[name]
+    if project.data and project.data.get("kind") == "builtin":
+        project.data = dict(project.data, n=min(project.data.get("n") or 10**9, 256))
+    return project
+
+
+def test_train_py_one_epoch_per_template_with_only_torch(torch_only_site, tmp_path):
+    names = template_names() + ["x_mlp", "x_autoencoder"]
+    folders = {}
+    for name in names:
+        project = _small_data_project(name)
+        folders[name] = tmp_path / name
+        export_python(project, folders[name], weights=build_model(project).state_dict())
+
+    def run(name):
+        cmd = torch_only_command(torch_only_site, "train.py", "--epochs", "1", "--out", "run",
+                                 "--weights", "model.safetensors")
+        return name, subprocess.run(cmd, cwd=folders[name], env={**os.environ, "OMP_NUM_THREADS": "1"},
+                                    capture_output=True, text=True, check=False, timeout=240)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(run, names))
+    for name, proc in results:
+        assert proc.returncode == 0, f"{name}:\n{proc.stdout}\n{proc.stderr}"
+        logs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+        assert logs[0]["epoch"] == 1 and logs[0]["train_loss"] == logs[0]["train_loss"], name
+        best = load_file(str(folders[name] / "run" / "best.safetensors"))  # the real safetensors reads it
+        app_keys = set(build_model(all_projects()[name]).state_dict())
+        assert set(best) == app_keys, name
+        model = import_file(folders[name] / "model.py", f"trained_{name}").Model()
+        model.load_state_dict(best)
+
+
+def test_torchrun_two_cpu_processes(tmp_path):
+    project = _small_data_project("x_mlp")
+    export_python(project, tmp_path / "bundle")
+    torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([torchrun, "--standalone", "--nproc_per_node=2", "train.py", "--epochs", "2",
+                           "--out", "run"], cwd=tmp_path / "bundle", env=env, capture_output=True, text=True, check=False,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "training on 2 x cpu" in proc.stdout
+    logs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith('{"epoch"')]
+    assert [log["epoch"] for log in logs] == [1, 2]  # rank 0 alone prints
+    state = load_file(str(tmp_path / "bundle" / "run" / "last.safetensors"))
+    assert set(state) == set(build_model(project).state_dict())
+
+
+def test_builtin_safetensors_writer_and_reader(tmp_path):
+    export_python(all_projects()["x_mlp"], tmp_path / "b")
+    sys.path.insert(0, str(tmp_path / "b"))
+    try:
+        train = import_file(tmp_path / "b" / "train.py", "exported_train")
+    finally:
+        sys.path.remove(str(tmp_path / "b"))
+    tensors = {"f32": torch.randn(3, 4), "f64": torch.randn(2, dtype=torch.float64), "i64": torch.arange(5),
+               "bf16": torch.randn(4).bfloat16(), "u8": torch.arange(3, dtype=torch.uint8),
+               "b": torch.tensor([True, False]), "scalar": torch.tensor(2.5), "empty": torch.zeros(0, 3)}
+    train.save_safetensors(tensors, tmp_path / "ours.safetensors")
+    theirs = load_file(str(tmp_path / "ours.safetensors"))
+    save_file(tensors, str(tmp_path / "theirs.safetensors"))
+    ours = train.load_safetensors(tmp_path / "theirs.safetensors")
+    for name, t in tensors.items():
+        for got in (theirs[name], ours[name]):
+            assert got.dtype == t.dtype and got.shape == t.shape and torch.equal(got, t), name
+
+
+# --- CLI ---------------------------------------------------------------------------------------------
+
+def _invalid_project(tmp_path):
+    doc = json.loads(template_path("lenet5").read_text())
+    doc["graph"]["edges"] = [e for e in doc["graph"]["edges"] if e["target"] != "fc1"]
+    doc["graph"]["edges"].append({"source": "pool2", "target": "fc1"})  # skips the Flatten
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["python", "onnx", "pt2"])
+def test_cli_invalid_graph_names_nodes_and_writes_nothing(tmp_path, capsys, fmt):
+    bad = _invalid_project(tmp_path)
+    out = tmp_path / "out" / ("bundle" if fmt == "python" else f"model.{fmt}")
+    assert cli_main(["export", str(bad), "--format", fmt, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "fc1" in err and "nothing was written" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_cli_refuses_to_overwrite_without_force(tmp_path, capsys):
+    project = tmp_path / "p.json"
+    save_project(all_projects()["x_mlp"], project)
+    out = tmp_path / "bundle"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert cli_main(["export", str(project), "-o", str(out)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert cli_main(["export", str(project), "-o", str(out), "--force"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"model.py", "train.py", "README.md", "project.json", "data.pt", "notes.txt"} <= names
+    assert "model.safetensors" not in names  # no --weights: nothing trained to ship
+
+
+def test_cli_weights_and_formats(tmp_path, capsys):
+    project_path = tmp_path / "p.json"
+    project = all_projects()["x_mlp"]
+    save_project(project, project_path)
+    model = build_model(project)
+    save_file(model.state_dict(), str(tmp_path / "best.safetensors"))
+    assert cli_main(["export", str(project_path), "-o", str(tmp_path / "b"), "--weights",
+                     str(tmp_path / "best.safetensors")]) == 0
+    shipped = load_file(str(tmp_path / "b" / "model.safetensors"))
+    assert all(torch.equal(shipped[k], v) for k, v in model.state_dict().items())
+    assert cli_main(["export", str(project_path), "--format", "onnx", "-o", str(tmp_path / "m.onnx")]) == 0
+    assert (tmp_path / "m.onnx").stat().st_size > 0
+    wrong = tmp_path / "wrong.safetensors"
+    save_file({"nope": torch.zeros(1)}, str(wrong))
+    assert cli_main(["export", str(project_path), "--format", "pt2", "-o", str(tmp_path / "m.pt2"),
+                     "--weights", str(wrong)]) == 1
+    assert "weights" in capsys.readouterr().err and not (tmp_path / "m.pt2").exists()

@@ -1,0 +1,249 @@
+"""File ▸ Export: choose a format and a destination, confirm an overwrite, export off the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from netbuilder.errors import ProjectError
+from netbuilder.spec import InvalidProject, Project
+
+FORMATS = [("python", "PyTorch project folder (model.py, train.py, weights, data)"),
+           ("onnx", "ONNX model (.onnx)"), ("pt2", "torch.export program (.pt2)")]
+
+
+class ExportWorker(QObject):
+    """Runs one export in a worker thread; reports through signals only."""
+
+    progress = Signal(str, float)
+    succeeded = Signal(object)  # ExportResult
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, project: Project, fmt: str, out: Path, weights, base_dir, force: bool):
+        super().__init__()
+        self.args = (project, fmt, out, weights, base_dir, force)
+
+    @Slot()
+    def run(self) -> None:
+        from netbuilder.export import export
+
+        project, fmt, out, weights, base_dir, force = self.args
+        try:
+            result = export(project, fmt, out, weights=weights, base_dir=base_dir, force=force,
+                            progress=lambda message, fraction: self.progress.emit(message, fraction))
+        except InvalidProject as exc:
+            self.failed.emit("\n".join(f"• {e.message}" for e in exc.errors))
+        except ProjectError as exc:
+            self.failed.emit(exc.message)
+        except Exception as exc:  # noqa: BLE001 - shown to the user rather than lost in a thread
+            self.failed.emit(f"Export failed: {type(exc).__name__}: {exc}")
+        else:
+            self.succeeded.emit(result)
+        finally:
+            _forget_dummy_thread()
+        self.finished.emit()
+
+
+def _forget_dummy_thread() -> None:
+    """torch.export asks threading for the current thread, which registers this QThread as a
+    `threading._DummyThread` that Python 3.11 never removes (it reports alive forever). Unregister it
+    before the thread ends so leak checks and `threading.enumerate()` stay truthful."""
+    current = threading.current_thread()
+    if isinstance(current, threading._DummyThread):
+        with threading._active_limbo_lock:
+            threading._active.pop(current.ident, None)
+
+
+class ExportDialog(QDialog):
+    """Export `project` (a snapshot is taken). `weights`: a .safetensors path or a state_dict, or None."""
+
+    exported = Signal(object)  # ExportResult
+
+    def __init__(self, project: Project, base_dir: str | Path | None = None, weights=None,
+                 default_dir: str | Path | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.setObjectName("exportDialog")
+        self.project = project.copy()
+        self.base_dir = Path(base_dir) if base_dir else None
+        self.weights = weights
+        self._default_dir = Path(default_dir or base_dir or Path.home())
+        self._thread: QThread | None = None
+        self._worker: ExportWorker | None = None
+        self.result = None
+
+        self.format_box = QComboBox()
+        for key, label in FORMATS:
+            self.format_box.addItem(label, key)
+        self.path_edit = QLineEdit()
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self.browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+        trained = "trained weights included" if weights is not None else "not trained yet: no weights"
+        self.weights_label = QLabel(trained)
+        form = QFormLayout()
+        form.addRow("Format", self.format_box)
+        form.addRow("Destination", path_row)
+        form.addRow("Weights", self.weights_label)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.hide()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("exportStatus")
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.format_box.currentIndexChanged.connect(self._suggest_path)
+        self._suggest_path()
+        self.resize(560, self.sizeHint().height())
+
+    # --- choices ----------------------------------------------------------------------------------
+    def fmt(self) -> str:
+        return self.format_box.currentData()
+
+    def set_format(self, fmt: str) -> None:
+        self.format_box.setCurrentIndex(self.format_box.findData(fmt))
+
+    def _slug(self) -> str:
+        slug = "".join(c if c.isalnum() else "_" for c in self.project.name.lower()).strip("_")
+        return slug or "model"
+
+    @Slot()
+    def _suggest_path(self) -> None:
+        current = Path(self.path_edit.text()) if self.path_edit.text() else None
+        folder = (current.parent if current is not None else self._default_dir)
+        name = {"python": self._slug(), "onnx": f"{self._slug()}.onnx", "pt2": f"{self._slug()}.pt2"}[self.fmt()]
+        self.path_edit.setText(str(folder / name))
+
+    @Slot()
+    def browse(self) -> None:
+        if self.fmt() == "python":
+            path = QFileDialog.getExistingDirectory(self, "Export folder", str(self._default_dir))
+        else:
+            ext = self.fmt()
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*.{ext}")
+        if path:
+            self.path_edit.setText(path)
+
+    def confirm_overwrite(self, path: Path) -> bool:
+        """Ask before replacing an existing output (tests replace this method)."""
+        answer = QMessageBox.question(self, "Overwrite?", f"{path} already exists. Overwrite it?",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- running ----------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    @Slot()
+    def start(self) -> None:
+        if self.busy():
+            return
+        text = self.path_edit.text().strip()
+        if not text:
+            self._show_error("Choose where to export.")
+            return
+        out = Path(text).expanduser()
+        force = False
+        exists = out.exists() and not (out.is_dir() and self.fmt() == "python" and not any(out.iterdir()))
+        if exists:
+            if not self.confirm_overwrite(out):
+                self.status.setText("Not exported: the destination exists.")
+                return
+            force = True
+        self.result = None
+        self._set_running(True)
+        self._thread = QThread(self)
+        self._worker = ExportWorker(self.project, self.fmt(), out, self.weights, self.base_dir, force)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.succeeded.connect(self._on_success)
+        self._worker.failed.connect(self._on_failure)
+        self._worker.finished.connect(self._thread.quit)
+        self._thread.finished.connect(self._on_thread_done)
+        self._thread.start()
+
+    def _set_running(self, running: bool) -> None:
+        for w in (self.export_button, self.format_box, self.path_edit, self.browse_button, self.close_button):
+            w.setEnabled(not running)
+        self.progress_bar.setVisible(running)
+        if running:
+            self.progress_bar.setValue(0)
+            self.status.setStyleSheet("")
+            self.status.setText("Exporting…")
+
+    @Slot(str, float)
+    def _on_progress(self, message: str, fraction: float) -> None:
+        self.progress_bar.setValue(int(fraction * 100))
+        self.status.setText(message + "…" if fraction < 1 else message)
+
+    @Slot(object)
+    def _on_success(self, result) -> None:
+        self.result = result
+        names = ", ".join(f.name for f in result.files)
+        text = f"Exported to {result.path}" + (f" ({names})" if result.format == "python" else "")
+        if result.warnings:
+            text += "\n" + "\n".join(f"Note: {w}" for w in result.warnings)
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+        self.exported.emit(result)
+
+    @Slot(str)
+    def _on_failure(self, message: str) -> None:
+        self._show_error(message)
+
+    def _show_error(self, message: str) -> None:
+        self.status.setStyleSheet("color: #e06c75;")
+        self.status.setText(message)
+
+    @Slot()
+    def _on_thread_done(self) -> None:
+        self._thread.wait()
+        self._thread.deleteLater()
+        self._worker.deleteLater()
+        self._thread = self._worker = None
+        self._set_running(False)
+        self.progress_bar.hide()
+
+    def reject(self) -> None:
+        if self.busy():  # an export cannot be interrupted half-way; it finishes in seconds
+            return
+        super().reject()
+
+    def closeEvent(self, event):
+        if self.busy():
+            event.ignore()
+            return
+        super().closeEvent(event)
