@@ -1,0 +1,204 @@
+"""Training throughput with the GUI attached, and GUI latency while training.
+
+(a) one epoch of the same model/data/batch three ways: a plain hand-written loop, the
+    headless trainer (netbuilder.train.train), and the trainer in the GUI's QThread with the
+    live dashboard redrawing; printed as ratios to the plain loop (target >= 0.95).
+(b) while the GUI trains, a 5 ms QTimer's lateness: p50/p99 (target p99 <= 16 ms).
+
+    QT_QPA_PLATFORM=offscreen python bench/bench_training_gui.py [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import torch
+from torch import nn
+
+from netbuilder.data import DataBundle
+from netbuilder.train import TrainSettings, train
+
+SETTINGS = {"loss": "CrossEntropyLoss", "optimizer": {"type": "Adam", "lr": 1e-3},
+            "batch_size": 128, "epochs": 1, "metrics": ["accuracy"], "device": "cpu"}
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                         nn.Linear(128, 10))
+
+
+def cnn():
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
+
+
+def bundle(shape, n):
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(n, *shape, generator=g), torch.randint(0, 10, (n,), generator=g)
+    xv, yv = x[:512], y[:512]
+    empty = x[:0]
+    return DataBundle(x, y, xv, yv, empty, y[:0], task="classification",
+                      class_names=[str(i) for i in range(10)], num_classes=10,
+                      input_shape=tuple(shape), target_shape=(), feature_names=None)
+
+
+def plain_epoch(make, b) -> float:
+    torch.manual_seed(0)
+    model, bs = make(), SETTINGS["batch_size"]
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = b.x_train, b.y_train
+    start = time.perf_counter()
+    perm = torch.randperm(len(x))
+    total = torch.zeros(())
+    for i in range(0, len(x), bs):
+        idx = perm[i:i + bs]
+        loss = loss_fn(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.detach()
+    total.item()
+    return time.perf_counter() - start
+
+
+def headless_epoch(make, b) -> float:
+    torch.manual_seed(0)
+    return train(make(), b, SETTINGS).history[0]["epoch_time"]
+
+
+def gui_epoch(make, b, app, window, probe: bool = True):
+    """The trainer in the GUI's runner/thread, dashboard shown; returns epoch time, lateness."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    import ui.training.worker as worker_mod
+
+    def bench_run(project, base_dir, *, reporter=None, report_every=10, **_):
+        # the GUI's real worker, thread and reporter; only the model/data source differs
+        torch.manual_seed(0)
+        return train(make(), b, TrainSettings.from_dict(SETTINGS), reporter=reporter,
+                     report_every=report_every)
+
+    real_run = worker_mod.run_training
+    worker_mod.run_training = bench_run
+    panel = window
+    late: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        late.append(max(0.0, (now - last[0]) * 1000 - 5.0))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.PreciseTimer)
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    loop = QEventLoop()
+    panel.runner.thread_ended.connect(loop.quit)
+    panel.runner.start(None, ".")
+    last[0] = time.perf_counter()
+    if probe:
+        timer.start()
+    loop.exec()
+    timer.stop()
+    panel.runner.thread_ended.disconnect(loop.quit)
+    worker_mod.run_training = real_run
+    return panel.runner.last_result.history[0]["epoch_time"], late, panel.dashboard.redraws
+
+
+MODELS = {"mlp": ("MLP 784-256-128-10", mlp, (784,), 1), "cnn": ("small CNN 1x28x28", cnn,
+                                                                  (1, 28, 28), 6)}
+
+
+def measure(mode: str, model: str, n: int, rounds: int) -> dict:
+    """One mode in this process; the caller runs each mode in a fresh process."""
+    _, make, shape, div = MODELS[model]
+    if mode in ("gui", "latency"):
+        from ui.training.threads import reserve_cores_for_training
+
+        reserve_cores_for_training()  # as TrainingPanel does; see ui/training/threads.py
+    b = bundle(shape, n // div)
+    if mode in ("plain", "headless"):
+        plain_epoch(make, bundle(shape, 2048))  # warm-up (allocator, kernels)
+    if mode == "plain":
+        return {"s": min(plain_epoch(make, b) for _ in range(rounds))}
+    if mode == "headless":
+        return {"s": min(headless_epoch(make, b) for _ in range(rounds))}
+    from PySide6.QtWidgets import QApplication
+
+    from netbuilder.templates import load_template
+    from ui import theme
+    from ui.document import Document
+    from ui.training.panel import TrainingPanel
+
+    app = QApplication.instance() or QApplication([])
+    theme.apply(app, "dark")
+    panel = TrainingPanel(Document(load_template("mlp")))
+    panel.resize(1200, 420)
+    panel.show()
+    out = {}
+    if mode == "gui":
+        runs = []
+        for _ in range(rounds):
+            panel.dashboard.redraws = 0
+            runs.append(gui_epoch(make, b, app, panel, probe=False))
+        best = min(runs, key=lambda r: r[0])
+        out = {"s": best[0], "redraws": best[2]}
+    else:  # latency
+        _, late, _ = gui_epoch(make, b, app, panel, probe=True)
+        late.sort()
+        out = {"p50": statistics.median(late), "p99": late[max(0, int(len(late) * .99) - 1)],
+               "max": late[-1], "ticks": len(late)}
+    panel.shutdown()
+    return out
+
+
+def main() -> int:
+    import json
+    import subprocess
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("--n", type=int, default=60000, help="MLP samples (CNN: n / 6)")
+    parser.add_argument("--rounds", type=int, default=3, help="best of N epochs")
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.mode:
+        print(json.dumps(measure(args.mode, args.model, args.n, args.rounds)))
+        return 0
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cores "
+          f"{os.cpu_count()}; each mode in a fresh process, best of {args.rounds} epochs")
+    for model, (name, _, _, div) in MODELS.items():
+        res = {}
+        for mode in ("plain", "headless", "gui", "latency"):
+            cmd = [sys.executable, __file__, "--mode", mode, "--model", model, "--n",
+                   str(args.n), "--rounds", str(args.rounds)]
+            if args.threads:
+                cmd += ["--threads", str(args.threads)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            res[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
+        plain, headless, gui, lat = (res[k] for k in ("plain", "headless", "gui", "latency"))
+        print(f"{name}: {args.n // div} samples, batch {SETTINGS['batch_size']}")
+        print(f"  plain loop  {plain['s']:6.3f} s/epoch")
+        print(f"  headless    {headless['s']:6.3f} s/epoch   ratio {plain['s'] / headless['s']:.3f}")
+        print(f"  GUI thread  {gui['s']:6.3f} s/epoch   ratio {plain['s'] / gui['s']:.3f}   "
+              f"(dashboard redrew {gui['redraws']} times, {gui['redraws'] / gui['s']:.1f}/s)")
+        print(f"  GUI 5 ms timer lateness while training: p50 {lat['p50']:.2f} ms, p99 "
+              f"{lat['p99']:.2f} ms, max {lat['max']:.2f} ms over {lat['ticks']} ticks")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""`netbuilder train PROJECT [...] [--json]`: the GUI's training run, headless.
+
+stdout carries only the result (one JSON object with --json); progress goes to stderr, so
+`netbuilder train p.json --json | jq` works. Exit 0 when the run finished (or was stopped by
+early stopping), 1 with a one-paragraph message for anything the user can fix."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .session import USER_ERRORS, Overrides, error_message, run_training
+from .spec import load_project
+from .train import Reporter
+
+
+def _finite(value):
+    """JSON has no NaN: undefined metrics (e.g. r2 of one sample) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+class ConsoleReporter(Reporter):
+    """One line per epoch on stderr; Ctrl-C stops after the current batch, keeping the run."""
+
+    def __init__(self, stream=None):
+        self.stream, self.interrupted, self.started = stream, False, time.perf_counter()
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream or sys.stderr, flush=True)
+
+    def on_start(self, info: dict) -> None:
+        self._print(f"training on {info['device']}: {info['n_train']} train / {info['n_val']} "
+                    f"val samples, {info['params']:,} parameters, {info['epochs']} epochs"
+                    + (f" -> {info['run_dir']}" if info.get("run_dir") else ""))
+        for note in info.get("notes", []):
+            self._print(f"note: {note}")
+
+    def on_epoch(self, epoch: int, logs: dict) -> None:
+        keys = ["train_loss", "val_loss"] + [k for k in logs if k.startswith("val_")
+                                             and k not in ("val_loss", "val_on_train")]
+        parts = [f"{k} {_fmt(logs[k])}" for k in keys if k in logs]
+        flags = logs.get("grad_flags") or {}
+        warn = "  [" + ", ".join(f"{k}: {v} gradient" for k, v in flags.items()) + "]" if flags else ""
+        self._print(f"epoch {epoch}: " + "  ".join(parts) + f"  ({logs['epoch_time']:.2f}s)" + warn)
+
+    def should_stop(self) -> bool:
+        return self.interrupted
+
+    def on_end(self, result) -> None:
+        took = time.perf_counter() - self.started
+        self._print(f"{result.status} after {result.epochs} epochs in {took:.1f}s"
+                    + (f"; best epoch {result.best_epoch}" if result.best_epoch else ""))
+
+
+def _fail(message: str, as_json: bool) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}) + "\n")
+    return 1
+
+
+def run(args) -> int:
+    reporter = ConsoleReporter()
+    previous = None
+    try:
+        project_path = Path(args.project)
+        project = load_project(project_path)
+        # Ctrl-C: finish the batch, save the run, print the result (a second Ctrl-C aborts)
+        def interrupt(signum, frame):
+            reporter.interrupted = True
+            signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+        previous = signal.signal(signal.SIGINT, interrupt)
+        result = run_training(project, project_path.parent, overrides=Overrides.from_args(args),
+                              out_dir=args.out, project_path=project_path, reporter=reporter,
+                              resume_from=getattr(args, "resume", None))
+    except USER_ERRORS as err:
+        return _fail(error_message(err), args.json)
+    except MemoryError:
+        return _fail("Out of memory: lower the batch size or the model's size.", args.json)
+    except Exception as err:  # a bug of ours: still one paragraph, the trace only on request
+        if os.environ.get("NETBUILDER_DEBUG"):
+            raise
+        return _fail(f"Training failed unexpectedly ({type(err).__name__}: {err}). Set "
+                     "NETBUILDER_DEBUG=1 to see the traceback.", args.json)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    out = _finite(result.to_json())
+    if args.json:
+        sys.stdout.write(json.dumps(out) + "\n")
+    else:
+        metrics = "  ".join(f"{k} {_fmt(v)}" for k, v in result.metrics.items())
+        print(f"epochs {result.epochs}  train_loss {_fmt(result.train_loss)}  "
+              f"val_loss {_fmt(result.val_loss)}  {metrics}")
+        if result.checkpoint:
+            print(f"checkpoint {result.checkpoint}")
+    return 0

@@ -1,0 +1,201 @@
+"""From a project to a finished training run: the one path both `netbuilder train` and the GUI take.
+
+    prepare(project, base_dir, overrides)  -> Prepared (data loaded, Input checked, model built)
+    run_training(project, base_dir, ...)   -> TrainResult, with a run folder holding project.json
+
+Every problem a user can cause (bad file, wrong column, shape mismatch, NaN loss) is raised as
+one of USER_ERRORS, whose `.message` is one readable paragraph."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data import DataBundle, DataError, load_data
+from .errors import ProjectError
+from .spec import Project
+from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
+
+USER_ERRORS = (ProjectError, DataError, TrainError)
+
+
+def error_message(err: BaseException) -> str:
+    return getattr(err, "message", None) or str(err) or type(err).__name__
+
+
+@dataclass
+class Overrides:
+    """What the command line (or a GUI field) puts over the project file's own settings."""
+
+    data: str | None = None  # a file or folder; its kind follows from its name
+    target: str | None = None
+    epochs: int | None = None
+    device: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Overrides:
+        return cls(getattr(args, "data", None), getattr(args, "target", None),
+                   getattr(args, "epochs", None), getattr(args, "device", None))
+
+
+@dataclass
+class Prepared:
+    project: Project  # a copy with the overrides applied: what the run folder records
+    bundle: DataBundle
+    settings: TrainSettings
+    model: object  # torch.nn.Module
+    notes: list[str] = field(default_factory=list)
+
+
+# ----- overrides ------------------------------------------------------------------------------
+def data_kind_for(path: Path) -> str:
+    if path.is_dir():
+        return "images"
+    suffix = path.suffix.lower()
+    if suffix in (".npz", ".npy"):
+        return "numpy"
+    return "csv"  # .csv, .tsv, .txt: the reader sniffs the delimiter
+
+
+def apply_overrides(project: Project, over: Overrides | None) -> Project:
+    """A copy of `project` with the overrides in its data/training sections."""
+    project = copy.deepcopy(project)
+    if over is None:
+        return project
+    data = dict(project.data or {})
+    if over.data:
+        path = Path(over.data).expanduser().resolve()  # relative to where the user typed it
+        kind = data_kind_for(path)
+        same = data.get("kind") == kind
+        keep = {k: v for k, v in data.items() if k in ("split", "normalize")
+                or (same and k in ("target", "features"))
+                or (k == "target" and v == "input")}  # an autoencoder stays one
+        data = {"kind": kind, "path": str(path), **keep}
+    if over.target:
+        data["target"] = over.target
+    if over.data or over.target:
+        project.data = data
+    training = dict(project.training or {})
+    if over.epochs is not None:
+        if over.epochs < 1:
+            raise TrainError(f"--epochs must be at least 1, got {over.epochs}.", field="epochs")
+        training["epochs"] = over.epochs
+    if over.device:
+        training["device"] = over.device
+    project.training = training
+    return project
+
+
+# ----- checks ---------------------------------------------------------------------------------
+def input_nodes(project: Project) -> list:
+    return [n for n in project.nodes if n.type == "Input"]
+
+
+def input_mismatch(project: Project, bundle: DataBundle) -> ProjectError | None:
+    """Why the data cannot reach the graph's Input node, naming the node and both shapes."""
+    inputs = input_nodes(project)
+    if not inputs:
+        return ProjectError("The graph has no Input node: add one so the data has a way in.")
+    if len(inputs) > 1:
+        names = ", ".join(f"'{n.id}'" for n in inputs)
+        return ProjectError(f"The graph has {len(inputs)} Input nodes ({names}) but the data "
+                            "gives one tensor per sample: training needs a single Input.",
+                            nodes=tuple(n.id for n in inputs))
+    node = inputs[0]
+    params = node.resolved()
+    want = [int(s) for s in params.get("shape", ())]
+    got = [int(s) for s in bundle.input_shape]
+    if want != got:
+        return ProjectError(f"Input '{node.id}' expects {want} but the data gives {got}: set the "
+                            "Input shape or the data's size.", node=node.id, field="shape")
+    want_dtype = params.get("dtype", "float32")
+    got_dtype = str(bundle.x_train.dtype).removeprefix("torch.")
+    if (want_dtype == "int64") != (got_dtype == "int64"):
+        return ProjectError(f"Input '{node.id}' expects {want_dtype} values but the data gives "
+                            f"{got_dtype}: token ids need dtype int64 (for Embedding), "
+                            "measurements float32.", node=node.id, field="dtype")
+    return None
+
+
+def loss_name(training: dict | None) -> str:
+    loss = (training or {}).get("loss", "CrossEntropyLoss")
+    return loss.get("type", "CrossEntropyLoss") if isinstance(loss, dict) else str(loss)
+
+
+def load_project_data(project: Project, base_dir: str | Path) -> DataBundle:
+    if not project.data:
+        raise DataError("The project has no data section: choose a data set (or pass --data).")
+    return load_data(project.data, Path(base_dir), loss_name(project.training))
+
+
+# ----- the run --------------------------------------------------------------------------------
+def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None = None,
+            bundle: DataBundle | None = None) -> Prepared:
+    """Everything that can fail before the first step, in the order a user would fix it."""
+    from .compiler import build_model
+    from .shapes import analyze
+
+    project = apply_overrides(project, overrides)
+    analysis = analyze(project)
+    if analysis.errors:
+        first = analysis.errors[0]
+        more = f" (and {len(analysis.errors) - 1} more)" if len(analysis.errors) > 1 else ""
+        raise ProjectError(f"The graph is not valid: {first.message}{more}", node=first.node,
+                           nodes=first.nodes)
+    settings = TrainSettings.from_dict(project.training)
+    bundle = bundle or load_project_data(project, base_dir)
+    mismatch = input_mismatch(project, bundle)
+    if mismatch:
+        raise mismatch
+    seed_everything(settings.seed)  # reproducible initial weights
+    model = build_model(project, analysis)
+    return Prepared(project, bundle, settings, model)
+
+
+def default_run_dir(project: Project, project_path: str | Path | None,
+                    runs_root: str | Path | None = None) -> Path:
+    """runs/<project-name>-<timestamp> beside the project file (or under runs_root)."""
+    root = Path(runs_root) if runs_root else (
+        Path(project_path).resolve().parent / "runs" if project_path else Path.cwd() / "runs")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", project.name or "project").strip("-.") or "project"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, i = root / f"{slug}-{stamp}", 1
+    while path.exists():  # two runs in one second
+        i += 1
+        path = root / f"{slug}-{stamp}-{i}"
+    return path
+
+
+def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides | None = None,
+                 out_dir: str | Path | None = None, project_path: str | Path | None = None,
+                 reporter: Reporter | None = None, resume_from: str | Path | None = None,
+                 report_every: int = 50, on_prepared=None) -> TrainResult:
+    """Load, check, build and train. Raises one of USER_ERRORS for the user's mistakes.
+
+    The run folder is created only once the data and model are ready; a run that fails before
+    finishing an epoch removes the folder it created, so a left-over folder is a real run."""
+    prepared = prepare(project, base_dir, overrides)
+    if on_prepared is not None:
+        on_prepared(prepared)  # e.g. the GUI shows the data and model before step 1
+    if resume_from:
+        out = Path(resume_from)
+    else:
+        out = Path(out_dir) if out_dir else default_run_dir(prepared.project, project_path)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        result = train(prepared.model, prepared.bundle, prepared.settings, reporter=reporter,
+                       out_dir=out, project_dict=prepared.project.to_dict(),
+                       resume_from=resume_from, report_every=report_every)
+    except BaseException:
+        if created and not (out / "last.safetensors").exists():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    if created and result.epochs == 0 and not (out / "last.safetensors").exists():
+        shutil.rmtree(out, ignore_errors=True)  # stopped before one epoch: nothing to keep
+        result.run_dir, result.checkpoint = None, None
+    return result

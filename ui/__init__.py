@@ -1,0 +1,1 @@
+"""NetBuilder's Qt user interface: a thin layer that turns gestures into core calls."""

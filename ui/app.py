@@ -1,0 +1,77 @@
+"""Entry point of the GUI: `netbuilder gui [PROJECT] [--screenshot OUT.png]`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName("NetBuilder")
+        QCoreApplication.setApplicationName("NetBuilder")
+        app = QApplication(sys.argv[:1])
+    return app
+
+
+def render_screenshot(window, out: str) -> bool:
+    """Lay out the window offscreen at its size, fit the graph, and save a PNG."""
+    app = QApplication.instance()
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+    window.canvas.fit_all()
+    app.processEvents()
+    return window.grab().save(out)
+
+
+def main(project_path: str | None = None, screenshot: str | None = None) -> int:
+    if screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = _application()
+    from .training.threads import reserve_cores_for_training
+
+    reserve_cores_for_training()  # before any torch work on this thread (see threads.py)
+    from netbuilder.errors import ProjectError
+    from netbuilder.spec import load_project
+    from netbuilder.templates import load_template, template_names
+
+    from . import recovery, theme
+    from .main_window import MainWindow
+    from .settings import settings
+
+    theme.apply(app, str(settings().value("theme", "dark")))
+    project, path = None, None
+    if project_path:
+        try:
+            project, path = load_project(project_path), project_path
+        except ProjectError as exc:
+            if screenshot:
+                print(f"netbuilder: {exc}", file=sys.stderr)
+                return 1
+            QMessageBox.warning(None, "Cannot open project", str(exc))
+    elif "lenet5" in template_names():
+        project = load_template("lenet5")
+    window = MainWindow(project, path)
+    if screenshot:
+        window.resize(1600, 1000)
+        ok = render_screenshot(window, screenshot)
+        window.recovery.stop()
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        return 0 if ok else 1
+    window.show()
+    pending = recovery.pending()
+    if pending is not None:
+        window.offer_recovery(pending)
+    rc = app.exec()
+    return rc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))

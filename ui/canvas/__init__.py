@@ -1,0 +1,1 @@
+"""The node-graph canvas: a lean QGraphicsScene over the project document."""

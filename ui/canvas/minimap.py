@@ -1,0 +1,87 @@
+"""A small overview in the canvas corner: every node as a dot, the visible area as a frame; click to go there."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from .. import theme
+from ..layout import NODE_H, NODE_W
+
+
+class Minimap(QWidget):
+    def __init__(self, view):
+        super().__init__(view.viewport())
+        self.view = view
+        self.resize(200, 140)
+        self._pixmap: QPixmap | None = None
+        self._world = QRectF()
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+        view.document.changed.connect(self.invalidate)
+
+    @Slot()
+    def invalidate(self) -> None:
+        self._pixmap = None
+        self.update()
+
+    def _mapping(self):
+        w = self._world
+        s = min((self.width() - 12) / max(w.width(), 1), (self.height() - 12) / max(w.height(), 1))
+        ox = 6 + (self.width() - 12 - w.width() * s) / 2 - w.left() * s
+        oy = 6 + (self.height() - 12 - w.height() * s) / 2 - w.top() * s
+        return s, ox, oy
+
+    def _render(self) -> None:
+        t = theme.current()
+        nodes = self.view.document.project.nodes
+        xs = [n.pos[0] for n in nodes if n.pos] or [0]
+        ys = [n.pos[1] for n in nodes if n.pos] or [0]
+        self._world = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_W, max(ys) - min(ys) + NODE_H) \
+            .adjusted(-40, -40, 40, 40)
+        pm = QPixmap(self.size())
+        pm.fill(Qt.transparent)
+        p = QPainter(pm)
+        s, ox, oy = self._mapping()
+        errors = self.view.document.analysis.errors_by_node()
+        for n in nodes:
+            if n.pos is None:
+                continue
+            color = QColor(t.error) if n.id in errors else theme.category_color(n.layer.category)
+            p.fillRect(QRectF(ox + n.pos[0] * s, oy + n.pos[1] * s, max(NODE_W * s, 2), max(NODE_H * s, 2)), color)
+        p.end()
+        self._pixmap = pm
+
+    def paintEvent(self, event):
+        t = theme.current()
+        p = QPainter(self)
+        bg = QColor(t.panel)
+        bg.setAlpha(235)
+        p.setPen(QPen(QColor(t.border), 1))
+        p.setBrush(bg)
+        p.drawRoundedRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1), 6, 6)
+        if self._pixmap is None or self._pixmap.size() != self.size():
+            self._render()
+        p.drawPixmap(0, 0, self._pixmap)
+        s, ox, oy = self._mapping()
+        r = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        frame = QRectF(ox + r.left() * s, oy + r.top() * s, r.width() * s, r.height() * s)
+        frame = frame.intersected(QRectF(1, 1, self.width() - 2, self.height() - 2))
+        p.setPen(QPen(QColor(t.accent), 1.5))
+        fill = QColor(t.accent)
+        fill.setAlpha(30)
+        p.setBrush(fill)
+        p.drawRect(frame)
+        p.end()
+
+    def _go(self, pos: QPointF) -> None:
+        s, ox, oy = self._mapping()
+        self.view.centerOn(QPointF((pos.x() - ox) / s, (pos.y() - oy) / s))
+
+    def mousePressEvent(self, event):
+        self._go(event.position())
+
+    def mouseMoveEvent(self, event):
+        if event.buttons() & Qt.LeftButton:
+            self._go(event.position())

@@ -1,0 +1,202 @@
+"""A node on the canvas: category-coloured header, key params, parameter count, ports, error outline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
+
+from .. import theme
+from ..layout import NODE_H, NODE_W
+from .port_item import HIT, Port, draw_port, input_count, input_positions
+
+HEADER = 26.0
+GRID = 10.0
+
+_title_font = QFont()
+_title_font.setPixelSize(13)
+_title_font.setBold(True)
+_id_font = QFont()
+_id_font.setPixelSize(11)
+_body_font = QFont()
+_body_font.setPixelSize(11)
+
+
+ABBR = {"out_channels": "ch", "kernel_size": "k", "stride": "s", "out_features": "units", "hidden_size": "hidden",
+        "num_heads": "heads", "nhead": "heads", "dim_feedforward": "ff", "negative_slope": "slope",
+        "num_embeddings": "vocab", "embedding_dim": "dim", "scale_factor": "scale", "unflattened_size": "to",
+        "output_size": "out", "shape": "shape"}
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return "×".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class NodeItem(QGraphicsItem):
+    """Painted in one go (no child items): cheap to create and to draw by the thousand."""
+
+    Type = QGraphicsItem.UserType + 1
+
+    def __init__(self, node_id: str, layer):
+        super().__init__()
+        self.node_id = node_id
+        self.layer = layer
+        self.title = layer.name
+        self.summary = ""
+        self.params_text = ""
+        self.errors: list[str] = []
+        self.flag: str | None = None
+        self.n_inputs = input_count(layer.inputs, 0)
+        self.connected = 0
+        self.has_output = layer.name != "Output"
+        self.hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
+        self.snap = True
+        self._color = theme.category_color(layer.category)
+        self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
+                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self.edges: list = []  # EdgeItems touching this node, kept by the scene
+
+    def type(self):
+        return NodeItem.Type
+
+    # --- content -------------------------------------------------------------------------------
+    def set_content(self, node, connected: int, errors: list[str], params: int | None, flag: str | None,
+                    human) -> bool:
+        resolved = node.resolved()
+        parts = []
+        for k in node.layer.summary_keys:
+            v = resolved.get(k)
+            if v is None or v is False:
+                continue
+            parts.append(ABBR.get(k, k) if v is True else f"{ABBR.get(k, k)} {_fmt(v)}")
+        summary = "  ·  ".join(parts)
+        if node.layer.has_module:
+            ptext = "params ?" if params is None else (f"{human(params)} params" if params else "no params")
+        else:
+            ptext = "no params"
+        n_inputs = input_count(node.layer.inputs, connected)
+        state = (summary, ptext, tuple(errors), flag, n_inputs, connected)
+        if state == (self.summary, self.params_text, tuple(self.errors), self.flag, self.n_inputs, self.connected):
+            return False
+        self.summary, self.params_text, self.errors, self.flag = summary, ptext, list(errors), flag
+        self.n_inputs, self.connected = n_inputs, connected
+        tips = [f"<b>{node.type}</b> <i>{node.id}</i><br>{node.layer.doc}"]
+        tips += [f"<br><span style='color:{theme.current().error}'>⚠ {e}</span>" for e in errors]
+        if flag:
+            tips.append(f"<br><span style='color:{theme.current().warning}'>● {flag}</span>")
+        self.setToolTip("".join(tips))
+        self.update()
+        return True
+
+    # --- geometry ------------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(-8, -8, NODE_W + 16, NODE_H + 16)
+
+    def shape(self):
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 6, 6)
+        return path
+
+    def input_pos(self, index: int) -> QPointF:
+        pts = input_positions(self.n_inputs, NODE_W)
+        p = pts[min(index, len(pts) - 1)] if pts else QPointF(NODE_W / 2, 0)
+        return self.pos() + p
+
+    def output_pos(self) -> QPointF:
+        return self.pos() + QPointF(NODE_W / 2, NODE_H)
+
+    def port_at(self, scene_pos: QPointF) -> Port | None:
+        local = scene_pos - self.pos()
+        if self.has_output and (local - QPointF(NODE_W / 2, NODE_H)).manhattanLength() <= HIT * 1.4:
+            return Port(self.node_id, "out")
+        for i, p in enumerate(input_positions(self.n_inputs, NODE_W)):
+            if (local - p).manhattanLength() <= HIT * 1.4:
+                return Port(self.node_id, "in", i)
+        return None
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionChange and self.snap:
+            return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
+        if change == QGraphicsItem.ItemPositionHasChanged:
+            for e in self.edges:
+                e.update_path()
+        return super().itemChange(change, value)
+
+    # --- painting ------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None):
+        t = theme.current()
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        selected = bool(option.state & QStyle.State_Selected)
+        rect = QRectF(0, 0, NODE_W, NODE_H)
+        outline = QColor(t.error) if self.errors else (QColor(t.accent) if selected else QColor(t.border))
+        if lod < 0.3:  # far away: a coloured block is all that can be seen
+            painter.setRenderHint(QPainter.Antialiasing, False)
+            painter.setPen(QPen(outline, 4 if (self.errors or selected) else 0) if (self.errors or selected)
+                           else Qt.NoPen)
+            painter.setBrush(self._color)
+            painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
+        # body and header
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(t.node))
+        painter.drawRoundedRect(rect, 6, 6)
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, NODE_W, HEADER), 6, 6)
+        header.addRect(QRectF(0, HEADER - 6, NODE_W, 6))
+        color = QColor(self._color)
+        painter.setBrush(color)
+        painter.drawPath(header.simplified())
+        width = 2.5 if (self.errors or selected) else 1.0
+        painter.setPen(QPen(outline, width))
+        painter.setBrush(Qt.NoBrush)
+        painter.drawRoundedRect(rect, 6, 6)
+        if self.flag:
+            painter.setPen(QPen(QColor(t.warning), 2.0))
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 8, 8)
+        if lod >= 0.45:
+            self._paint_text(painter, t)
+        self._paint_ports(painter, t)
+
+    def _paint_text(self, painter: QPainter, t) -> None:
+        fm = QFontMetricsF(_id_font)
+        id_text = fm.elidedText(self.node_id, Qt.ElideRight, 72)
+        id_w = fm.horizontalAdvance(id_text) + 8
+        painter.setPen(QColor("#ffffff"))
+        painter.setFont(_title_font)
+        title = QFontMetricsF(_title_font).elidedText(self.title, Qt.ElideRight, NODE_W - 20 - id_w)
+        painter.drawText(QRectF(10, 0, NODE_W - 20, HEADER), Qt.AlignVCenter | Qt.AlignLeft, title)
+        painter.setFont(_id_font)
+        painter.setPen(QColor(255, 255, 255, 200))
+        painter.drawText(QRectF(10, 0, NODE_W - 20, HEADER), Qt.AlignVCenter | Qt.AlignRight, id_text)
+        painter.setFont(_body_font)
+        fm = QFontMetricsF(_body_font)
+        painter.setPen(QColor(t.text))
+        y = HEADER + 4
+        if self.summary:
+            painter.drawText(QRectF(10, y, NODE_W - 20, 18), Qt.AlignVCenter | Qt.AlignLeft,
+                             fm.elidedText(self.summary, Qt.ElideRight, NODE_W - 20))
+            y += 18
+        painter.setPen(QColor(t.error) if self.errors else QColor(t.dim_text))
+        text = ("⚠ " + self.errors[0]) if self.errors else self.params_text
+        painter.drawText(QRectF(10, y, NODE_W - 20, 18), Qt.AlignVCenter | Qt.AlignLeft,
+                         fm.elidedText(text, Qt.ElideRight, NODE_W - 20))
+
+    def _paint_ports(self, painter: QPainter, t) -> None:
+        ring = QColor(t.text)
+        fill = QColor(self._color)
+        hover = self.hover_port
+        for i, p in enumerate(input_positions(self.n_inputs, NODE_W)):
+            hl = None
+            if hover and hover[0].kind == "in" and hover[0].index == i:
+                hl = QColor(t.ok) if hover[1] else QColor(t.error)
+            draw_port(painter, p, fill, ring, i < self.connected, hl)
+        if self.has_output:
+            hl = QColor(t.accent) if hover and hover[0].kind == "out" else None
+            draw_port(painter, QPointF(NODE_W / 2, NODE_H), fill, ring, True, hl)

@@ -1,0 +1,268 @@
+"""The scene mirrors the Document: it diffs nodes/edges after each change and turns gestures into commands."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
+
+from .. import theme
+from ..commands import Connect, DeleteItems, MoveNodes
+from ..document import Document
+from ..param_counts import human
+from .connect import plan_connection
+from .edge_item import EdgeItem, curve
+from .node_item import NodeItem
+from .port_item import Port
+
+
+class NetScene(QGraphicsScene):
+    message = Signal(str)  # a short explanation for the status bar (e.g. why a drop was refused)
+
+    def __init__(self, document: Document, parent=None):
+        super().__init__(parent)
+        self.doc = document
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[int, EdgeItem] = {}
+        self.flags: dict[str, str] = {}
+        self._syncing = False
+        self._press_pos: dict[str, tuple] = {}
+        self._drag = None  # active connection drag: dict(source, detach, line, hover)
+        self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        document.changed.connect(self.sync)
+        document.loaded.connect(self.rebuild)
+        document.selection_changed.connect(self._select_ids)
+        self.selectionChanged.connect(self._on_selection)
+        self.rebuild()
+
+    # --- document -> items ---------------------------------------------------------------------
+    @Slot()
+    def rebuild(self) -> None:
+        self._syncing = True
+        self.clear()
+        self.nodes.clear()
+        self.edges.clear()
+        self.flags.clear()
+        self._drag = None
+        self._syncing = False
+        self.sync()
+
+    @Slot()
+    def sync(self) -> None:
+        doc, project = self.doc, self.doc.project
+        self._syncing = True
+        try:
+            ids = {n.id for n in project.nodes}
+            for nid in [n for n in self.nodes if n not in ids]:
+                self.removeItem(self.nodes.pop(nid))
+            live = {id(e): e for e in project.edges}
+            for key in [k for k in self.edges if k not in live]:
+                item = self.edges.pop(key)
+                for end in (item.source_item, item.target_item):
+                    if item in end.edges:
+                        end.edges.remove(item)
+                self.removeItem(item)
+            errors = doc.analysis.errors_by_node()
+            incoming: dict[str, list] = {}
+            for e in project.edges:
+                incoming.setdefault(e.target, []).append(e)
+            for node in project.nodes:
+                item = self.nodes.get(node.id)
+                if item is None:
+                    item = self.nodes[node.id] = NodeItem(node.id, node.layer)
+                    self.addItem(item)
+                pos = QPointF(*node.pos) if node.pos is not None else QPointF(0, 0)
+                if item.pos() != pos:
+                    item.snap = False
+                    item.setPos(pos)
+                    item.snap = True
+                ins = incoming.get(node.id, [])
+                item.set_content(node, len(ins), errors.get(node.id, []), doc.params.get(node.id),
+                                 self.flags.get(node.id), human)
+            for target, edges in incoming.items():
+                ordered = sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
+                for index, e in enumerate(ordered):
+                    item = self.edges.get(id(e))
+                    if item is None:
+                        item = self.edges[id(e)] = EdgeItem(e, self.nodes[e.source], self.nodes[e.target])
+                        self.nodes[e.source].edges.append(item)
+                        self.nodes[e.target].edges.append(item)
+                        self.addItem(item)
+                        item.port_index = -1
+                    moved = item.port_index != index or item.target_item.n_inputs != item.ports_seen
+                    item.port_index, item.ports_seen = index, item.target_item.n_inputs
+                    tensor = doc.analysis.tensors.get(e.source)
+                    relabelled = item.set_label(str(tensor) if tensor is not None else "?",
+                                                bool(errors.get(e.target)) and tensor is not None
+                                                and e.target not in doc.analysis.tensors)
+                    if moved and not relabelled:
+                        item.update_path()
+        finally:
+            self._syncing = False
+        self._select_ids(doc.selection)
+
+    def set_node_flag(self, node_id: str, message: str | None) -> None:
+        if message:
+            self.flags[node_id] = message
+        else:
+            self.flags.pop(node_id, None)
+        self.sync()
+
+    # --- selection -----------------------------------------------------------------------------
+    @Slot()
+    def _on_selection(self) -> None:
+        if not self._syncing:
+            self.doc.set_selection([i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)])
+
+    @Slot(list)
+    def _select_ids(self, ids: list) -> None:
+        current = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        if current == set(ids):
+            return
+        self._syncing = True
+        try:
+            self.clearSelection()
+            for nid in ids:
+                if nid in self.nodes:
+                    self.nodes[nid].setSelected(True)
+        finally:
+            self._syncing = False
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def delete_selection(self) -> None:
+        ids, edges = self.selected_node_ids(), self.selected_edges()
+        if ids or edges:
+            n = len(ids) + len(edges)
+            self.doc.push(DeleteItems(self.doc, ids, edges, f"Delete {n} item{'s' * (n > 1)}"))
+
+    # --- hit testing ---------------------------------------------------------------------------
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        for item in self.items(QRectF(pos.x() - 12, pos.y() - 12, 24, 24)):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def port_at(self, pos: QPointF) -> Port | None:
+        for item in self.items(QRectF(pos.x() - 12, pos.y() - 12, 24, 24)):
+            if isinstance(item, NodeItem):
+                port = item.port_at(pos)
+                if port:
+                    return port
+        return None
+
+    # --- gestures ------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.LeftButton:
+            port = self.port_at(event.scenePos())
+            if port is not None and self._start_drag(port, event.scenePos()):
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        self._press_pos = {i.node_id: (i.pos().x(), i.pos().y()) for i in self.selectedItems()
+                           if isinstance(i, NodeItem)}
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._drag:
+            self._drag_to(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._drag:
+            self._finish_drag(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        moves = {}
+        for nid, old in self._press_pos.items():
+            item = self.nodes.get(nid)
+            if item is not None and (item.pos().x(), item.pos().y()) != old:
+                moves[nid] = (self.doc.project.node(nid).pos, (item.pos().x(), item.pos().y()))
+        self._press_pos = {}
+        if moves:
+            self.doc.push(MoveNodes(self.doc, moves))
+
+    def _start_drag(self, port: Port, pos: QPointF) -> bool:
+        detach = None
+        if port.kind == "in":
+            incoming = self.doc.project.incoming(port.node)
+            if port.index >= len(incoming):
+                self.message.emit("Drag from an output port (bottom) to an input port (top) to connect.")
+                return False
+            detach = incoming[port.index]
+            source = detach.source
+            self.edges[id(detach)].setVisible(False)
+        else:
+            source = port.node
+        line = QGraphicsPathItem()
+        line.setPen(QPen(QColor(theme.current().accent), 2, Qt.DashLine))
+        line.setZValue(5)
+        self.addItem(line)
+        self._drag = {"source": source, "detach": detach, "line": line, "hover": None}
+        self._drag_to(pos)
+        return True
+
+    def _target(self, pos: QPointF):
+        port = self.port_at(pos)
+        if port is None or port.kind != "in":
+            return None, None, None, ""
+        edge, replaced, reason = plan_connection(self.doc.project, self._drag["source"], port.node, port.index,
+                                                 ignore=self._drag["detach"])
+        return port, edge, replaced, reason
+
+    def _drag_to(self, pos: QPointF) -> None:
+        d = self._drag
+        start = self.nodes[d["source"]].output_pos()
+        port, edge, _, reason = self._target(pos)
+        end = self.nodes[port.node].input_pos(port.index) if port else pos
+        d["line"].setPath(curve(start, end))
+        if d["hover"] is not None and d["hover"] in self.nodes:
+            self.nodes[d["hover"]].hover_port = None
+            self.nodes[d["hover"]].update()
+        d["hover"] = None
+        if port is not None:
+            item = self.nodes[port.node]
+            item.hover_port = (port, edge is not None)
+            item.update()
+            d["hover"] = port.node
+            color = theme.current().ok if edge is not None else theme.current().error
+            d["line"].setPen(QPen(QColor(color), 2, Qt.SolidLine if edge else Qt.DashLine))
+            if reason:
+                self.message.emit(reason)
+        else:
+            d["line"].setPen(QPen(QColor(theme.current().accent), 2, Qt.DashLine))
+
+    def _finish_drag(self, pos: QPointF) -> None:
+        d = self._drag
+        port, edge, replaced, reason = self._target(pos)
+        self.removeItem(d["line"])
+        if d["hover"] in self.nodes:
+            self.nodes[d["hover"]].hover_port = None
+            self.nodes[d["hover"]].update()
+        self._drag = None
+        detach = d["detach"]
+        if detach is not None and id(detach) in self.edges:
+            self.edges[id(detach)].setVisible(True)
+        if edge is None:
+            if reason:
+                self.message.emit(f"Not connected: {reason}")
+            if detach is not None and port is None:
+                self.doc.push(DeleteItems(self.doc, [], [detach], f"Disconnect {detach.source} → {detach.target}"))
+            return
+        if detach is not None:
+            if detach == edge:
+                return
+            self.doc.undo_stack.beginMacro(f"Reconnect {edge.source} → {edge.target}")
+            self.doc.push(DeleteItems(self.doc, [], [detach], "Disconnect"))
+            self.doc.push(Connect(self.doc, edge, replaced))
+            self.doc.undo_stack.endMacro()
+        else:
+            self.doc.push(Connect(self.doc, edge, replaced))
+        if replaced is not None:
+            self.message.emit(f"Replaced the edge {replaced.source} → {replaced.target}.")

@@ -1,0 +1,280 @@
+"""The canvas view: zoom around the cursor, pan (middle button or Space+drag), fit, drops, quick-add."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsView
+
+from netbuilder.layers.registry import LAYERS
+from netbuilder.spec import Edge, Node
+
+from .. import theme
+from ..commands import AddItems
+from ..document import Document
+from ..layout import NODE_H, NODE_W
+from ..quick_add import QuickAdd
+from .minimap import Minimap
+from .node_item import GRID
+from .scene import NetScene
+
+MIME_LAYER = "application/x-netbuilder-layer"
+MIN_ZOOM, MAX_ZOOM = 0.05, 2.5
+
+
+class NetView(QGraphicsView):
+    message = Signal(str)
+
+    def __init__(self, document: Document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.net_scene = NetScene(document, self)
+        self.setScene(self.net_scene)
+        self.net_scene.message.connect(self.message)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.DontSavePainterState | QGraphicsView.DontAdjustForAntialiasing)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.IntersectsItemShape)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setFrameShape(QGraphicsView.NoFrame)
+        self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._space = False
+        self._pan_from: QPointF | None = None
+        self.last_scene_pos = QPointF(0, 0)
+        self.minimap = Minimap(self)
+        self.quick_add = QuickAdd(self.viewport())
+        self.quick_add.chosen.connect(self._quick_chosen)
+        self._quick_pos = QPointF()
+        document.loaded.connect(self._after_load)
+
+    # --- API for others ------------------------------------------------------------------------
+    def set_node_flag(self, node_id: str, message: str | None) -> None:
+        """An amber marker with a tooltip on a node (e.g. a training diagnosis); None clears it."""
+        self.net_scene.set_node_flag(node_id, message)
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    @Slot()
+    def fit_all(self) -> None:
+        rect = self.net_scene.itemsBoundingRect()
+        if rect.isNull():
+            self.resetTransform()
+            self.centerOn(0, 0)
+            return
+        rect = rect.adjusted(-60, -60, 60, 60)
+        self.fitInView(rect, Qt.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.resetTransform()
+            self.centerOn(rect.center())
+        self.minimap.update()
+
+    def center_on_node(self, node_id: str) -> None:
+        item = self.net_scene.nodes.get(node_id)
+        if item is not None:
+            self.centerOn(item.sceneBoundingRect().center())
+            self.minimap.update()
+
+    @Slot()
+    def _after_load(self) -> None:
+        self.fit_all()
+
+    # --- adding nodes --------------------------------------------------------------------------
+    def add_node(self, type_name: str, scene_pos: QPointF, connect_from: str | None = None) -> str:
+        doc = self.document
+        node_id = doc.project.new_id(type_name)
+        x = round((scene_pos.x() - NODE_W / 2) / GRID) * GRID
+        y = round((scene_pos.y() - NODE_H / 2) / GRID) * GRID
+        node = Node(node_id, type_name, {}, (float(x), float(y)))
+        edges = []
+        if connect_from and doc.project.has_node(connect_from) and LAYERS[type_name].inputs != 0:
+            edges = [Edge(connect_from, node_id)]
+        doc.push(AddItems(doc, [node], edges, f"Add {type_name} {node_id}"))
+        doc.set_selection([node_id])
+        return node_id
+
+    def open_quick_add(self, view_pos=None) -> None:
+        if view_pos is None:
+            view_pos = self.viewport().mapFromGlobal(self.cursor().pos())
+            if not self.viewport().rect().contains(view_pos):
+                view_pos = self.viewport().rect().center()
+        self._quick_pos = self.mapToScene(view_pos)
+        self.quick_add.popup(view_pos)
+
+    @Slot(str)
+    def _quick_chosen(self, type_name: str) -> None:
+        sel = self.document.selection
+        source = sel[0] if len(sel) == 1 else None
+        if source and self.document.project.node(source).type == "Output":
+            source = None
+        pos = self._quick_pos
+        if source:  # place it under the selected node and wire it in
+            item = self.net_scene.nodes[source]
+            pos = item.pos() + QPointF(NODE_W / 2, NODE_H + 56 + NODE_H / 2)
+        self.add_node(type_name, pos, connect_from=source)
+
+    # --- drag and drop from the palette --------------------------------------------------------
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasFormat(MIME_LAYER):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event):
+        if event.mimeData().hasFormat(MIME_LAYER):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event):
+        name = bytes(event.mimeData().data(MIME_LAYER)).decode("utf-8", "replace")
+        if name not in LAYERS:
+            event.ignore()
+            return
+        self.add_node(name, self.mapToScene(event.position().toPoint()))
+        event.acceptProposedAction()
+        self.setFocus()
+
+    # --- zoom and pan --------------------------------------------------------------------------
+    def wheelEvent(self, event):
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if not delta:
+            return
+        factor = math.pow(1.0015, delta)
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
+        factor = target / self.zoom()
+        self.scale(factor, factor)
+        self.minimap.update()
+        event.accept()
+
+    def zoom_by(self, factor: float) -> None:
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
+        self.scale(target / self.zoom(), target / self.zoom())
+        self.minimap.update()
+
+    def _pan(self, pos: QPointF) -> None:
+        delta = pos - self._pan_from
+        self._pan_from = pos
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+        self.minimap.update()
+
+    def mousePressEvent(self, event):
+        self.setFocus()
+        if self.quick_add.isVisible():
+            self.quick_add.hide()
+        if event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and self._space):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):
+        self.last_scene_pos = self.mapToScene(event.position().toPoint())
+        if self._pan_from is not None:
+            self._pan(event.position())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.OpenHandCursor if self._space else Qt.ArrowCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        pos = self.mapToScene(event.position().toPoint())
+        if event.button() == Qt.LeftButton and self.net_scene.node_at(pos) is None:
+            self.document.set_selection([])
+            self.open_quick_add(event.position().toPoint())
+            return
+        super().mouseDoubleClickEvent(event)
+
+    # --- keys ----------------------------------------------------------------------------------
+    def event(self, event):
+        if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Tab:
+            self.open_quick_add()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):
+        key = event.key()
+        if event.matches(QKeySequence.Undo):  # also when the window's shortcut map is not active
+            self.document.undo_stack.undo()
+            return
+        if event.matches(QKeySequence.Redo) or (key == Qt.Key_Z and event.modifiers() ==
+                                                (Qt.ControlModifier | Qt.ShiftModifier)):
+            self.document.undo_stack.redo()
+            return
+        if key == Qt.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.OpenHandCursor)
+            return
+        if key in (Qt.Key_Delete, Qt.Key_Backspace):
+            self.net_scene.delete_selection()
+            return
+        if key == Qt.Key_F and not event.modifiers():
+            self.fit_all()
+            return
+        if key == Qt.Key_Escape:
+            self.net_scene.clearSelection()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event):
+        if event.key() == Qt.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(Qt.ArrowCursor)
+            return
+        super().keyReleaseEvent(event)
+
+    # --- painting ------------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF):
+        t = theme.current()
+        painter.fillRect(rect, QColor(t.canvas))
+        z = self.zoom()
+        if z < 0.25:
+            return
+        step = GRID * 2 if z >= 0.6 else GRID * 8
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        minor, major = [], []
+        x = left
+        while x < rect.right():
+            (major if round(x / step) % 5 == 0 else minor).append((x, True))
+            x += step
+        y = top
+        while y < rect.bottom():
+            (major if round(y / step) % 5 == 0 else minor).append((y, False))
+            y += step
+        for lines, color in ((minor, t.grid), (major, t.grid_major)):
+            painter.setPen(QPen(QColor(color), 0))
+            for v, vertical in lines:
+                if vertical:
+                    painter.drawLine(QPointF(v, rect.top()), QPointF(v, rect.bottom()))
+                else:
+                    painter.drawLine(QPointF(rect.left(), v), QPointF(rect.right(), v))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if getattr(self, "minimap", None) is None:
+            return
+        self.minimap.move(self.viewport().width() - self.minimap.width() - 12,
+                          self.viewport().height() - self.minimap.height() - 12)
+
+    def scrollContentsBy(self, dx, dy):
+        super().scrollContentsBy(dx, dy)
+        if getattr(self, "minimap", None) is not None:
+            self.minimap.update()

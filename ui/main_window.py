@@ -1,0 +1,422 @@
+"""The main window: palette | canvas | inspector, a bottom tab area, menus, status bar, files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPointF, Qt, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+)
+
+from netbuilder.errors import ProjectError
+from netbuilder.spec import Node, Project
+from netbuilder.templates import load_template
+
+from . import settings as app_settings
+from . import theme
+from .canvas.view import NetView
+from .clipboard import fragment, from_mime, pasteable, to_mime
+from .code_view import CodeView
+from .commands import AddItems, MoveNodes
+from .dialogs import TemplateGallery, shortcuts_html
+from .document import Document
+from .export_dialog import ExportDialog
+from .inspector import Inspector
+from .layout import layered_positions
+from .palette import Palette
+from .problems import ProblemsList
+from .recovery import Recovery
+from .training.install import install as install_training
+
+FILTER = "NetBuilder projects (*.json);;All files (*)"
+
+
+def blank_project() -> Project:
+    return Project(name="Untitled", nodes=[Node("x", "Input", {}, (0.0, 0.0)), Node("out", "Output", {}, (0.0, 400.0))])
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project: Project | None = None, path: str | None = None, autosave_ms: int | None = None):
+        super().__init__()
+        self.setObjectName("NetBuilderMain")
+        self.document = Document(parent=self)
+        self.canvas = NetView(self.document, self)
+        self.setCentralWidget(self.canvas)
+        self.canvas.message.connect(self.show_message)
+        self.menus: dict[str, QMenu] = {}
+        self._build_docks()
+        self._build_status()
+        self._build_actions()
+        self._install_panels()
+        self.document.changed.connect(self._update_status)
+        self.document.undo_stack.cleanChanged.connect(self._update_title)
+        self.document.path_changed.connect(self._update_title)
+        self.document.changed.connect(self._update_title)
+        self.recovery = Recovery(self.document, self, **({"interval_ms": autosave_ms} if autosave_ms else {}))
+        self.resize(1600, 1000)
+        self._restore_layout()
+        self.document.set_project(project or blank_project(), path)
+
+    # --- layout --------------------------------------------------------------------------------
+    def _dock(self, title: str, widget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette = Palette(self)
+        self.palette.activated.connect(self._add_at_center)
+        self.inspector = Inspector(self.document, self)
+        self.problems = ProblemsList(self.document, self)
+        self.problems.node_activated.connect(self.canvas.center_on_node)
+        self.bottom_tabs = QTabWidget(self)
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.problems, "Problems")
+        self.palette_dock = self._dock("Layers", self.palette, Qt.LeftDockWidgetArea, "palette")
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea, "inspector")
+        self.bottom_dock = self._dock("Output", self.bottom_tabs, Qt.BottomDockWidgetArea, "bottom")
+        self.bottom_dock.setTitleBarWidget(QLabel(""))
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 320], Qt.Horizontal)
+        self.resizeDocks([self.bottom_dock], [170], Qt.Vertical)
+
+    def _install_panels(self) -> None:
+        """The code view, training tabs and export: features built over the document."""
+        self.code_view = CodeView(self)
+        self.add_bottom_tab(self.code_view, "Code")
+        self.document.changed.connect(self._refresh_code)
+        self.document.selection_changed.connect(self._highlight_code)
+        self.training = install_training(self)
+        export = QAction("&Export…", self)
+        export.setShortcut(QKeySequence("Ctrl+E"))
+        export.setStatusTip("Write PyTorch code, ONNX or a torch.export program")
+        export.triggered.connect(self.export_dialog)
+        self.add_menu_action("File", export)
+        self.addAction(export)
+        self.resizeDocks([self.bottom_dock], [330], Qt.Vertical)
+
+    @Slot()
+    def _refresh_code(self) -> None:
+        self.code_view.set_project(self.document.project, self.document.analysis)
+
+    @Slot(list)
+    def _highlight_code(self, ids: list) -> None:
+        self.code_view.highlight_node(ids[0] if len(ids) == 1 else None)
+
+    @Slot()
+    def export_dialog(self) -> None:
+        """Export the project, with the weights of the last finished run when there is one."""
+        result = self.training.runner.last_result
+        best = Path(result.run_dir) / "best.safetensors" if result and result.run_dir else None
+        path = self.document.path
+        dialog = ExportDialog(self.document.project, base_dir=Path(path).parent if path else None,
+                              weights=best if best and best.is_file() else None, parent=self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.nodes_label, self.params_label, self.valid_label = QLabel(), QLabel(), QLabel()
+        for w in (self.nodes_label, self.params_label, self.valid_label):
+            sb.addPermanentWidget(w)
+
+    def add_bottom_tab(self, widget, title: str) -> int:
+        return self.bottom_tabs.addTab(widget, title)
+
+    def add_menu_action(self, menu_name: str, action: QAction) -> None:
+        menu = self.menus.get(menu_name)
+        if menu is None:
+            help_menu = self.menus.get("Help")
+            menu = QMenu(menu_name, self)
+            if help_menu is not None:
+                self.menuBar().insertMenu(help_menu.menuAction(), menu)
+            else:
+                self.menuBar().addMenu(menu)
+            self.menus[menu_name] = menu
+        menu.addAction(action)
+
+    def _action(self, menu: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        self.add_menu_action(menu, a)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        K = QKeySequence
+        for name in ("File", "Edit", "View", "Help"):
+            m = self.menuBar().addMenu(name)
+            self.menus[name] = m
+        self._action("File", "&New…", self.new_project, K.New)
+        self._action("File", "&Open…", self.open_dialog, K.Open)
+        self.recent_menu = self.menus["File"].addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action("File", "&Save", self.save, K.Save)
+        self._action("File", "Save &As…", self.save_as, K("Ctrl+Shift+S"))
+        self.menus["File"].addSeparator()
+        self._action("File", "&Quit", self.close, K.Quit)
+        stack = self.document.undo_stack
+        undo = stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(K.Undo)
+        redo = stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([K("Ctrl+Shift+Z"), K("Ctrl+Y")])
+        for a in (undo, redo):
+            self.add_menu_action("Edit", a)
+            self.addAction(a)
+        self.menus["Edit"].addSeparator()
+        self._action("Edit", "Cu&t", self.cut, K.Cut)
+        self._action("Edit", "&Copy", self.copy, K.Copy)
+        self._action("Edit", "&Paste", self.paste, K.Paste)
+        self._action("Edit", "&Duplicate", self.duplicate, K("Ctrl+D"))
+        self._action("Edit", "Select &All", self.select_all, K.SelectAll)
+        self.menus["Edit"].addSeparator()
+        self._action("Edit", "Add Layer…", lambda: self.canvas.open_quick_add(), None)
+        self._action("View", "&Fit to Window", self.canvas.fit_all, None, "F on the canvas")
+        self._action("View", "Zoom &In", lambda: self.canvas.zoom_by(1.25), K.ZoomIn)
+        self._action("View", "Zoom &Out", lambda: self.canvas.zoom_by(0.8), K.ZoomOut)
+        self._action("View", "Arrange &Layers Automatically", self.auto_layout, K("Ctrl+L"))
+        self.menus["View"].addSeparator()
+        group = QActionGroup(self)
+        for name in ("dark", "light"):
+            a = QAction(f"{name.title()} Theme", self, checkable=True)
+            a.setChecked(theme.current().name == name)
+            a.triggered.connect(lambda checked, n=name: self.set_theme(n))
+            group.addAction(a)
+            self.add_menu_action("View", a)
+        self.menus["View"].addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.bottom_dock):
+            self.add_menu_action("View", dock.toggleViewAction())
+        self._action("Help", "&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
+        self._action("Help", "&About NetBuilder", self.about)
+
+    # --- status --------------------------------------------------------------------------------
+    @Slot()
+    def _update_status(self) -> None:
+        doc = self.document
+        t = theme.current()
+        self.nodes_label.setText(f"{len(doc.project.nodes)} layers")
+        self.params_label.setText(f"{doc.total_params:,} parameters")
+        n = len(doc.analysis.errors)
+        self.valid_label.setText(f"<span style='color:{t.ok}'>● valid</span>" if not n else
+                                 f"<span style='color:{t.error}'>● {n} problem{'s' * (n > 1)}</span>")
+        self.bottom_tabs.setTabText(self.bottom_tabs.indexOf(self.problems), f"Problems ({n})" if n else "Problems")
+
+    @Slot()
+    def _update_title(self, *args) -> None:
+        self.setWindowTitle(f"{self.document.title}[*] — NetBuilder")
+        self.setWindowModified(self.document.dirty)
+
+    @Slot(str)
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    # --- files ---------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False when the user cancels."""
+        if not self.document.dirty:
+            return True
+        answer = QMessageBox.question(self, "Unsaved changes",
+                                      f"Save the changes to {self.document.title}?",
+                                      QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    @Slot()
+    def new_project(self) -> None:
+        if not self.maybe_save():
+            return
+        dialog = TemplateGallery(self)
+        try:
+            if dialog.exec() != TemplateGallery.Accepted:
+                return
+            name = dialog.choice()
+        finally:
+            dialog.deleteLater()
+        self.document.set_project(load_template(name) if name else blank_project())
+
+    @Slot()
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.document.path.parent) if self.document.path else str(Path.cwd())
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> bool:
+        """Open a project; on a bad file, say why and keep the current project untouched."""
+        try:
+            self.document.open(path)
+        except ProjectError as exc:
+            errors = getattr(exc, "errors", None) or [exc]
+            detail = "\n".join(f"• {e.message}" for e in errors[:12])
+            QMessageBox.warning(self, "Cannot open project", f"{Path(path).name} could not be opened.\n\n{detail}")
+            return False
+        except Exception as exc:  # noqa: BLE001 - never a traceback for a hostile file
+            QMessageBox.warning(self, "Cannot open project", f"{Path(path).name} could not be opened:\n{exc}")
+            return False
+        app_settings.add_recent(path)
+        self.recovery.discard()
+        return True
+
+    @Slot()
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in app_settings.recent_files():
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda checked=False, path=p: self.maybe_save() and self.open_file(path))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    @Slot()
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        start = str(self.document.path or (Path.cwd() / f"{self.document.project.name}.json"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILTER)
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot save", f"Saving to {path} failed:\n{exc}")
+            return False
+        app_settings.add_recent(str(path))
+        self.recovery.discard()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def offer_recovery(self, pending) -> bool:
+        """Ask whether to restore the work found in a recovery file; restores it when yes."""
+        project, path = pending
+        answer = QMessageBox.question(self, "Recover unsaved work?",
+                                      f"NetBuilder did not close cleanly last time. Restore the unsaved "
+                                      f"project “{project.name}” ({len(project.nodes)} layers)?",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer == QMessageBox.Yes:
+            self.document.set_project(project, path, dirty=True)
+            return True
+        self.recovery.discard()
+        return False
+
+    # --- clipboard -----------------------------------------------------------------------------
+    @Slot()
+    def copy(self) -> None:
+        ids = self.canvas.net_scene.selected_node_ids()
+        if ids:
+            QApplication.clipboard().setMimeData(to_mime(fragment(self.document.project, ids)))
+            self.show_message(f"Copied {len(ids)} layer{'s' * (len(ids) > 1)}")
+
+    @Slot()
+    def cut(self) -> None:
+        self.copy()
+        self.canvas.net_scene.delete_selection()
+
+    def _paste_doc(self, doc: dict, text: str) -> None:
+        try:
+            nodes, edges = pasteable(doc, self.document.project, (40.0, 40.0))
+        except ProjectError as exc:
+            self.show_message(f"Cannot paste: {exc}")
+            return
+        self.document.push(AddItems(self.document, nodes, edges, f"{text} {len(nodes)} layer{'s' * (len(nodes) > 1)}"))
+        self.document.set_selection([n.id for n in nodes])
+
+    @Slot()
+    def paste(self) -> None:
+        doc = from_mime(QApplication.clipboard().mimeData())
+        if doc is None:
+            self.show_message("The clipboard holds no NetBuilder layers.")
+            return
+        self._paste_doc(doc, "Paste")
+
+    @Slot()
+    def duplicate(self) -> None:
+        ids = self.canvas.net_scene.selected_node_ids()
+        if ids:
+            self._paste_doc(fragment(self.document.project, ids), "Duplicate")
+
+    @Slot()
+    def select_all(self) -> None:
+        self.document.set_selection([n.id for n in self.document.project.nodes])
+
+    # --- editing helpers -----------------------------------------------------------------------
+    @Slot(str)
+    def _add_at_center(self, type_name: str) -> None:
+        sel = self.document.selection
+        center = self.canvas.mapToScene(self.canvas.viewport().rect().center())
+        self.canvas.add_node(type_name, QPointF(center), None)
+        del sel
+
+    @Slot()
+    def auto_layout(self) -> None:
+        project = self.document.project
+        pos = layered_positions(project)
+        moves = {n.id: (n.pos, pos[n.id]) for n in project.nodes if n.pos != pos[n.id]}
+        if moves:
+            self.document.push(MoveNodes(self.document, moves))
+            self.canvas.fit_all()
+
+    @Slot()
+    def set_theme(self, name: str) -> None:
+        theme.apply(QApplication.instance(), name)
+        app_settings.settings().setValue("theme", name)
+        self.canvas.net_scene.update()
+        self.canvas.viewport().update()
+        self.canvas.minimap.invalidate()
+        self.problems.refresh()
+        self.inspector._build()
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", shortcuts_html(), QMessageBox.Ok, self)
+        box.exec()
+        box.deleteLater()
+
+    @Slot()
+    def about(self) -> None:
+        QMessageBox.about(self, "About NetBuilder", "<b>NetBuilder</b><br>Design neural networks on a canvas, "
+                          "train them on your data, export PyTorch code.")
+
+    # --- window state --------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = app_settings.settings()
+        geo, state = s.value("window/geometry"), s.value("window/state")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        s = app_settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_layout()
+        self.recovery.stop()
+        self.recovery.discard()
+        event.accept()

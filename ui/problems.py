@@ -1,0 +1,51 @@
+"""The problems list: every error of the latest analysis; clicking one selects its node."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+from . import theme
+from .document import Document
+
+
+class ProblemsList(QTreeWidget):
+    node_activated = Signal(str)
+
+    def __init__(self, document: Document, parent=None):
+        super().__init__(parent)
+        self.doc = document
+        self.setHeaderLabels(["", "Node", "Problem"])
+        self.setRootIsDecorated(False)
+        self.setColumnWidth(0, 28)
+        self.setColumnWidth(1, 120)
+        self.setUniformRowHeights(True)
+        self.setWordWrap(False)
+        self.header().setStretchLastSection(True)
+        document.changed.connect(self.refresh)
+        self.itemClicked.connect(self._clicked)
+        self.itemActivated.connect(self._clicked)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        self.clear()
+        t = theme.current()
+        for err in self.doc.analysis.errors:
+            item = QTreeWidgetItem(self, ["⚠", err.node or "graph", err.message])
+            item.setForeground(0, QBrush(QColor(t.error)))
+            item.setToolTip(2, err.message)
+            item.setData(0, Qt.UserRole, err.node or (err.nodes[0] if err.nodes else None))
+            item.setData(0, Qt.UserRole + 1, list(err.nodes))
+
+    @property
+    def count(self) -> int:
+        return self.topLevelItemCount()
+
+    @Slot(QTreeWidgetItem, int)
+    def _clicked(self, item, column=0) -> None:
+        nodes = item.data(0, Qt.UserRole + 1) or []
+        if nodes:
+            self.doc.set_selection(list(nodes))
+            self.node_activated.emit(item.data(0, Qt.UserRole) or nodes[0])

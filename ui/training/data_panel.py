@@ -1,0 +1,338 @@
+"""The Data tab: pick a source, see a preview, the class balance and the shape that reaches
+the Input node (red when the graph expects another one).
+
+Loading runs on the GUI thread on purpose: builtin sets and typical CSVs load in well under a
+second, and the trainer loads its own copy in the training thread anyway."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.data import BUILTIN_SETS, DataBundle
+from netbuilder.session import USER_ERRORS, error_message, input_mismatch, load_project_data
+from ui import theme
+
+from . import style
+from .commands import set_section
+
+SOURCES = (("Built-in set", "builtin"), ("CSV / TSV file", "csv"), ("NumPy arrays", "numpy"),
+           ("Image folder", "images"))
+THUMBNAILS = 32
+
+
+def base_dir_of(document) -> Path:
+    path = getattr(document, "path", None)
+    return Path(path).resolve().parent if path else Path.cwd()
+
+
+def csv_columns(path: Path) -> list[str]:
+    """The header row only: enough to offer the target column."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            sample = fh.read(8192)
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return next(csv.reader(sample.splitlines(), dialect))
+    except (OSError, csv.Error, StopIteration, UnicodeDecodeError):
+        return []
+
+
+class DataPanel(QWidget):
+    bundle_loaded = Signal(object)  # DataBundle or None
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.bundle: DataBundle | None = None
+        self.error_text = ""
+        self._loading = False
+        self._loaded_key = None
+
+        self.source = QComboBox()
+        for label, kind in SOURCES:
+            self.source.addItem(label, kind)
+        self.builtin = QComboBox()
+        self.builtin.addItems(BUILTIN_SETS)
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("file or folder, relative to the project file")
+        self.browse = QPushButton("Browse…")
+        self.target = QComboBox()
+        self.target.setEditable(True)
+        self.target.setToolTip("The column the network learns to predict")
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(self.browse)
+        self.file_box = QWidget()
+        file_form = QFormLayout(self.file_box)
+        file_form.setContentsMargins(0, 0, 0, 0)
+        file_form.addRow("Path", path_row)
+        file_form.addRow("Target column", self.target)
+        self.builtin_box = QWidget()  # a form row, so the combo keeps its natural height
+        builtin_form = QFormLayout(self.builtin_box)
+        builtin_form.setContentsMargins(0, 0, 0, 0)
+        builtin_form.addRow("Data set", self.builtin)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.builtin_box)
+        self.stack.addWidget(self.file_box)
+        self.stack.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+
+        self.shape_label = QLabel()
+        self.shape_label.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setObjectName("dim")
+        self.summary.setWordWrap(True)
+
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.IconMode)
+        self.thumbs.setIconSize(QSize(48, 48))
+        self.thumbs.setResizeMode(QListWidget.Adjust)
+        self.thumbs.setSpacing(4)
+        self.preview = QStackedWidget()
+        self.preview.addWidget(self.table)
+        self.preview.addWidget(self.thumbs)
+        self.balance = style.layout_widget()
+        self.balance_plot = style.style_plot(self.balance.addPlot(), "Class balance (train)")
+        self.balance_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN)
+        self.balance_plot.addItem(self.balance_bars)
+
+        left = QWidget()
+        form = QFormLayout(left)
+        form.addRow("Source", self.source)
+        form.addRow(self.stack)
+        form.addRow(self.shape_label)
+        form.addRow(self.summary)
+        form.setRowWrapPolicy(QFormLayout.DontWrapRows)
+        holder = QWidget()
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        holder_layout.addWidget(left)
+        holder_layout.addStretch(1)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(holder)
+        split.addWidget(self.preview)
+        split.addWidget(self.balance)
+        split.setSizes([320, 520, 300])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+
+        self.source.currentIndexChanged.connect(self._source_changed)
+        self.builtin.currentTextChanged.connect(self._edited)
+        self.path.editingFinished.connect(self._edited)
+        self.target.currentTextChanged.connect(self._edited)
+        self.browse.clicked.connect(self._browse)
+        self._reload_timer = QTimer(self, singleShot=True, interval=120)
+        self._reload_timer.timeout.connect(self.reload)
+        document.changed.connect(self._document_changed)
+        self._document_changed()
+
+    # ----- document -> widgets -----------------------------------------------------------------
+    @Slot()
+    def _document_changed(self) -> None:
+        data = self.document.project.data or {}
+        self._loading = True
+        try:
+            kind = data.get("kind", "builtin")
+            index = max(0, self.source.findData(kind))
+            self.source.setCurrentIndex(index)
+            self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
+            if kind == "builtin":
+                self.builtin.setCurrentText(data.get("name", BUILTIN_SETS[0]))
+            else:
+                self.path.setText(str(data.get("path", "")))
+                self._fill_targets(kind, data.get("target"))
+        finally:
+            self._loading = False
+        self._reload_timer.start()  # data, loss or Input shape may have changed
+
+    def _fill_targets(self, kind: str, current) -> None:
+        self.target.clear()
+        self.target.setEnabled(kind == "csv")
+        if kind != "csv":
+            return
+        path = Path(self.path.text())
+        columns = csv_columns(path if path.is_absolute() else base_dir_of(self.document) / path)
+        self.target.addItems(columns)
+        if isinstance(current, str):
+            self.target.setCurrentText(current)
+
+    # ----- widgets -> document -----------------------------------------------------------------
+    @Slot()
+    def _source_changed(self, *_) -> None:
+        kind = self.source.currentData()
+        self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
+        if not self._loading:
+            if kind == "builtin" or self.path.text():
+                self._edited()
+            else:
+                self._browse()
+
+    @Slot()
+    def _browse(self) -> None:
+        kind = self.source.currentData()
+        start = str(base_dir_of(self.document))
+        if kind == "images":
+            chosen = QFileDialog.getExistingDirectory(self, "Image folder (one subfolder per "
+                                                      "class)", start)
+        else:
+            filters = {"csv": "Tables (*.csv *.tsv *.txt)", "numpy": "NumPy (*.npz *.npy)"}
+            chosen, _ = QFileDialog.getOpenFileName(self, "Data file", start,
+                                                    filters.get(kind, "All files (*)"))
+        if chosen:
+            self.set_path(chosen)
+
+    def set_path(self, chosen: str) -> None:
+        """Point the data at a file or folder (relative to the project when possible)."""
+        base = base_dir_of(self.document)
+        try:
+            chosen = str(Path(chosen).resolve().relative_to(base))
+        except ValueError:
+            pass
+        self.path.setText(chosen)
+        self._fill_targets(self.source.currentData(), None)
+        self._edited()
+
+    @Slot()
+    def _edited(self, *_) -> None:
+        if self._loading:
+            return
+        kind = self.source.currentData()
+        old = self.document.project.data or {}
+        keep = {k: v for k, v in old.items() if k in ("split", "normalize")}
+        if kind == "builtin":
+            data = {"kind": "builtin", "name": self.builtin.currentText(), **keep}
+            if old.get("kind") == "builtin" and old.get("name") == data["name"]:
+                data = {**old, **data}  # keep noise, size...
+        else:
+            data = {"kind": kind, "path": self.path.text(), **keep}
+            if kind == "csv" and self.target.currentText():
+                data["target"] = self.target.currentText()
+            if old.get("target") == "input":
+                data["target"] = "input"
+        set_section(self.document, "data", data, "data")
+
+    # ----- loading -----------------------------------------------------------------------------
+    @Slot()
+    def reload(self) -> None:
+        project = self.document.project
+        key = (repr(project.data), repr((project.training or {}).get("loss")),
+               repr(str(getattr(self.document, "path", ""))))
+        if key != self._loaded_key:
+            self._loaded_key = key
+            try:
+                self.bundle = load_project_data(project, base_dir_of(self.document))
+                self.error_text = ""
+            except USER_ERRORS as err:
+                self.bundle, self.error_text = None, error_message(err)
+            self._show_bundle()
+            self.bundle_loaded.emit(self.bundle)
+        self._show_shape()
+
+    def _show_shape(self) -> None:
+        t = theme.current()
+        if self.bundle is None:
+            self._set_message(self.error_text or "No data loaded.", t.error)
+            return
+        problem = input_mismatch(self.document.project, self.bundle)
+        if problem:
+            self._set_message(problem.message, t.error)
+        else:
+            dtype = str(self.bundle.x_train.dtype).removeprefix("torch.")
+            shape = list(self.bundle.input_shape)
+            self._set_message(f"✓ Each sample reaches the Input as {shape} {dtype}.", t.ok)
+
+    def _set_message(self, text: str, color: str) -> None:
+        self.shape_label.setText(text)
+        self.shape_label.setStyleSheet(f"color: {color};")
+
+    def _show_bundle(self) -> None:
+        b = self.bundle
+        self.table.clear()
+        self.thumbs.clear()
+        self.balance_bars.setOpts(x=[], height=[])
+        if b is None:
+            self.summary.clear()
+            return
+        counts = b.info.get("counts", {})
+        task = {"classification": f"{b.num_classes} classes", "binary": "binary",
+                "regression": "regression"}[b.task]
+        self.summary.setText(f"{len(b):,} samples: {counts.get('train', 0):,} train, "
+                             f"{counts.get('val', 0):,} val, {counts.get('test', 0):,} test. "
+                             f"Task: {task}. Targets {list(b.target_shape) or 'class index'}.")
+        if b.info.get("layout") == "image":
+            self._show_thumbnails(b)
+        else:
+            self._show_table(b)
+        balance = (b.info.get("class_balance") or {}).get("train")
+        if balance:
+            names = list(balance)
+            self.balance_bars.setOpts(x=list(range(len(names))), height=list(balance.values()))
+            ticks = [list(enumerate(names))] if len(names) <= 20 else None
+            self.balance_plot.getAxis("bottom").setTicks(ticks)
+            self.balance.show()
+        else:
+            self.balance.hide()
+
+    def _show_table(self, b: DataBundle) -> None:
+        rows, columns = b.preview(50)
+        self.preview.setCurrentWidget(self.table)
+        self.table.setColumnCount(len(columns))
+        self.table.setRowCount(len(rows))
+        self.table.setHorizontalHeaderLabels(columns)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c < len(row) - 1:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(r, c, item)
+
+    def _show_thumbnails(self, b: DataBundle) -> None:
+        self.preview.setCurrentWidget(self.thumbs)
+        x = b.x_train[:THUMBNAILS].float()
+        lo, hi = float(x.min()), float(x.max())
+        x = ((x - lo) / (hi - lo if hi > lo else 1.0) * 255).clamp(0, 255).byte().numpy()
+        rows, _ = b.preview(THUMBNAILS)
+        for img, row in zip(x, rows):
+            self.thumbs.addItem(QListWidgetItem(QIcon(_pixmap(img)), row[-1]))
+
+
+def _pixmap(img: np.ndarray) -> QPixmap:
+    """[C, H, W] uint8 -> a 48 px pixmap (gray for 1 channel, RGB for 3)."""
+    if img.shape[0] == 3:
+        arr = np.ascontiguousarray(img.transpose(1, 2, 0))
+        qimg = QImage(arr.data, arr.shape[1], arr.shape[0], arr.shape[1] * 3,
+                      QImage.Format_RGB888)
+    else:
+        arr = np.ascontiguousarray(img[0])
+        qimg = QImage(arr.data, arr.shape[1], arr.shape[0], arr.shape[1],
+                      QImage.Format_Grayscale8)
+    return QPixmap.fromImage(qimg.copy()).scaled(48, 48, Qt.KeepAspectRatio,
+                                                 Qt.FastTransformation)

@@ -1,0 +1,81 @@
+"""install(window): put the training UI into the editor's main window.
+
+Adds the "Training", "Data" and "Evaluation" bottom tabs, a Train menu (Train F5, Pause,
+Stop Shift+F5) and stops the training thread cleanly when the window closes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from .panel import TrainingPanel
+from .runner import PAUSED, PREPARING, RUNNING
+
+
+class _CloseGuard(QObject):
+    """Joins the training thread before the window goes away (a running QThread that is
+    destroyed aborts the process)."""
+
+    def __init__(self, panel: TrainingPanel, parent):
+        super().__init__(parent)
+        self.panel = panel
+
+    def eventFilter(self, obj, event):
+        if event.type() != QEvent.Close or not self.panel.runner.busy:
+            if event.type() == QEvent.Close:
+                self.panel.shutdown()  # stops the dashboard timer
+            return False
+        # let the window decide first (it may ask to save and be cancelled), then join
+        obj.closeEvent(event)
+        if event.isAccepted():
+            self.panel.shutdown()
+        return True
+
+
+def _action(window, text: str, shortcut: str | None, slot, tip: str) -> QAction:
+    action = QAction(text, window)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    return action
+
+
+def install(window) -> TrainingPanel:
+    panel = TrainingPanel(window.document, canvas=getattr(window, "canvas", None), parent=window)
+    window.add_bottom_tab(panel, "Training")
+    window.add_bottom_tab(panel.data_panel, "Data")
+    window.add_bottom_tab(panel.evaluation, "Evaluation")
+    runner = panel.runner
+    train = _action(window, "&Train", "F5", panel.start, "Train the network on its data")
+    pause = _action(window, "&Pause / Resume", "F6",
+                    lambda: runner.resume() if runner.state == PAUSED else runner.pause(),
+                    "Pause or resume training")
+    stop = _action(window, "&Stop", "Shift+F5", runner.stop, "Stop after the current batch")
+
+    tabs = getattr(window, "bottom_tabs", None)
+
+    def sync(state: str) -> None:  # GUI thread: runner lives there
+        train.setEnabled(not runner.busy)
+        pause.setEnabled(state in (RUNNING, PAUSED))
+        stop.setEnabled(runner.busy)
+        if state == PREPARING and tabs is not None:
+            tabs.setCurrentWidget(panel)  # a run starts: show its plots
+
+    runner.state_changed.connect(sync)
+    sync(runner.state)
+    for action in (train, pause, stop):
+        window.add_menu_action("Train", action)
+        window.addAction(action)  # shortcuts work with the menu closed
+    toolbar = getattr(window, "toolbar", None)  # the editor has none yet; use it when it does
+    if toolbar is not None and hasattr(toolbar, "addAction"):
+        toolbar.addSeparator()
+        toolbar.addAction(train)
+        toolbar.addAction(stop)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(panel.shutdown)
+    panel.actions_ = {"train": train, "pause": pause, "stop": stop}
+    window.installEventFilter(_CloseGuard(panel, window))
+    return panel

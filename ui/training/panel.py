@@ -1,0 +1,247 @@
+"""TrainingPanel: Train / Pause / Resume / Stop, progress with ETA, the settings form and the
+live dashboard; it also owns the Data and Evaluation tabs and the canvas's gradient flags."""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.session import default_run_dir
+
+from .dashboard import Dashboard
+from .data_panel import DataPanel, base_dir_of
+from .evaluation import EvaluationPanel
+from .runner import IDLE, PAUSED, PREPARING, RUNNING, STOPPING, TrainingRunner
+from .settings_form import SettingsForm
+from .threads import reserve_cores_for_training
+
+FLAG_TEXT = {"vanishing": "Vanishing gradient: this layer barely learns (norm {norm:.2g}).",
+             "exploding": "Exploding gradient: this layer's updates blow up (norm {norm:.2g})."}
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA —"
+    seconds = round(seconds)
+    if seconds >= 3600:
+        return f"ETA {seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"ETA {seconds // 60}:{seconds % 60:02d}"
+
+
+class TrainingPanel(QWidget):
+    message_shown = Signal(str)
+
+    def __init__(self, document, canvas=None, parent=None, runs_root=None):
+        super().__init__(parent)
+        reserve_cores_for_training()  # before the Data tab loads anything on this thread
+        self.document, self.canvas = document, canvas
+        self.runs_root = runs_root  # None: runs/ beside the project file
+        self.runner = TrainingRunner(self)
+        self.flagged: set[str] = set()
+        self.task: str | None = None
+        self.class_names = None
+
+        self.train_button = QPushButton("▶  Train")
+        self.train_button.setDefault(True)
+        self.pause_button = QPushButton("❚❚  Pause")
+        self.resume_button = QPushButton("▶  Resume")
+        self.stop_button = QPushButton("■  Stop")
+        self.train_button.setToolTip("Train the network on the project's data (F5)")
+        self.stop_button.setToolTip("Stop after the current batch; the best epoch is kept")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.eta = QLabel(format_eta(None))
+        self.eta.setObjectName("dim")
+        self.status = QLabel("Ready.")
+        self.status.setObjectName("dim")
+        self.message = QLabel()
+        self.message.setObjectName("error")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.message.hide()
+
+        bar = QHBoxLayout()
+        for b in (self.train_button, self.pause_button, self.resume_button, self.stop_button):
+            bar.addWidget(b)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.eta)
+        self.settings = SettingsForm(document)
+        scroll = QScrollArea()
+        scroll.setWidget(self.settings)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(250)
+        scroll.setMaximumWidth(360)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.dashboard = Dashboard(self.runner.history)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(self.dashboard)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 4)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+
+        self.data_panel = DataPanel(document)
+        self.evaluation = EvaluationPanel()
+
+        self.train_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.runner.pause)
+        self.resume_button.clicked.connect(self.runner.resume)
+        self.stop_button.clicked.connect(self.runner.stop)
+        r = self.runner
+        r.state_changed.connect(self._state_changed)
+        r.prepared.connect(self._prepared)
+        r.run_started.connect(self._run_started)
+        r.epoch_done.connect(self.evaluation.on_epoch)
+        r.epoch_done.connect(self._epoch_done)
+        r.grads_updated.connect(self._grads_updated)
+        r.run_finished.connect(self._finished)
+        r.run_failed.connect(self._failed)
+        self.progress_timer = QTimer(self)
+        self.progress_timer.setInterval(250)
+        self.progress_timer.timeout.connect(self._update_progress)
+        self._state_changed(IDLE)
+
+    # ----- controls ----------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> bool:
+        if self.runner.busy:
+            return False
+        project = copy.deepcopy(self.document.project)  # edits during the run wait for the next
+        path = getattr(self.document, "path", None)
+        out = default_run_dir(project, path, self.runs_root)
+        self.message.hide()
+        self.clear_flags()
+        self.evaluation.clear()
+        self.dashboard.clear()
+        self.status.setText("Loading data and building the model…")
+        return self.runner.start(project, base_dir_of(self.document), out_dir=out,
+                                 project_path=path)
+
+    def shutdown(self) -> bool:
+        """Stop any run and wait for its thread; call before the window closes."""
+        self.progress_timer.stop()
+        self.dashboard.timer.stop()
+        return self.runner.shutdown()
+
+    def show_message(self, text: str, details: str = "") -> None:
+        self.message.setText(text)
+        self.message.setToolTip(details[-4000:] if details else "")
+        self.message.show()
+        self.message_shown.emit(text)
+
+    # ----- canvas flags ------------------------------------------------------------------------
+    def clear_flags(self) -> None:
+        if self.canvas is not None:
+            for node_id in self.flagged:
+                self.canvas.set_node_flag(node_id, None)
+        self.flagged = set()
+
+    def _apply_flags(self, flags: dict, norms: dict) -> None:
+        if self.canvas is None:
+            self.flagged = set(flags)
+            return
+        project = self.document.project
+        for node_id in self.flagged - set(flags):
+            self.canvas.set_node_flag(node_id, None)
+        for node_id, kind in flags.items():
+            if project.has_node(node_id):
+                self.canvas.set_node_flag(node_id, FLAG_TEXT[kind].format(
+                    norm=norms.get(node_id, float("nan"))))
+        self.flagged = {n for n in flags if project.has_node(n)}
+
+    # ----- runner -> widgets -------------------------------------------------------------------
+    @Slot(str)
+    def _state_changed(self, state: str) -> None:
+        busy = state != IDLE
+        self.train_button.setEnabled(not busy)
+        self.pause_button.setEnabled(state == RUNNING)
+        self.resume_button.setEnabled(state == PAUSED)
+        self.stop_button.setEnabled(state in (PREPARING, RUNNING, PAUSED))
+        self.pause_button.setVisible(state != PAUSED)
+        self.resume_button.setVisible(state == PAUSED)
+        self.settings.setEnabled(not busy)
+        if busy:
+            self.progress_timer.start()
+        else:
+            self.progress_timer.stop()
+        if state == PAUSED:
+            self.status.setText("Paused: Resume continues with the next batch.")
+        elif state == STOPPING:
+            self.status.setText("Stopping after the current batch…")
+        self._update_progress()
+
+    @Slot(object)
+    def _prepared(self, prepared) -> None:
+        b = prepared.bundle
+        self.task, self.class_names = b.task, b.class_names
+        self.evaluation.set_task(b.task)
+
+    @Slot(object)
+    def _run_started(self, info: dict) -> None:
+        notes = " ".join(info.get("notes", []))
+        self.status.setText(f"Training on {info['device']}: {info['n_train']:,} samples, "
+                            f"{info['params']:,} parameters. {notes}".strip())
+
+    @Slot(int, object)
+    def _epoch_done(self, epoch: int, logs: dict) -> None:
+        self._apply_flags(logs.get("grad_flags") or {}, logs.get("grad_norms") or {})
+
+    @Slot()
+    def _grads_updated(self) -> None:
+        h = self.runner.history
+        norms = {k: v[-1] for k, v in h.grad_norms.items() if v}
+        self._apply_flags(h.flags, norms)
+
+    @Slot()
+    def _update_progress(self) -> None:
+        h = self.runner.history
+        state = self.runner.state
+        if state == IDLE:
+            self.eta.setText(format_eta(None) if not h.epochs else "")
+            return
+        self.progress.setValue(int(h.progress() * 1000))
+        epochs = h.info.get("epochs", 0)
+        epoch = len(h.epochs) + (h.info.get("start_epoch", 1) - 1)
+        self.progress.setFormat(f"epoch {min(epoch + 1, epochs) if epochs else 0}/{epochs}"
+                                f"  ·  step {h.last_step:,}/{h.total_steps:,}")
+        self.eta.setText(format_eta(h.eta_seconds()))
+
+    @Slot(object)
+    def _finished(self, result) -> None:
+        self.dashboard.refresh(force=True)
+        if result.status == "done":
+            self.progress.setValue(1000)
+        where = f" Run saved in {result.run_dir}." if result.run_dir else ""
+        what = {"done": "Finished", "stopped": "Stopped"}.get(result.status, result.status)
+        early = " (early stopping)" if result.stopped_early else ""
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items())
+        self.status.setText(f"{what}{early} after {result.epochs} epochs. {metrics}.{where}")
+        self.progress.setFormat(f"{what.lower()}: {result.epochs} epochs")
+        self.eta.setText("")
+        if result.metrics and self.task:
+            self.evaluation.show_result(result, self.task, self.class_names)
+
+    @Slot(str, str)
+    def _failed(self, message: str, details: str) -> None:
+        self.dashboard.refresh(force=True)
+        self.status.setText("Training failed.")
+        self.progress.setFormat("failed")
+        self.show_message(message, details)

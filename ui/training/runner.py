@@ -1,0 +1,155 @@
+"""TrainingRunner: the GUI-thread owner of one QThread + TrainingWorker at a time.
+
+The worker's signals arrive here through queued connections (this object lives in the GUI
+thread and its receivers are @Slot methods), are buffered in a RunHistory, and re-emitted as
+GUI-thread signals for widgets. `shutdown()` stops and joins the thread: call it on close."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from netbuilder.session import Overrides
+
+from .history import RunHistory
+from .worker import TrainingWorker
+
+IDLE, PREPARING, RUNNING, PAUSED, STOPPING = "idle", "preparing", "running", "paused", "stopping"
+
+
+class TrainingRunner(QObject):
+    state_changed = Signal(str)
+    prepared = Signal(object)        # session.Prepared
+    run_started = Signal(object)     # start info dict
+    epoch_done = Signal(int, object)
+    grads_updated = Signal()
+    run_finished = Signal(object)    # TrainResult (done or stopped)
+    run_failed = Signal(str, str)    # message, details
+    thread_ended = Signal()
+    pause_confirmed = Signal()       # the training thread is blocked: no step runs until resume
+
+    def __init__(self, parent: QObject | None = None, report_every: int = 10):
+        super().__init__(parent)
+        self.history = RunHistory()
+        self.report_every = report_every
+        self.state = IDLE
+        self.thread: QThread | None = None
+        self.worker: TrainingWorker | None = None
+        self.last_result = None
+
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.history.set_paused(state == PAUSED)
+            self.state_changed.emit(state)
+
+    # ----- controls ----------------------------------------------------------------------------
+    def start(self, project, base_dir, out_dir=None, project_path=None,
+              overrides: Overrides | None = None) -> bool:
+        if self.busy:
+            return False
+        self.history.reset()
+        self.last_result = None
+        worker = TrainingWorker(project, base_dir, out_dir, project_path, overrides,
+                                self.report_every)
+        thread = QThread(self)
+        thread.setObjectName("netbuilder-training")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run, Qt.QueuedConnection)  # always in the worker thread
+        worker.prepared.connect(self._on_prepared)
+        worker.started.connect(self._on_started)
+        worker.step.connect(self._on_step)
+        worker.epoch.connect(self._on_epoch)
+        worker.grad_stats.connect(self._on_grads)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.blocked.connect(self._on_blocked)
+        # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() still ends it
+        worker.done.connect(thread.quit, Qt.DirectConnection)
+        thread.finished.connect(self._on_thread_finished)
+        self.thread, self.worker = thread, worker
+        self._set_state(PREPARING)
+        thread.start()
+        return True
+
+    @Slot()
+    def pause(self) -> None:
+        if self.worker and self.state == RUNNING:
+            self.worker.pause()
+            self._set_state(PAUSED)
+
+    @Slot()
+    def resume(self) -> None:
+        if self.worker and self.state == PAUSED:
+            self.worker.resume()
+            self._set_state(RUNNING)
+
+    @Slot()
+    def stop(self) -> None:
+        if self.worker and self.state not in (IDLE, STOPPING):
+            self.worker.request_stop()
+            self._set_state(STOPPING)
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Stop the run and wait for its thread (window closing, app quitting)."""
+        if self.thread is None:
+            return True
+        self.worker.request_stop()
+        ended = self.thread.wait(timeout_ms)
+        if ended:
+            self._on_thread_finished()
+        return ended
+
+    # ----- receivers (GUI thread) --------------------------------------------------------------
+    @Slot(object)
+    def _on_prepared(self, prepared) -> None:
+        self.prepared.emit(prepared)
+
+    @Slot(object)
+    def _on_started(self, info) -> None:
+        self.history.start(info)
+        if self.state == PREPARING:
+            self._set_state(RUNNING)
+        self.run_started.emit(info)
+
+    @Slot(int, int, float, float)
+    def _on_step(self, step, epoch, loss, lr) -> None:
+        self.history.add_step(step, loss, lr)
+
+    @Slot(int, object)
+    def _on_epoch(self, epoch, logs) -> None:
+        self.history.add_epoch(logs)
+        self.epoch_done.emit(epoch, logs)
+
+    @Slot(int, object, object)
+    def _on_grads(self, step, norms, histograms) -> None:
+        self.history.add_grads(step, norms, histograms)
+        self.grads_updated.emit()
+
+    @Slot()
+    def _on_blocked(self) -> None:
+        self.pause_confirmed.emit()
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        self.last_result = result
+        self.run_finished.emit(result)
+
+    @Slot(str, str)
+    def _on_failed(self, message, details) -> None:
+        self.run_failed.emit(message, details)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        if self.thread is None:
+            return  # already cleaned up by shutdown()
+        thread, worker = self.thread, self.worker
+        self.thread = self.worker = None
+        thread.wait()
+        worker.deleteLater()
+        thread.deleteLater()
+        self._set_state(IDLE)
+        self.thread_ended.emit()

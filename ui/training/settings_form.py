@@ -1,0 +1,179 @@
+"""The training settings form: every field edits the project's `training` section.
+
+The form never keeps its own copy of the settings: it reads `document.project.training` when
+the document changes and writes a whole new section (validated by TrainSettings) on each edit."""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+
+from netbuilder.train import TrainError, TrainSettings
+
+from .commands import set_section
+
+OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
+LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "NLLLoss")
+SCHEDULES = ("none", "StepLR", "CosineAnnealingLR", "ReduceLROnPlateau")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+MOMENTUM_OPTIMIZERS = ("SGD", "RMSprop")
+
+
+def _double(lo, hi, decimals, step, special="") -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    if special:
+        box.setSpecialValueText(special)  # shown at the minimum: "off"
+    box.setKeyboardTracking(False)  # one edit per committed value, not per keystroke
+    return box
+
+
+def _int(lo, hi, special="") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(lo, hi)
+    if special:
+        box.setSpecialValueText(special)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def _combo(items) -> QComboBox:
+    box = QComboBox()
+    box.addItems(items)
+    return box
+
+
+class SettingsForm(QWidget):
+    edited = Signal(str)  # the field that changed
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self._loading = False
+        f = self.fields = {
+            "optimizer": _combo(OPTIMIZERS), "lr": _double(1e-6, 10.0, 6, 1e-4),
+            "momentum": _double(0.0, 0.999, 3, 0.05), "nesterov": QCheckBox("Nesterov"),
+            "loss": _combo(LOSSES), "batch_size": _int(1, 65536), "epochs": _int(1, 100000),
+            "schedule": _combo(SCHEDULES), "l1": _double(0.0, 1.0, 6, 1e-5, "off"),
+            "l2": _double(0.0, 1.0, 6, 1e-4, "off"),
+            "patience": _int(0, 1000, "off"), "grad_clip": _double(0.0, 1e4, 3, 0.5, "off"),
+            "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES),
+        }
+        f["lr"].setStepType(QDoubleSpinBox.AdaptiveDecimalStepType)
+        tips = {"lr": "Learning rate", "l1": "L1 penalty on weights (sparsity)",
+                "l2": "L2 penalty (weight decay)", "patience":
+                "Early stopping: stop after this many epochs without a better val_loss",
+                "grad_clip": "Clip the global gradient norm to this value",
+                "momentum": "SGD / RMSprop momentum"}
+        for key, tip in tips.items():
+            f[key].setToolTip(tip)
+        form = QFormLayout(self)
+        form.setContentsMargins(8, 8, 8, 8)
+        form.setVerticalSpacing(6)
+        for label, key in (("Optimizer", "optimizer"), ("Learning rate", "lr"),
+                           ("Momentum", "momentum"), ("", "nesterov"), ("Loss", "loss"),
+                           ("Batch size", "batch_size"), ("Epochs", "epochs"),
+                           ("LR schedule", "schedule"), ("L1", "l1"), ("L2", "l2"),
+                           ("Early stop patience", "patience"), ("Gradient clip", "grad_clip"),
+                           ("Seed", "seed"), ("Device", "device")):
+            form.addRow(label, f[key])
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        form.addRow(self.error)
+        for key, w in f.items():
+            signal = (w.currentTextChanged if isinstance(w, QComboBox) else
+                      w.toggled if isinstance(w, QCheckBox) else w.valueChanged)
+            signal.connect(self._on_edit)
+            w.setProperty("field", key)
+        document.changed.connect(self.load)
+        self.load()
+
+    # ----- document -> widgets -----------------------------------------------------------------
+    @Slot()
+    def load(self) -> None:
+        t = self.document.project.training or {}
+        try:
+            s = TrainSettings.from_dict(t)
+        except TrainError as err:
+            self.error.setText(err.message)
+            return
+        self._loading = True
+        try:
+            f = self.fields
+            f["optimizer"].setCurrentText(s.optimizer)
+            f["lr"].setValue(s.optimizer_args.get("lr", 1e-3))
+            f["momentum"].setValue(s.optimizer_args.get("momentum", 0.0))
+            f["nesterov"].setChecked(bool(s.optimizer_args.get("nesterov", False)))
+            f["loss"].setCurrentText(s.loss)
+            f["batch_size"].setValue(s.batch_size)
+            f["epochs"].setValue(s.epochs)
+            f["schedule"].setCurrentText((s.schedule or {}).get("type", "none"))
+            f["l1"].setValue(s.l1)
+            f["l2"].setValue(s.l2)
+            f["patience"].setValue((s.early_stopping or {}).get("patience", 0))
+            f["grad_clip"].setValue(s.grad_clip or 0.0)
+            f["seed"].setValue(s.seed)
+            f["device"].setCurrentText(s.device)
+            self._enable()
+            self.error.clear()
+        finally:
+            self._loading = False
+
+    def _enable(self) -> None:
+        opt = self.fields["optimizer"].currentText()
+        self.fields["momentum"].setEnabled(opt in MOMENTUM_OPTIMIZERS)
+        self.fields["nesterov"].setEnabled(opt == "SGD")
+
+    # ----- widgets -> document -----------------------------------------------------------------
+    def section(self) -> dict:
+        """The training section the widgets describe, keeping fields the form does not show."""
+        f = self.fields
+        t = copy.deepcopy(self.document.project.training or {})
+        old_opt = t.get("optimizer") if isinstance(t.get("optimizer"), dict) else {}
+        opt = f["optimizer"].currentText()
+        args = {k: v for k, v in old_opt.items()
+                if k not in ("type", "lr", "momentum", "nesterov")} if \
+            old_opt.get("type") == opt else {}
+        optimizer = {"type": opt, "lr": f["lr"].value(), **args}
+        if opt in MOMENTUM_OPTIMIZERS and f["momentum"].value():
+            optimizer["momentum"] = f["momentum"].value()
+        if opt == "SGD" and f["nesterov"].isChecked():
+            optimizer["nesterov"] = True
+            optimizer.setdefault("momentum", 0.9)  # torch refuses nesterov without momentum
+        t["optimizer"] = optimizer
+        old_loss = t.get("loss")
+        if not (isinstance(old_loss, dict) and old_loss.get("type") == f["loss"].currentText()):
+            t["loss"] = f["loss"].currentText()
+        t["batch_size"], t["epochs"] = f["batch_size"].value(), f["epochs"].value()
+        schedule = f["schedule"].currentText()
+        old_sched = t.get("schedule") if isinstance(t.get("schedule"), dict) else {}
+        t["schedule"] = (None if schedule == "none" else old_sched
+                         if old_sched.get("type") == schedule else {"type": schedule})
+        t["l1"], t["l2"] = f["l1"].value(), f["l2"].value()
+        patience = f["patience"].value()
+        t["early_stopping"] = {**(t.get("early_stopping") or {}), "patience": patience} \
+            if patience else None
+        t["grad_clip"] = f["grad_clip"].value() or None
+        t["seed"], t["device"] = f["seed"].value(), f["device"].currentText()
+        return {k: v for k, v in t.items() if v is not None}
+
+    @Slot()
+    def _on_edit(self, *_) -> None:
+        if self._loading:
+            return
+        self._enable()
+        field = self.sender().property("field") if self.sender() else ""
+        section = self.section()
+        try:
+            TrainSettings.from_dict(section)
+        except TrainError as err:
+            self.error.setText(err.message)
+            return
+        self.error.clear()
+        set_section(self.document, "training", section, field or "")
+        self.edited.emit(field or "")

@@ -1,0 +1,45 @@
+"""Plot colours and pyqtgraph setup that follow the editor's theme (ui/theme.py)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from ui import theme
+
+TRAIN, VAL, LR = "#4c9cff", "#f59e0b", "#3fb950"
+SERIES = ("#4c9cff", "#f59e0b", "#3fb950", "#c0568f", "#8a5cd6", "#2f9fb5", "#d4a52c",
+          "#e5484d", "#7c8794", "#5e9c3a")
+
+
+def series_color(i: int) -> str:
+    return SERIES[i % len(SERIES)]
+
+
+def style_plot(plot: pg.PlotItem, title: str, left: str = "", bottom: str = "") -> pg.PlotItem:
+    t = theme.current()
+    plot.setTitle(title, color=t.text, size="10pt")
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    for name, label in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(t.border))
+        axis.setTextPen(pg.mkPen(t.dim_text))
+        if label:
+            axis.setLabel(label, color=t.dim_text)
+    plot.setMenuEnabled(False)
+    return plot
+
+
+def layout_widget(w: pg.GraphicsLayoutWidget | None = None) -> pg.GraphicsLayoutWidget:
+    w = w if w is not None else pg.GraphicsLayoutWidget()
+    w.setBackground(theme.current().base)
+    w.ci.layout.setSpacing(6)
+    w.ci.setContentsMargins(4, 4, 4, 4)
+    return w
+
+
+def legend(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
+    t = theme.current()
+    item = plot.addLegend(offset=(-6, 4), labelTextColor=t.dim_text, labelTextSize="8pt",
+                          colCount=columns, verSpacing=-6)
+    item.setBrush(pg.mkBrush(t.panel + "c0"))
+    return item

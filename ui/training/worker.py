@@ -1,0 +1,100 @@
+"""Training off the GUI thread: a QObject living in a QThread, talking only through signals.
+
+`QtReporter` turns the trainer's callbacks (training thread) into signals of the worker; they
+are queued to the GUI-thread receivers, whose slots are decorated with @Slot. Pause blocks the
+training thread on a threading.Event; Stop is polled by the trainer before every batch."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from netbuilder.session import USER_ERRORS, Overrides, error_message, run_training
+from netbuilder.train import Reporter
+
+from .threads import use_cores_in_this_thread
+
+
+class QtReporter(Reporter):
+    def __init__(self, worker: TrainingWorker):
+        self.worker = worker
+
+    def on_start(self, info):
+        self.worker.started.emit(info)
+
+    def on_step(self, step, epoch, loss, lr):
+        self.worker.step.emit(step, epoch, loss, lr)
+
+    def on_epoch(self, epoch, logs):
+        self.worker.epoch.emit(epoch, logs)
+
+    def on_grad_stats(self, step, norms, histograms):
+        self.worker.grad_stats.emit(step, norms, histograms)
+
+    def should_stop(self):
+        return self.worker.stop_requested.is_set()
+
+    def wait_if_paused(self):
+        if not self.worker.resume_event.is_set():
+            self.worker.blocked.emit()  # the GUI can now say "paused" truthfully
+            self.worker.resume_event.wait()  # set = running; cleared by pause()
+
+
+class TrainingWorker(QObject):
+    """One run. Create it, move it to a thread, connect `thread.started` to `run`."""
+
+    prepared = Signal(object)              # session.Prepared: data and model, before step 1
+    started = Signal(object)               # dict: the trainer's start info
+    step = Signal(int, int, float, float)  # step, epoch, mean loss, lr
+    epoch = Signal(int, object)            # epoch, logs dict
+    grad_stats = Signal(int, object, object)  # step, norms, histograms
+    finished = Signal(object)              # TrainResult
+    failed = Signal(str, str)              # message, details (a traceback for our own bugs)
+    blocked = Signal()                     # the training thread is now waiting in a pause
+    done = Signal()                        # always last: the thread may quit
+
+    def __init__(self, project, base_dir, out_dir=None, project_path=None,
+                 overrides: Overrides | None = None, report_every: int = 10):
+        super().__init__()
+        self.project, self.base_dir, self.out_dir = project, base_dir, out_dir
+        self.project_path, self.overrides, self.report_every = project_path, overrides, report_every
+        self.stop_requested = threading.Event()
+        self.resume_event = threading.Event()
+        self.resume_event.set()
+
+    # thread-safe controls: called from the GUI thread, read by the training thread
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+        self.resume_event.set()  # a paused run must wake up to see the stop
+
+    def pause(self) -> None:
+        self.resume_event.clear()
+
+    def resume(self) -> None:
+        self.resume_event.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self.resume_event.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        use_cores_in_this_thread()
+        try:
+            result = run_training(self.project, self.base_dir, overrides=self.overrides,
+                                  out_dir=self.out_dir, project_path=self.project_path,
+                                  reporter=QtReporter(self), report_every=self.report_every,
+                                  on_prepared=self.prepared.emit)
+        except USER_ERRORS as err:
+            self.failed.emit(error_message(err), "")
+        except MemoryError:
+            self.failed.emit("Out of memory: lower the batch size or the model's size.", "")
+        except Exception as err:  # noqa: BLE001 - a bug must not take the app down
+            self.failed.emit(f"Training failed unexpectedly: {type(err).__name__}: {err}",
+                             traceback.format_exc())
+        else:
+            self.finished.emit(result)
+        finally:
+            self.done.emit()
