@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 
@@ -66,6 +66,7 @@ def main(project_path: str | None = None, screenshot: str | None = None) -> int:
         window.deleteLater()
         return 0 if ok else 1
     window.show()
+    QTimer.singleShot(0, window.canvas.fit_all)  # once the docks have their real sizes
     pending = recovery.pending()
     if pending is not None:
         window.offer_recovery(pending)
