@@ -67,7 +67,7 @@ def main() -> None:
         path = tmp / f"gen{n}.json"
         save_project(generated(n), path)
 
-        def open_and_draw():
+        def open_and_draw(path=path):
             w.open_file(str(path))
             w.canvas.fit_all()
             w.canvas.viewport().repaint()

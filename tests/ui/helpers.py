@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -14,7 +16,7 @@ def chain_project(*types_params) -> Project:
     for i, (t, params) in enumerate(types_params, start=1):
         nodes.append(Node(f"n{i}", t, dict(params), (0.0, 130.0 * i)))
     nodes.append(Node("y", "Output", {}, (0.0, 130.0 * (len(nodes)))))
-    edges = [Edge(a.id, b.id) for a, b in zip(nodes, nodes[1:])]
+    edges = [Edge(a.id, b.id) for a, b in itertools.pairwise(nodes)]
     return Project(name="Test", nodes=nodes, edges=edges)
 
 

@@ -1,12 +1,20 @@
-"""An edge: a curve from an output port to an input port, labelled with the tensor shape it carries."""
+"""An edge: a curve from an output port to an input port, labelled with the tensor shape it carries.
+
+An edge whose plain curve would run behind other nodes (a skip connection down a column, or an
+edge back up to the top of the next column) is routed through a free vertical lane beside them:
+it bends out below its source, runs along the lane and bends back in above its target."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
 from .. import theme
+from ..layout import NODE_H, NODE_W
+
+BEND = 28.0  # how far below its source / above its target a routed edge turns (half a row gap)
+CLEAR = 16.0  # distance a lane keeps from node sides
 
 _label_font = QFont()
 _label_font.setPixelSize(11)
@@ -22,6 +30,48 @@ def curve(a: QPointF, b: QPointF) -> QPainterPath:
     return path
 
 
+def routed(a: QPointF, b: QPointF, lane: float) -> QPainterPath:
+    """Out of `a` downwards, along the vertical line x = lane, into `b` from above."""
+    y1, y2 = a.y() + BEND, b.y() - BEND
+    up = y2 < y1  # the lane runs upwards: U-turns at both ends
+    k = 1.5 * BEND if up else 0.5 * BEND
+    path = QPainterPath(a)
+    path.cubicTo(QPointF(a.x(), a.y() + k), QPointF(lane, a.y() + k), QPointF(lane, y1))
+    path.lineTo(lane, y2)
+    path.cubicTo(QPointF(lane, b.y() - k), QPointF(b.x(), b.y() - k), b)
+    return path
+
+
+def node_rects(scene, area: QRectF, skip=()) -> list[QRectF]:
+    """Rectangles of the nodes touching `area` (the other edges are no obstacles)."""
+    if hasattr(scene, "nodes_in"):
+        items = scene.nodes_in(area)
+    else:
+        items = [i for i in scene.items(area) if i.type() == QGraphicsItem.UserType + 1]
+    return [QRectF(i.pos().x(), i.pos().y(), NODE_W, NODE_H) for i in items if i not in skip]
+
+
+def free_lane(rects: list[QRectF], y1: float, y2: float, prefer: float) -> float:
+    """The x nearest `prefer` where a vertical segment from y1 to y2 keeps CLEAR of every rectangle."""
+    lo, hi = min(y1, y2), max(y1, y2)
+    spans = sorted((r.left() - CLEAR, r.right() + CLEAR) for r in rects
+                   if r.bottom() + CLEAR > lo and r.top() - CLEAR < hi)
+    for left, right in _merged(spans):
+        if left < prefer < right:  # blocked: step out to the nearer side, the right one on a tie
+            return left if prefer - left < right - prefer else right
+    return prefer
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for left, right in spans:
+        if out and left < out[-1][1]:
+            out[-1][1] = max(out[-1][1], right)
+        else:
+            out.append([left, right])
+    return [(a, b) for a, b in out]
+
+
 class EdgeItem(QGraphicsItem):
     Type = QGraphicsItem.UserType + 2
 
@@ -34,6 +84,8 @@ class EdgeItem(QGraphicsItem):
         self.label = ""
         self.bad = False
         self._path = QPainterPath()
+        self.lane: float | None = None  # x of the lane when routed around other nodes
+        self.polyline: list[QPointF] = []  # a coarse outline of the path for far-away drawing
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self.setFlags(QGraphicsItem.ItemIsSelectable)
@@ -54,11 +106,41 @@ class EdgeItem(QGraphicsItem):
         a = self.source_item.output_pos()
         b = self.target_item.input_pos(self.port_index)
         self.prepareGeometryChange()
-        self._path = curve(a, b)
-        mid = self._path.pointAtPercent(0.5)
+        self.lane = self._find_lane(a, b)
+        if self.lane is None:
+            self._path = curve(a, b)
+            self.polyline = [a, b]
+            mid = self._path.pointAtPercent(0.5) if self.label else a
+        else:
+            self._path = routed(a, b, self.lane)
+            y1, y2 = a.y() + BEND, b.y() - BEND
+            self.polyline = [a, QPointF(self.lane, y1), QPointF(self.lane, y2), b]
+            mid = QPointF(self.lane, (y1 + y2) / 2)
         w = QFontMetricsF(_label_font).horizontalAdvance(self.label) + 16 if self.label else 0
         self._label_rect = QRectF(mid.x() + 8, mid.y() - 9, w, 18) if self.label else QRectF()
         self._bounds = self._path.boundingRect().adjusted(-6, -6, 6, 6).united(self._label_rect)
+
+    def _find_lane(self, a: QPointF, b: QPointF) -> float | None:
+        """None when the plain curve is clear of other nodes, else the x of a free lane."""
+        scene = self.scene()
+        if scene is None:
+            return None
+        ends = (self.source_item, self.target_item)
+        if b.y() - a.y() > 2 * BEND:  # downwards: the plain curve stays within its endpoints' box
+            box = QRectF(QPointF(min(a.x(), b.x()) - 4, a.y() + 4), QPointF(max(a.x(), b.x()) + 4, b.y() - 4))
+            if not node_rects(scene, box, ends):
+                return None
+            prefer = b.x()
+        else:
+            prefer = (a.x() + b.x()) / 2
+        y1, y2 = a.y() + BEND, b.y() - BEND
+        area = QRectF(QPointF(min(a.x(), b.x()) - 2 * NODE_W, min(y1, y2) - CLEAR),
+                      QPointF(max(a.x(), b.x()) + 2 * NODE_W, max(y1, y2) + CLEAR))
+        return free_lane(node_rects(scene, area), y1, y2, prefer)
+
+    def lines(self) -> list[QLineF]:
+        pts = self.polyline
+        return [QLineF(pts[i], pts[i + 1]) for i in range(len(pts) - 1)]
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -79,7 +161,7 @@ class EdgeItem(QGraphicsItem):
         if lod < 0.3:
             painter.setRenderHint(QPainter.Antialiasing, False)
             painter.setPen(QPen(color, 0))
-            painter.drawLine(self._path.pointAtPercent(0), self._path.pointAtPercent(1))
+            painter.drawPolyline(self.polyline)
             return
         painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
         painter.setPen(QPen(color, 2.6 if selected else 1.8))

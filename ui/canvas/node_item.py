@@ -126,6 +126,8 @@ class NodeItem(QGraphicsItem):
         if change == QGraphicsItem.ItemPositionHasChanged:
             for e in self.edges:
                 e.update_path()
+            if hasattr(self.scene(), "node_moved"):
+                self.scene().node_moved(self)
         return super().itemChange(change, value)
 
     # --- painting ------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
@@ -9,11 +11,14 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 from .. import theme
 from ..commands import Connect, DeleteItems, MoveNodes
 from ..document import Document
+from ..layout import NODE_H, NODE_W
 from ..param_counts import human
 from .connect import plan_connection
 from .edge_item import EdgeItem, curve
 from .node_item import NodeItem
 from .port_item import Port
+
+CELL = 500.0  # side of a cell in the node lookup grid
 
 
 class NetScene(QGraphicsScene):
@@ -28,6 +33,9 @@ class NetScene(QGraphicsScene):
         self._syncing = False
         self._press_pos: dict[str, tuple] = {}
         self._drag = None  # active connection drag: dict(source, detach, line, hover)
+        self.revision = 0  # bumped on every change the far-away overview must redraw for
+        self._grid: dict[tuple[int, int], set[NodeItem]] = {}  # nodes by cell of their top-left corner
+        self._cell_of: dict[NodeItem, tuple[int, int]] = {}
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         document.changed.connect(self.sync)
         document.loaded.connect(self.rebuild)
@@ -43,6 +51,8 @@ class NetScene(QGraphicsScene):
         self.nodes.clear()
         self.edges.clear()
         self.flags.clear()
+        self._grid.clear()
+        self._cell_of.clear()
         self._drag = None
         self._syncing = False
         self.sync()
@@ -54,7 +64,9 @@ class NetScene(QGraphicsScene):
         try:
             ids = {n.id for n in project.nodes}
             for nid in [n for n in self.nodes if n not in ids]:
-                self.removeItem(self.nodes.pop(nid))
+                item = self.nodes.pop(nid)
+                self._grid.get(self._cell_of.pop(item, None), set()).discard(item)
+                self.removeItem(item)
             live = {id(e): e for e in project.edges}
             for key in [k for k in self.edges if k not in live]:
                 item = self.edges.pop(key)
@@ -71,6 +83,7 @@ class NetScene(QGraphicsScene):
                 if item is None:
                     item = self.nodes[node.id] = NodeItem(node.id, node.layer)
                     self.addItem(item)
+                    self.node_moved(item)
                 pos = QPointF(*node.pos) if node.pos is not None else QPointF(0, 0)
                 if item.pos() != pos:
                     item.snap = False
@@ -79,7 +92,7 @@ class NetScene(QGraphicsScene):
                 ins = incoming.get(node.id, [])
                 item.set_content(node, len(ins), errors.get(node.id, []), doc.params.get(node.id),
                                  self.flags.get(node.id), human)
-            for target, edges in incoming.items():
+            for edges in incoming.values():
                 ordered = sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
                 for index, e in enumerate(ordered):
                     item = self.edges.get(id(e))
@@ -100,6 +113,7 @@ class NetScene(QGraphicsScene):
         finally:
             self._syncing = False
         self._select_ids(doc.selection)
+        self.revision += 1
 
     def set_node_flag(self, node_id: str, message: str | None) -> None:
         if message:
@@ -111,6 +125,7 @@ class NetScene(QGraphicsScene):
     # --- selection -----------------------------------------------------------------------------
     @Slot()
     def _on_selection(self) -> None:
+        self.revision += 1
         if not self._syncing:
             self.doc.set_selection([i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)])
 
@@ -139,6 +154,33 @@ class NetScene(QGraphicsScene):
         if ids or edges:
             n = len(ids) + len(edges)
             self.doc.push(DeleteItems(self.doc, ids, edges, f"Delete {n} item{'s' * (n > 1)}"))
+
+    # --- node lookup by area (edge routing asks while items are being added, when the scene's
+    # own index is stale and items() would fall back to testing every item) ---------------------
+    def node_moved(self, item: NodeItem) -> None:
+        self.revision += 1
+        if item.node_id not in self.nodes:
+            return
+        p = item.pos()
+        cell = (math.floor(p.x() / CELL), math.floor(p.y() / CELL))
+        old = self._cell_of.get(item)
+        if old != cell:
+            if old is not None:
+                self._grid[old].discard(item)
+            self._grid.setdefault(cell, set()).add(item)
+            self._cell_of[item] = cell
+
+    def nodes_in(self, area: QRectF) -> list[NodeItem]:
+        """Nodes whose rectangle (not counting ports) intersects `area`."""
+        out = []
+        for i in range(math.floor((area.left() - NODE_W) / CELL), math.floor(area.right() / CELL) + 1):
+            for j in range(math.floor((area.top() - NODE_H) / CELL), math.floor(area.bottom() / CELL) + 1):
+                for item in self._grid.get((i, j), ()):
+                    p = item.pos()
+                    if (p.x() < area.right() and p.x() + NODE_W > area.left()
+                            and p.y() < area.bottom() and p.y() + NODE_H > area.top()):
+                        out.append(item)
+        return out
 
     # --- hit testing ---------------------------------------------------------------------------
     def node_at(self, pos: QPointF) -> NodeItem | None:
@@ -218,6 +260,7 @@ class NetScene(QGraphicsScene):
 
     def _drag_to(self, pos: QPointF) -> None:
         d = self._drag
+        self.revision += 1
         start = self.nodes[d["source"]].output_pos()
         port, edge, _, reason = self._target(pos)
         end = self.nodes[port.node].input_pos(port.index) if port else pos
@@ -242,6 +285,7 @@ class NetScene(QGraphicsScene):
         d = self._drag
         port, edge, replaced, reason = self._target(pos)
         self.removeItem(d["line"])
+        self.revision += 1
         if d["hover"] in self.nodes:
             self.nodes[d["hover"]].hover_port = None
             self.nodes[d["hover"]].update()

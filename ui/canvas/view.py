@@ -18,6 +18,7 @@ from ..layout import NODE_H, NODE_W
 from ..quick_add import QuickAdd
 from .minimap import Minimap
 from .node_item import GRID
+from .overview import OVERVIEW_ZOOM, Overview
 from .scene import NetScene
 
 MIME_LAYER = "application/x-netbuilder-layer"
@@ -50,6 +51,7 @@ class NetView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self.last_scene_pos = QPointF(0, 0)
         self.minimap = Minimap(self)
+        self.overview = Overview(self.net_scene)
         self.quick_add = QuickAdd(self.viewport())
         self.quick_add.chosen.connect(self._quick_chosen)
         self._quick_pos = QPointF()
@@ -266,6 +268,31 @@ class NetView(QGraphicsView):
                     painter.drawLine(QPointF(v, rect.top()), QPointF(v, rect.bottom()))
                 else:
                     painter.drawLine(QPointF(rect.left(), v), QPointF(rect.right(), v))
+
+    def paintEvent(self, event):
+        """Zoomed far out, paint the graph in a few batched calls instead of item by item."""
+        if self.zoom() >= OVERVIEW_ZOOM:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self.viewport())
+        painter.setClipRegion(event.region())
+        painter.setTransform(self.viewportTransform())
+        self.drawBackground(painter, self.mapToScene(event.rect()).boundingRect())
+        self.overview.paint(painter, self.zoom())
+        drag = self.net_scene._drag
+        if drag:
+            painter.setRenderHint(QPainter.Antialiasing, True)
+            painter.setPen(drag["line"].pen())
+            painter.drawPath(drag["line"].path())
+        band = self.rubberBandRect()
+        if not band.isNull():
+            painter.resetTransform()
+            accent = QColor(theme.current().accent)
+            painter.setPen(QPen(accent, 1))
+            accent.setAlpha(40)
+            painter.setBrush(accent)
+            painter.drawRect(band)
+        painter.end()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
