@@ -37,6 +37,8 @@ def layered_positions(project: Project, max_rows: int = MAX_ROWS) -> dict[str, t
             order[v] = i - (len(members) - 1) / 2
     pos = {}
     x0 = 0.0
+    # very deep graphs get taller columns, so the whole graph stays a roughly square overview
+    max_rows = max(max_rows, int((2 * len(layers)) ** 0.5))
     for column in _columns(g, level, len(layers), max_rows):
         widest = max(len(layers[lv]) for lv in column)
         x0 += widest * (NODE_W + GAP_X) / 2
