@@ -51,8 +51,9 @@ def _classification(logits, target, num_classes, names, details):
     return out
 
 
-def _binary(logits, target, names, details):
-    probs, target = logits.float().sigmoid(), target.long()
+def _binary(logits, target, names, details, probabilities=False):
+    probs = logits.float() if probabilities else logits.float().sigmoid()
+    target = target.long()
     if probs.ndim == 2 and probs.shape[1] > 1:  # several 0/1 targets: multi-label
         kw = {"num_labels": probs.shape[1], "threshold": 0.5}
         out = {"accuracy": TC.multilabel_accuracy(probs, target, average="micro", **kw),
@@ -94,8 +95,11 @@ def _regression(pred, target, details):
 
 
 def evaluate(task: str, outputs: torch.Tensor, targets: torch.Tensor,
-             num_classes: int | None = None, names=None, details: bool = True) -> dict:
+             num_classes: int | None = None, names=None, details: bool = True,
+             probabilities: bool = False) -> dict:
     """Metrics of model `outputs` (logits for classifiers) against `targets`.
+
+    `probabilities`: binary outputs are already in [0, 1] (a model trained with BCELoss).
 
     `names` limits the scalar metrics computed (auroc is the costly one); `details` adds
     confusion_matrix / roc_curve (classifiers) or predicted / actual (regression)."""
@@ -104,7 +108,7 @@ def evaluate(task: str, outputs: torch.Tensor, targets: torch.Tensor,
     if task == "classification":
         out = _classification(outputs, targets, num_classes, names, details)
     elif task == "binary":
-        out = _binary(outputs, targets, names, details)
+        out = _binary(outputs, targets, names, details, probabilities)
     elif task == "regression":
         out = _regression(outputs, targets, details)
     else:

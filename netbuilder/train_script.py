@@ -1,6 +1,13 @@
 """Render train.py: a standalone script (torch + the standard library only) that trains the exported
 Model as the app does, in one process or under `torchrun` with DistributedDataParallel.
 
+In one process the script repeats the app's run (netbuilder/train/trainer.py) step for step: the same
+seeding (the model's initial weights, then a reseed for dropout and augmentation), the same batch
+order (a generator of its own, one randperm per epoch), the same l1/l2/clipping, loss reporting,
+schedule stepping, early stopping and best-weights restore, and the same metrics (computed with
+torch alone, as netbuilder.metrics computes them with torchmetrics). Under torchrun, batches come
+from a DistributedSampler instead.
+
 The script reads the prepared data from `data.pt` (the app's split, raw values, and the
 normalization the app fitted on the training split) and writes checkpoints as safetensors with a
 tiny built-in writer, so neither numpy nor safetensors is needed.
@@ -10,9 +17,10 @@ from __future__ import annotations
 
 from .codegen import LINE, doc_text
 
-HIGHER_IS_BETTER = ("accuracy", "r2")
-SCRIPT_METRICS = {"classification": ("accuracy",), "binary": ("accuracy",),
-                  "regression": ("mse", "rmse", "mae", "r2")}
+CLASSIFIER_METRICS = ("accuracy", "precision", "recall", "f1", "auroc")
+REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
+SCRIPT_METRICS = {"classification": CLASSIFIER_METRICS, "binary": CLASSIFIER_METRICS,
+                  "regression": REGRESSION_METRICS}
 
 
 def py_value(value, indent: int = 0, first: int = 0) -> str:
@@ -36,11 +44,14 @@ def py_value(value, indent: int = 0, first: int = 0) -> str:
 
 def script_config(settings, task: str, n_outputs: int) -> dict:
     """What train.py needs from the app's TrainSettings, as plain values."""
-    metrics = [m for m in settings.metrics if m in SCRIPT_METRICS[task]]
     early = settings.early_stopping
     monitor = early["monitor"] if early else "val_loss"
-    if monitor.removeprefix("val_") not in ("loss", *SCRIPT_METRICS[task]) and monitor != "train_loss":
-        monitor = "val_loss"
+    if monitor not in ("train_loss", "val_loss") and monitor.removeprefix("val_") not in SCRIPT_METRICS[task]:
+        monitor = "val_loss"  # the app refuses such a monitor; the script falls back to its default
+    # the metrics the app logs each epoch (Trainer._metric_names): the task's, plus the monitored one
+    metrics = [m for m in settings.metrics if m in SCRIPT_METRICS[task]]
+    if monitor.removeprefix("val_") in SCRIPT_METRICS[task]:
+        metrics.append(monitor.removeprefix("val_"))
     return {
         "task": task,
         "loss": {"type": settings.loss, **settings.loss_args},
@@ -53,7 +64,7 @@ def script_config(settings, task: str, n_outputs: int) -> dict:
         "l2": settings.l2,
         "grad_clip": settings.grad_clip,
         "amp": settings.amp,
-        "metrics": metrics,
+        "metrics": list(dict.fromkeys(metrics)),
         "monitor": monitor,
         "patience": early["patience"] if early else None,
         "min_delta": early["min_delta"] if early else 0.0,
@@ -61,19 +72,11 @@ def script_config(settings, task: str, n_outputs: int) -> dict:
 
 
 def _schedule(settings) -> dict | None:
-    """The schedule with the defaults the app fills in written out."""
+    """The schedule as the user set it: train.py fills in the app's defaults (T_max = epochs...)
+    from its --epochs, as the app does from training.epochs."""
     if not settings.schedule:
         return None
-    schedule = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.schedule.items()}
-    kind = schedule["type"]
-    if kind == "CosineAnnealingLR":
-        schedule.setdefault("T_max", settings.epochs)
-    if kind == "StepLR":
-        schedule.setdefault("step_size", max(1, settings.epochs // 3))
-    if kind == "ExponentialLR":
-        schedule.setdefault("gamma", 0.95)
-    return schedule
-
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.schedule.items()}
 
 def render_train_script(name: str, config: dict, augment: dict | None = None) -> str:
     """The train.py source for a project whose Model lives in model.py beside it."""
@@ -141,7 +144,8 @@ def augment(xb):
 TEMPLATE = '''\
 """Train the model.
 
-One process (CPU or one GPU):
+One process (CPU or one GPU) repeats NetBuilder's run step for step (same seed, same
+batch order, same metrics):
     python train.py
 Several GPUs (or CPU processes) with DistributedDataParallel:
     torchrun --nproc_per_node=4 train.py
@@ -151,6 +155,9 @@ and last.safetensors. Load them with load_safetensors() below, or safetensors.to
 """
 
 import argparse
+# <AMP>
+import contextlib
+# </AMP>
 import ctypes
 import json
 import math
@@ -171,6 +178,10 @@ CONFIG = {}
 # <AUGMENT>
 AUGMENT = None
 # </AUGMENT>
+EVAL_BATCH = 1024  # samples per forward pass when evaluating
+CLASSIFIER_METRICS = ("accuracy", "precision", "recall", "f1", "auroc")
+REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
+HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "auroc", "r2")
 
 DTYPES = {
     torch.float32: "F32",
@@ -232,8 +243,11 @@ def load_data(path, device):
     splits = {}
     for part in ("train", "val", "test"):
         x = data[f"x_{part}"]
-        if "shift" in data:
-            x = ((x.double() - data["shift"]) / data["scale"]).float()
+        if "shift" in data:  # one statistic per feature (or image channel) on `axis`
+            axis = data.get("axis", -1)
+            x = x.double().movedim(axis, -1)
+            x = ((x - data["shift"]) / data["scale"]).float()
+            x = x.movedim(-1, axis).contiguous()
         y = x.clone() if data.get("target_is_input") else data[f"y_{part}"]
         splits[part] = (x.to(device), y.to(device))
     return splits
@@ -244,16 +258,23 @@ def make_optimizer(params):
     kind = args.pop("type")
     if "betas" in args:
         args["betas"] = tuple(args["betas"])
-    if CONFIG["l2"]:
+    if CONFIG["l2"]:  # l2 is weight decay, added to any the optimizer already has
         args["weight_decay"] = args.get("weight_decay", 0.0) + CONFIG["l2"]
     return getattr(torch.optim, kind)(params, **args)
 
 
-def make_scheduler(optimizer):
+def make_scheduler(optimizer, epochs):
+    """The LR schedule, stepped once per epoch; unset arguments get the app's defaults."""
     if not CONFIG["schedule"]:
         return None
     args = dict(CONFIG["schedule"])
     kind = args.pop("type")
+    defaults = {
+        "CosineAnnealingLR": {"T_max": epochs},
+        "StepLR": {"step_size": max(1, epochs // 3)},
+        "ExponentialLR": {"gamma": 0.95},
+    }
+    args = defaults.get(kind, {}) | args
     return getattr(torch.optim.lr_scheduler, kind)(optimizer, **args)
 
 
@@ -262,55 +283,185 @@ def make_loss():
     return getattr(nn, args.pop("type"))(**args)
 
 
+def make_generator(device, seed):
+    """The batch order's own random stream, seeded once: one randperm per epoch."""
+    try:
+        generator = torch.Generator(device=device)
+    except RuntimeError:  # no generator on this device: shuffle on the CPU
+        generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator
+
+
 def first_output(out):
-    return out[0] if isinstance(out, tuple) else out
+    """A graph with several outputs is trained and evaluated on the first one."""
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+# <AMP>
+def autocast(device):
+    """Mixed precision on CUDA only; elsewhere the app trains in float32."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if CONFIG["amp"] == "bf16" else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+# </AMP>
+def batches(order, batch_size):
+    """Index batches in `order`; a last batch of one sample is dropped (it breaks BatchNorm)."""
+    size = min(batch_size, len(order))
+    chunks = order.split(size)
+    if len(chunks[-1]) == 1 and size > 1:
+        chunks = chunks[:-1]
+    return chunks
+
+
+# <AMP>
+def train_epoch(net, x, y, index_batches, loss_fn, optimizer, scaler):
+# </AMP>
+# <NOAMP>
+def train_epoch(net, x, y, index_batches, loss_fn, optimizer):
+# </NOAMP>
+    """One pass over the batches; returns the sum of their losses (a device scalar)."""
+    net.train()
+    params = [p for p in net.parameters() if p.requires_grad]
+    l1_params = [p for p in params if p.ndim > 1]  # weights; not biases or norm scales
+    total = torch.zeros((), dtype=torch.float64, device=x.device)
+    for index in index_batches:
+        xb, yb = x[index], y[index]
+        # <AUGMENT>
+        xb = augment(xb)
+        # </AUGMENT>
+        # <AMP>
+        with autocast(x.device):
+            loss = loss_fn(first_output(net(xb)), yb)
+        # </AMP>
+        # <NOAMP>
+        loss = loss_fn(first_output(net(xb)), yb)
+        # </NOAMP>
+        objective = loss
+        if CONFIG["l1"]:
+            objective = loss + CONFIG["l1"] * sum(p.abs().sum() for p in l1_params)
+        optimizer.zero_grad(set_to_none=True)
+        # <AMP>
+        scaler.scale(objective).backward()
+        scaler.unscale_(optimizer)
+        # </AMP>
+        # <NOAMP>
+        objective.backward()
+        # </NOAMP>
+        if CONFIG["grad_clip"]:
+            nn.utils.clip_grad_norm_(params, CONFIG["grad_clip"])
+        # <AMP>
+        scaler.step(optimizer)
+        scaler.update()
+        # </AMP>
+        # <NOAMP>
+        optimizer.step()
+        # </NOAMP>
+        total += loss.detach()  # the reported loss leaves the l1 term out
+    return total
 
 
 @torch.no_grad()
-def evaluate(model, x, y, loss_fn, batch_size):
-    """Sums over this process's share of the data; the caller all-reduces them."""
+def evaluate(model, x, y, loss_fn, names):
+    """The loss over all of x (one loss_fn call on every output) and the metrics in `names`."""
     model.eval()
-    n = len(x)
-    sums = torch.zeros(8, dtype=torch.float64, device=x.device)
-    for i in range(0, n, batch_size):
-        xb, yb = x[i : i + batch_size], y[i : i + batch_size]
-        out = first_output(model(xb))
-        sums[0] += loss_fn(out, yb).double() * len(xb)
-        sums[1] += len(xb)
-        if CONFIG["task"] == "classification":
-            sums[2] += (out.argmax(dim=-1) == yb).sum()
-        elif CONFIG["task"] == "binary":
-            threshold = 0.0 if CONFIG["loss"]["type"] == "BCEWithLogitsLoss" else 0.5
-            sums[2] += ((out > threshold).float() == yb).double().mean(dim=-1).sum()
-        else:
-            err = (out - yb).double()
-            sums[3] += err.pow(2).sum()
-            sums[4] += err.abs().sum()
-            sums[5] += yb.double().sum()
-            sums[6] += yb.double().pow(2).sum()
-            sums[7] += yb.numel()
-    return sums
-
-
-def metrics_from(sums):
-    if sums[1] == 0:
-        return {}
-    logs = {"loss": (sums[0] / sums[1]).item()}
-    if CONFIG["task"] != "regression":
-        logs["accuracy"] = (sums[2] / sums[1]).item()
+    outs = []
+    for i in range(0, len(x), EVAL_BATCH):
+        # <AMP>
+        with autocast(x.device):
+            outs.append(first_output(model(x[i : i + EVAL_BATCH])).float())
+        # </AMP>
+        # <NOAMP>
+        outs.append(first_output(model(x[i : i + EVAL_BATCH])).float())
+        # </NOAMP>
+    model.train()
+    out = torch.cat(outs)
+    if CONFIG["task"] == "regression":
+        scores = regression_metrics(out, y)
     else:
-        count = sums[7].item()
-        mse = sums[3].item() / count
-        total = sums[6].item() - sums[5].item() ** 2 / count
-        logs |= {"mse": mse, "rmse": math.sqrt(mse), "mae": sums[4].item() / count}
-        logs["r2"] = 1 - sums[3].item() / total if total > 0 else float("nan")
-    return logs
+        scores = classifier_metrics(out, y, "auroc" in names)
+    return {"loss": loss_fn(out, y).item()} | {
+        k: v for k, v in scores.items() if k in names
+    }
 
 
-def is_better(value, than, delta, name):
+def classifier_metrics(out, y, with_auroc):
+    """Accuracy, and precision, recall, F1 and AUROC averaged over classes (or labels)."""
+    if CONFIG["task"] == "classification":  # one logit per class, class-index targets
+        probs = out.softmax(dim=-1)
+        classes = torch.arange(probs.shape[1], device=y.device)
+        truth = y[:, None] == classes
+        chosen = probs.argmax(dim=-1)[:, None] == classes
+        accuracy = (chosen == truth).all(dim=1)
+    else:  # one column per 0/1 target
+        probs = out if CONFIG["loss"]["type"] == "BCELoss" else out.sigmoid()
+        probs, truth = probs.reshape(len(y), -1), y.reshape(len(y), -1) > 0.5
+        chosen = probs > 0.5
+        accuracy = chosen == truth
+    tp = (chosen & truth).sum(dim=0).double()
+    fp = (chosen & ~truth).sum(dim=0).double()
+    fn = (~chosen & truth).sum(dim=0).double()
+    # a class absent from both targets and predictions is left out of the averages
+    counted = (tp + fp + fn > 0) | (CONFIG["task"] != "classification")
+    scores = {
+        "accuracy": accuracy.double().mean().item(),
+        "precision": class_mean(tp, tp + fp, counted),
+        "recall": class_mean(tp, tp + fn, counted),
+        "f1": class_mean(2 * tp, 2 * tp + fp + fn, counted),
+    }
+    if with_auroc:
+        per_column = [auroc(probs[:, j], truth[:, j]) for j in range(probs.shape[1])]
+        scores["auroc"] = sum(per_column) / len(per_column)
+    return scores
+
+
+def class_mean(numerator, denominator, counted):
+    """The mean over the counted classes of numerator / denominator (0 where that is 0 / 0)."""
+    ratio = torch.where(denominator > 0, numerator / denominator, 0.0)
+    return (ratio * counted).sum().item() / max(counted.sum().item(), 1)
+
+
+def auroc(score, positive):
+    """Area under the ROC curve: the chance that a positive outscores a negative, ties
+    counting half. 0 when the targets hold no positive or no negative."""
+    n_pos = positive.sum().item()
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return 0.0
+    _, group, counts = torch.unique(score, return_inverse=True, return_counts=True)
+    counts = counts.double()
+    mean_rank = counts.cumsum(0) - (counts - 1) / 2  # tied scores share their mean rank
+    rank = mean_rank[group]
+    return (rank[positive].sum().item() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def regression_metrics(out, y):
+    """MSE, RMSE, MAE and R² (with several outputs: each output's R² weighted by its variance)."""
+    pred, y = out.reshape(y.shape).double(), y.double()
+    err = pred - y
+    mse = err.pow(2).mean().item()
+    scores = {"mse": mse, "rmse": math.sqrt(mse), "mae": err.abs().mean().item()}
+    scores["r2"] = float("nan")
+    if len(y) > 1:
+        err, y = err.reshape(len(y), -1), y.reshape(len(y), -1)
+        rss = err.pow(2).sum(dim=0)
+        tss = (y - y.mean(dim=0)).pow(2).sum(dim=0)
+        # as torchmetrics: a near-perfect fit scores 1, a near-constant target otherwise 0
+        r2 = torch.where(tss.abs() > 1e-4, 1 - rss / tss, 0.0)
+        r2 = torch.where(rss.abs() > 1e-4, r2, 1.0)
+        r2 = r2[0] if len(r2) == 1 else (tss / tss.sum() * r2).sum()
+        scores["r2"] = r2.item()
+    return scores
+
+
+def is_better(value, than, delta):
+    """Whether the monitored value improves on `than` by more than `delta`."""
     if than is None:
         return True
-    if name.removeprefix("val_") in ("accuracy", "r2"):
+    if CONFIG["monitor"].removeprefix("val_") in HIGHER_IS_BETTER:
         return value > than + delta
     return value < than - delta
 
@@ -339,9 +490,10 @@ def parse_args():
 def main():
     args = parse_args()
     CONFIG["optimizer"]["lr"] = args.lr
-    distributed = "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if args.device == "auto":
-        args.device = "cuda" if torch.cuda.is_available() else "cpu"
+        mps = torch.backends.mps.is_available()
+        args.device = "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
     if distributed:
         dist.init_process_group("nccl" if args.device == "cuda" else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
@@ -351,128 +503,115 @@ def main():
     else:
         rank, world = 0, 1
     device = torch.device(args.device)
-    torch.manual_seed(args.seed)
 
     data = load_data(args.data, device)
     x_train, y_train = data["train"]
+    val_on_train = len(data["val"][0]) == 0
+    x_val, y_val = data["train"] if val_on_train else data["val"]
+    torch.manual_seed(args.seed)  # the initial weights
     model = Model().to(device)
     if args.weights:
         model.load_state_dict(load_safetensors(args.weights))
+    torch.manual_seed(args.seed)  # dropout and augmentation: the app reseeds here too
     net = DistributedDataParallel(model) if distributed else model
     loss_fn = make_loss()
-    optimizer = make_optimizer(net.parameters())
-    scheduler = make_scheduler(optimizer)
-    sampler = torch.utils.data.DistributedSampler(
-        range(len(x_train)), num_replicas=world, rank=rank, shuffle=True, seed=args.seed
-    )
+    optimizer = make_optimizer([p for p in net.parameters() if p.requires_grad])
+    scheduler = make_scheduler(optimizer, args.epochs)
+    if distributed:  # each process takes its share of every epoch
+        sampler = torch.utils.data.DistributedSampler(
+            range(len(x_train)), num_replicas=world, rank=rank, seed=args.seed
+        )
+    else:  # the app's batch order
+        generator = make_generator(device, args.seed)
     # <AMP>
-    amp_dtype = torch.bfloat16 if CONFIG["amp"] == "bf16" else torch.float16
-    use_amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler(enabled=use_amp and CONFIG["amp"] == "fp16")
+    scaler = torch.amp.GradScaler(
+        enabled=device.type == "cuda" and CONFIG["amp"] == "fp16"
+    )
     # </AMP>
     if rank == 0:
         args.out.mkdir(parents=True, exist_ok=True)
         print(f"training on {world} x {device}, {len(x_train)} samples", flush=True)
+        if val_on_train:
+            print("the validation split is empty: validating on the training data")
 
-    best, reference, wait = None, None, 0
+    best, best_epoch, best_state, reference, wait = None, None, None, None, 0
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
-        net.train()
-        sampler.set_epoch(epoch)
-        order = torch.tensor(list(sampler), device=device)
-        train_sums = torch.zeros(2, dtype=torch.float64, device=device)
-        for i in range(0, len(order), args.batch_size):
-            index = order[i : i + args.batch_size]
-            xb, yb = x_train[index], y_train[index]
-            # <AUGMENT>
-            xb = augment(xb)
-            # </AUGMENT>
-            # <AMP>
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
-                loss = loss_fn(first_output(net(xb)), yb)
-            # </AMP>
-            # <NOAMP>
-            loss = loss_fn(first_output(net(xb)), yb)
-            # </NOAMP>
-            if CONFIG["l1"]:
-                loss = loss + CONFIG["l1"] * sum(
-                    p.abs().sum() for p in net.parameters()
-                )
-            optimizer.zero_grad(set_to_none=True)
-            # <AMP>
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-            # </AMP>
-            # <NOAMP>
-            loss.backward()
-            # </NOAMP>
-            if CONFIG["grad_clip"]:
-                nn.utils.clip_grad_norm_(net.parameters(), CONFIG["grad_clip"])
-            # <AMP>
-            scaler.step(optimizer)
-            scaler.update()
-            # </AMP>
-            # <NOAMP>
-            optimizer.step()
-            # </NOAMP>
-            train_sums[0] += loss.detach().double() * len(xb)
-            train_sums[1] += len(xb)
-
-        x_val, y_val = data["val"]
-        val_sums = evaluate(
-            model, x_val[rank::world], y_val[rank::world], loss_fn, args.batch_size
-        )
+        lr = optimizer.param_groups[0]["lr"]
         if distributed:
-            dist.all_reduce(train_sums)
-            dist.all_reduce(val_sums)
-        logs = {"epoch": epoch, "train_loss": (train_sums[0] / train_sums[1]).item()}
-        logs |= {f"val_{k}": v for k, v in metrics_from(val_sums).items()}
-        logs["lr"] = optimizer.param_groups[0]["lr"]
-        logs["time"] = round(time.perf_counter() - start, 3)
+            sampler.set_epoch(epoch)
+            order = torch.tensor(list(sampler), device=device)
+        else:
+            n = len(x_train)
+            order = torch.randperm(n, device=generator.device, generator=generator)
+        index_batches = batches(order.to(device), args.batch_size)
+        # <AMP>
+        loss_sum = train_epoch(
+            net, x_train, y_train, index_batches, loss_fn, optimizer, scaler
+        )
+        # </AMP>
+        # <NOAMP>
+        loss_sum = train_epoch(net, x_train, y_train, index_batches, loss_fn, optimizer)
+        # </NOAMP>
+        sums = torch.stack([loss_sum, loss_sum.new_tensor(len(index_batches))])
+        if distributed:
+            dist.all_reduce(sums)
+        train_loss = (sums[0] / sums[1]).item()  # the mean batch loss
+        if not math.isfinite(train_loss):
+            raise SystemExit(
+                f"The training loss became NaN or infinite in epoch {epoch}: lower the "
+                "learning rate, normalize the inputs, or set grad_clip."
+            )
 
-        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            scheduler.step(logs.get("val_loss", logs["train_loss"]))
-        elif scheduler is not None:
-            scheduler.step()
-
-        monitor = CONFIG["monitor"] if CONFIG["monitor"] in logs else "train_loss"
-        value = logs[monitor]
+        # rank 0 evaluates (every process holds all the data) and shares the logs,
+        # so that every process steps the schedule and stops at the same epoch
+        logs = [None]
         if rank == 0:
-            print(json.dumps(logs), flush=True)
-            state = model.state_dict()
-            save_safetensors(state, args.out / "last.safetensors")
-            if math.isfinite(value) and is_better(value, best, 0.0, monitor):
-                save_safetensors(state, args.out / "best.safetensors")
-        if math.isfinite(value) and is_better(
-            value, reference, CONFIG["min_delta"], monitor
-        ):
+            val = evaluate(model, x_val, y_val, loss_fn, CONFIG["metrics"])
+            logs[0] = {"epoch": epoch, "train_loss": train_loss}
+            logs[0] |= {f"val_{k}": v for k, v in val.items()}
+            logs[0] |= {"lr": lr, "epoch_time": round(time.perf_counter() - start, 3)}
+        if distributed:
+            dist.broadcast_object_list(logs, src=0)
+        logs = logs[0]
+
+        value = logs[CONFIG["monitor"]]
+        improved = math.isfinite(value) and is_better(value, best, 0.0)
+        if math.isfinite(value) and is_better(value, reference, CONFIG["min_delta"]):
             reference, wait = value, 0
         else:
             wait += 1
-        if math.isfinite(value) and is_better(value, best, 0.0, monitor):
-            best = value
+        if improved:
+            best, best_epoch = value, epoch
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(logs["val_loss"])
+        elif scheduler is not None:
+            scheduler.step()
+        if rank == 0:
+            print(json.dumps(logs), flush=True)
+            save_safetensors(model.state_dict(), args.out / "last.safetensors")
+            if improved:
+                save_safetensors(best_state, args.out / "best.safetensors")
         if CONFIG["patience"] and wait >= CONFIG["patience"]:
             if rank == 0:
                 print(
-                    f"early stopping: no {monitor} improvement in {wait} epochs",
+                    f"early stopping: no {CONFIG['monitor']} improvement in {wait} epochs",
                     flush=True,
                 )
             break
 
-    x_test, y_test = data["test"]
-    if len(x_test):
-        test_sums = evaluate(
-            model, x_test[rank::world], y_test[rank::world], loss_fn, args.batch_size
-        )
-        if distributed:
-            dist.all_reduce(test_sums)
-        if rank == 0:
-            print(
-                json.dumps(
-                    {f"test_{k}": v for k, v in metrics_from(test_sums).items()}
-                ),
-                flush=True,
-            )
+    # as the app, keep the best epoch's weights and report every metric with them
+    if best_state is not None and rank == 0:
+        model.load_state_dict(best_state)
+        regression = CONFIG["task"] == "regression"
+        all_metrics = REGRESSION_METRICS if regression else CLASSIFIER_METRICS
+        result = {"best_epoch": best_epoch}
+        for part, (x, y) in (("val", (x_val, y_val)), ("test", data["test"])):
+            if len(x):
+                scores = evaluate(model, x, y, loss_fn, all_metrics)
+                result |= {f"{part}_{k}": v for k, v in scores.items()}
+        print(json.dumps(result), flush=True)
     if distributed:
         dist.destroy_process_group()
 

@@ -1,10 +1,12 @@
 """train.py runs with nothing but torch: one epoch per template in a subprocess where numpy,
-netbuilder and safetensors cannot be imported; torchrun with 2 CPU processes; safetensors interop;
-and the CLI's bad-input behaviour."""
+netbuilder and safetensors cannot be imported; in one process it repeats the app's run (losses,
+metrics, weights); its torch-only metrics equal netbuilder.metrics; torchrun with 2 CPU processes;
+safetensors interop; and the CLI's bad-input behaviour."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -17,11 +19,14 @@ import torch
 from export_helpers import all_projects, import_file
 from safetensors.torch import load_file, save_file
 
+from netbuilder import metrics as M
 from netbuilder.cli import main as cli_main
 from netbuilder.compiler import build_model
 from netbuilder.export import export_python
+from netbuilder.session import prepare
 from netbuilder.spec import save_project
 from netbuilder.templates import template_names, template_path
+from netbuilder.train import train
 
 
 def _torch_closure() -> set[str]:
@@ -110,6 +115,101 @@ def test_train_py_one_epoch_per_template_with_only_torch(torch_only_site, tmp_pa
         assert set(best) == app_keys, name
         model = import_file(folders[name] / "model.py", f"trained_{name}").Model()
         model.load_state_dict(best)
+
+
+def _json_lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def _close(a: float, b: float, tol: float = 1e-5) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b)) or (math.isnan(a) and math.isnan(b))
+
+
+# mlp / gru_forecaster: the templates; x_mlp: dropout, l1, l2, grad clipping, ReduceLROnPlateau and
+# BCEWithLogitsLoss; x_resnet: BatchNorm, SGD momentum, CosineAnnealingLR and early stopping
+@pytest.mark.parametrize("name", ["mlp", "gru_forecaster", "x_mlp", "x_resnet"])
+def test_train_py_repeats_the_app_run(tmp_path, name):
+    """`python train.py --epochs 3` in one process gives the app trainer's epochs: the same seeding,
+    batch order, losses, metrics, early stopping, best epoch and weights (up to float32 rounding:
+    the app sums losses in float32, the script in float64)."""
+    project = _small_data_project(name)
+    project.data = dict(project.data, n=200)
+    prepared = prepare(project, tmp_path)
+    prepared.settings.epochs = 3  # as --epochs 3: the schedule's T_max follows it in both
+    app = train(prepared.model, prepared.bundle, prepared.settings, out_dir=tmp_path / "app_run")
+    export_python(project, tmp_path / "bundle")
+    proc = subprocess.run([sys.executable, "train.py", "--epochs", "3", "--out", "run"], cwd=tmp_path / "bundle",
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, check=False,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    logs = _json_lines(proc.stdout)
+    epochs, final = logs[:-1], logs[-1]
+    assert [log["epoch"] for log in epochs] == [h["epoch"] for h in app.history]
+    for ours, theirs in zip(epochs, app.history):
+        keys = [k for k in theirs if k.startswith(("train_", "val_")) and k != "val_on_train"]
+        assert keys and set(keys) <= set(ours), (keys, ours)
+        for key in keys + ["lr"]:
+            assert _close(ours[key], theirs[key]), (name, ours["epoch"], key, ours[key], theirs[key])
+    assert final["best_epoch"] == app.best_epoch
+    for key, value in app.metrics.items():  # every metric of the best weights, as the app reports them
+        assert _close(final[f"val_{key}"], value), (name, key, final[f"val_{key}"], value)
+    ours_w = load_file(str(tmp_path / "bundle" / "run" / "last.safetensors"))
+    theirs_w = load_file(str(tmp_path / "app_run" / "last.safetensors"))
+    assert set(ours_w) == set(theirs_w)
+    for key, value in theirs_w.items():
+        assert torch.allclose(ours_w[key].float(), value.float(), atol=1e-5, rtol=1e-4), (name, key)
+
+
+@pytest.fixture(scope="module")
+def exported_train(tmp_path_factory):
+    """The exported train.py imported as a module (its CONFIG is edited per test)."""
+    folder = tmp_path_factory.mktemp("train_module") / "b"
+    export_python(all_projects()["x_mlp"], folder)
+    sys.path.insert(0, str(folder))
+    try:
+        return import_file(folder / "train.py", "exported_train_metrics")
+    finally:
+        sys.path.remove(str(folder))
+
+
+def _check_metrics(train_module, task, out, y, num_classes=None):
+    theirs = M.evaluate(task, out, y, num_classes, details=False)
+    train_module.CONFIG["task"] = task
+    if task == "regression":
+        ours = train_module.regression_metrics(out, y)
+    else:
+        ours = train_module.classifier_metrics(out, y, with_auroc=True)
+    assert set(ours) == set(theirs), (ours, theirs)
+    for key, value in theirs.items():
+        assert _close(ours[key], value, 1e-5), (task, key, ours[key], value)
+
+
+@pytest.mark.filterwarnings("ignore:No positive samples")
+@pytest.mark.parametrize("seed", range(6))
+def test_script_metrics_equal_netbuilder_metrics(exported_train, seed):
+    gen = torch.Generator().manual_seed(seed)
+    n = 40 + seed * 13
+    exported_train.CONFIG["loss"] = {"type": "BCEWithLogitsLoss"}
+    # 5 classes: logits rounded so that probabilities tie (auroc's ties); class 4 is neither a target
+    # nor a prediction (the macro averages leave it out), class 3 is predicted but never a target
+    logits = (torch.randn(n, 5, generator=gen) * 2).round()
+    logits[:, 3] += 1
+    logits[:, 4] -= 20
+    target = torch.randint(0, 3, (n,), generator=gen)
+    _check_metrics(exported_train, "classification", logits, target, 5)
+    _check_metrics(exported_train, "classification", logits[:, :3], torch.randint(0, 3, (n,), generator=gen), 3)
+    # binary: one logit against 0/1 floats; multi-label: three
+    for labels in (1, 3):
+        out = torch.randn(n, labels, generator=gen).round()
+        y = (torch.rand(n, labels, generator=gen) < 0.4).float()
+        _check_metrics(exported_train, "binary", out, y)
+    # regression: one output, several outputs (variance-weighted r2), and a constant output column
+    y = torch.randn(n, 1, generator=gen)
+    _check_metrics(exported_train, "regression", y + 0.3 * torch.randn(n, 1, generator=gen), y)
+    y = torch.randn(n, 4, generator=gen) * torch.tensor([1.0, 3.0, 0.1, 0.0]) + 2
+    _check_metrics(exported_train, "regression", y + 0.2 * torch.randn(n, 4, generator=gen), y)
+    y = torch.rand(n, 1, 3, 3, generator=gen)  # an autoencoder's image targets
+    _check_metrics(exported_train, "regression", y + 0.1 * torch.randn(n, 1, 3, 3, generator=gen), y)
 
 
 def test_torchrun_two_cpu_processes(tmp_path):

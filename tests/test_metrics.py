@@ -45,3 +45,11 @@ def test_r2_of_several_outputs_ignores_constant_columns():
     pred = actual + torch.tensor([0.5, 0.01])
     m = evaluate("regression", pred, actual, details=False)
     assert m["r2"] > 0.9 and "predicted" not in m
+
+
+def test_binary_outputs_that_are_already_probabilities():
+    """A model trained with BCELoss ends in a Sigmoid: its outputs must not be squashed again."""
+    probs = torch.tensor([[0.1], [0.4], [0.6], [0.9]])
+    target = torch.tensor([[0.0], [0.0], [1.0], [1.0]])
+    assert evaluate("binary", probs, target, probabilities=True)["accuracy"] == 1.0
+    assert evaluate("binary", probs, target)["accuracy"] == 0.5  # read as logits, all are ≥ 0.5

@@ -51,6 +51,7 @@ def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
         keys = ("mean", "std") if stats["method"] == "standard" else ("min", "range")
         out["shift"] = torch.tensor(stats[keys[0]], dtype=torch.float64)
         out["scale"] = torch.tensor(stats[keys[1]], dtype=torch.float64)
+        out["axis"] = int(stats.get("axis", -1))  # the feature (or image channel) axis of x
     if project.data.get("target") == "input":
         out["target_is_input"] = True
     if bundle.class_names:

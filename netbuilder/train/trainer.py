@@ -233,7 +233,8 @@ class Trainer:
         out = self.predict(x)
         loss = float(self.loss_fn(out, y))
         b = self.bundle
-        return loss, M.evaluate(b.task, out, y, b.num_classes, names=names, details=details)
+        return loss, M.evaluate(b.task, out, y, b.num_classes, names=names, details=details,
+                                probabilities=self.settings.loss == "BCELoss")
 
     # ----- checkpoints -------------------------------------------------------------------
     def _state(self, status: str, message: str = "") -> tuple[dict, dict]:
