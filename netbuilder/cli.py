@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -171,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc, getattr(args, "json", False))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("NETBUILDER_DEBUG"):
+            raise
+        return _fail(ProjectError(f"NetBuilder failed unexpectedly ({type(exc).__name__}: {exc}). "
+                                  "Set NETBUILDER_DEBUG=1 to see the traceback."), getattr(args, "json", False))
 
 
 if __name__ == "__main__":

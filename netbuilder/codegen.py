@@ -5,6 +5,7 @@ Only validated, typed values reach the source (rendered by `literal`), never use
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 from .shapes import Analysis, analyze
@@ -16,12 +17,10 @@ LINE = 88  # ruff's default line length
 def literal(value) -> str:
     """A Python literal as ruff format writes it (double quotes, tuples with spaces)."""
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(value)  # valid Python too, with every control character escaped
     if isinstance(value, (list, tuple)):
         inner = ", ".join(literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, float):
-        return repr(value)
     return repr(value)
 
 

@@ -178,6 +178,9 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
 
     The run folder is created only once the data and model are ready; a run that fails before
     finishing an epoch removes the folder it created, so a left-over folder is a real run."""
+    if out_dir and not resume_from and (Path(out_dir) / "state.json").exists():
+        raise TrainError(f"{out_dir} already holds a run; choose another folder, or continue that run "
+                         f"with --resume {out_dir}.")
     prepared = prepare(project, base_dir, overrides)
     if on_prepared is not None:
         on_prepared(prepared)  # e.g. the GUI shows the data and model before step 1

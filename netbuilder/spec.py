@@ -8,12 +8,12 @@ import json
 import keyword
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ProjectError
+from .fileio import write_atomic
 from .layers.registry import LAYERS
 
 FORMAT = "netbuilder-project"
@@ -26,7 +26,13 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_IDS = frozenset({"self", "torch", "nn", "F", "Model", "super"}) | frozenset(
     {"training", "forward", "parameters", "buffers", "children", "modules", "state_dict", "to", "cuda",
      "cpu", "train", "eval", "apply", "float", "double", "half", "type", "zero_grad", "register_buffer",
-     "load_state_dict", "named_parameters", "named_modules", "named_children", "requires_grad_", "call"})
+     "load_state_dict", "named_parameters", "named_modules", "named_children", "requires_grad_", "call",
+     "add_module", "register_module", "register_parameter", "register_forward_hook", "register_forward_pre_hook",
+     "register_backward_hook", "register_full_backward_hook", "register_full_backward_pre_hook",
+     "register_state_dict_pre_hook", "register_state_dict_post_hook", "register_load_state_dict_pre_hook",
+     "register_load_state_dict_post_hook", "get_submodule", "set_submodule", "get_parameter", "get_buffer",
+     "get_extra_state", "set_extra_state", "extra_repr", "named_buffers", "share_memory", "bfloat16", "to_empty",
+     "ipu", "xpu", "mtia", "compile", "dump_patches", "call_super_init", "T_destination"})
 
 
 class InvalidProject(ProjectError):
@@ -178,11 +184,11 @@ ID_PREFIX = {"Linear": "fc", "Conv1d": "conv", "Conv2d": "conv", "ConvTranspose2
 
 
 def check_node_id(node_id: Any, taken: set[str]) -> None:
-    if not isinstance(node_id, str) or not _IDENT.match(node_id) or keyword.iskeyword(node_id):
+    if not isinstance(node_id, str) or not _IDENT.fullmatch(node_id) or keyword.iskeyword(node_id):
         raise ProjectError(f"Node id {node_id!r} is not a valid name: use letters, digits and _ "
                            "(not starting with a digit), e.g. 'conv1'. Ids name the layers in the code.",
                            node=node_id if isinstance(node_id, str) else None, field="id")
-    if node_id in RESERVED_IDS:
+    if node_id in RESERVED_IDS or node_id.startswith("_"):
         raise ProjectError(f"Node id '{node_id}' is reserved by PyTorch or the generated code; "
                            "choose another name.", node=node_id, field="id")
     if node_id in taken:
@@ -239,7 +245,7 @@ def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -
             errors.append(exc)
             continue
         taken.add(node_id)
-        if type_name not in LAYERS:
+        if not isinstance(type_name, str) or type_name not in LAYERS:
             errors.append(ProjectError(f"Node '{node_id}' has unknown type {type_name!r}."
                                        f"{_suggest(str(type_name), LAYERS)}", node=node_id, field="type"))
             continue
@@ -276,9 +282,9 @@ def _parse_edges(raw_edges: list, ids: set[str], errors: list[ProjectError]) -> 
             errors.append(ProjectError(f"Edge #{i + 1} must be an object with 'source' and 'target'.", field="edges"))
             continue
         src, dst, port = raw.get("source"), raw.get("target"), raw.get("target_port")
-        missing = [end for end in (src, dst) if end not in ids]
+        missing = [end for end in (src, dst) if not isinstance(end, str) or end not in ids]
         if missing:
-            known = src if src in ids else (dst if dst in ids else None)
+            known = next((end for end in (src, dst) if isinstance(end, str) and end in ids), None)
             errors.append(ProjectError(f"Edge #{i + 1} ({src} → {dst}) refers to node {missing[0]!r}, "
                                        "which does not exist.", node=known, field="edges"))
             continue
@@ -319,18 +325,3 @@ def dumps(project: Project) -> str:
 
 def save_project(project: Project, path: str | os.PathLike) -> None:
     write_atomic(Path(path), dumps(project))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, then rename: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -15,7 +15,7 @@ tiny built-in writer, so neither numpy nor safetensors is needed.
 
 from __future__ import annotations
 
-from .codegen import LINE, doc_text
+from .codegen import LINE, doc_text, literal
 
 CLASSIFIER_METRICS = ("accuracy", "precision", "recall", "f1", "auroc")
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
@@ -26,17 +26,17 @@ SCRIPT_METRICS = {"classification": CLASSIFIER_METRICS, "binary": CLASSIFIER_MET
 def py_value(value, indent: int = 0, first: int = 0) -> str:
     """A JSON-like value as ruff format writes it: on one line when it fits, else one item a line."""
     if isinstance(value, dict):
-        items = [f'"{k}": {py_value(v)}' for k, v in value.items()]
+        items = [f"{literal(k)}: {py_value(v)}" for k, v in value.items()]
         one = "{" + ", ".join(items) + "}"
         if indent + first + len(one) <= LINE or not items:
             return one
         pad = " " * (indent + 4)
-        rows = [f'{pad}"{k}": {py_value(v, indent + 4, len(k) + 4)},' for k, v in value.items()]
+        rows = [f"{pad}{literal(k)}: {py_value(v, indent + 4, len(k) + 4)}," for k, v in value.items()]
         return "{\n" + "\n".join(rows) + "\n" + " " * indent + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(py_value(v) for v in value) + "]"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return literal(value)
     if value is None or isinstance(value, (bool, int, float)):
         return repr(value)
     raise TypeError(f"cannot render {value!r}")

@@ -220,3 +220,83 @@ def test_older_versions_are_migrated_step_by_step(monkeypatch):
     project = parse_project(old)
     assert project.node("fc1").params == {"out_features": 120}
     assert project.to_dict()["version"] == 2
+
+
+HOSTILE = [  # (mutation, node, field) found by review: each once ended in a traceback or a false "valid"
+    (lambda d: node_where(d, "conv1").__setitem__("type", ["Conv2d"]), "conv1", "type"),
+    (lambda d: d["graph"]["edges"].append({"source": ["x"], "target": "conv1"}), "conv1", "edges"),
+    (lambda d: node_where(d, "fc1")["params"].__setitem__("out_features", float("inf")), "fc1", "out_features"),
+    (lambda d: node_where(d, "fc1")["params"].__setitem__("out_features", 1e400), "fc1", "out_features"),
+    (lambda d: d["graph"]["nodes"].append({"id": "bn", "type": "BatchNorm1d", "params": {"eps": float("nan")}}),
+     "bn", "eps"),
+    (lambda d: node_where(d, "fc1").__setitem__("id", "fc1\n"), None, "id"),
+    (lambda d: node_where(d, "fc1").__setitem__("id", "_modules"), "_modules", "id"),
+]
+
+
+@pytest.mark.parametrize("mutate,node,field", HOSTILE)
+def test_hostile_values_are_reported_not_crashed_on(tmp_path, capsys, mutate, node, field):
+    doc = lenet_doc()
+    mutate(doc)
+    code, out = validate_json(capsys, write(tmp_path, json.dumps(doc)))  # json writes inf/nan as Infinity/NaN
+    assert code == 1
+    assert any(e.get("field") == field and (node is None or e["node"] == node) for e in out["errors"]), out
+
+
+def test_reserved_ids_cover_every_public_module_attribute():
+    import torch
+
+    from netbuilder.spec import RESERVED_IDS
+
+    public = {name for name in dir(torch.nn.Module) if not name.startswith("_")}
+    assert public <= RESERVED_IDS, sorted(public - RESERVED_IDS)
+
+
+@pytest.mark.parametrize("nodes,words", [
+    ([{"id": "x", "type": "Input", "params": {"shape": [3, 10]}},
+      {"id": "up", "type": "Upsample", "params": {"mode": "bilinear"}}], "bilinear is for images"),
+    ([{"id": "x", "type": "Input", "params": {"shape": [3, 1, 1]}},
+      {"id": "up", "type": "Upsample", "params": {"scale_factor": 0.5}}], "shrinks"),
+    ([{"id": "x", "type": "Input", "params": {"shape": [5], "dtype": "int64"}},
+      {"id": "up", "type": "Embedding", "params": {"num_embeddings": 4, "padding_idx": 4}}], "padding_idx 4"),
+    ([{"id": "x", "type": "Input", "params": {"shape": [5], "dtype": "int64"}},
+      {"id": "up", "type": "Dropout"}], "integer tokens"),
+])
+def test_shape_rules_refuse_what_torch_refuses(nodes, words):
+    nodes = [*nodes, {"id": "y", "type": "Output"}]
+    (err,) = analyze(parse_project(project_doc(nodes, [("x", "up"), ("up", "y")]))).errors
+    assert err.node == "up" and words in err.message
+
+
+def test_concat_of_token_ids_stays_integer():
+    nodes = [{"id": "a", "type": "Input", "params": {"shape": [4], "dtype": "int64"}},
+             {"id": "b", "type": "Input", "params": {"shape": [4], "dtype": "int64"}},
+             {"id": "cat", "type": "Concat", "params": {"dim": 1}},
+             {"id": "emb", "type": "Embedding", "params": {"num_embeddings": 10, "embedding_dim": 3}},
+             {"id": "y", "type": "Output"}]
+    analysis = analyze(parse_project(project_doc(nodes, [("a", "cat"), ("b", "cat"), ("cat", "emb"), ("emb", "y")])))
+    assert analysis.valid and analysis.tensors["emb"].shape == (8, 3)
+
+
+def test_unexpected_failures_are_one_paragraph_not_a_traceback(tmp_path):
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "netbuilder.cli", "new", "--template", "mlp", "-o", str(folder),
+                           "--force"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stderr.startswith("error:")
+
+
+def test_saving_keeps_ordinary_file_permissions(tmp_path):
+    import os
+    import stat
+
+    from netbuilder.spec import save_project
+
+    target = tmp_path / "p.json"
+    save_project(load_project(LENET), target)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    target.chmod(0o640)
+    save_project(load_project(LENET), target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640

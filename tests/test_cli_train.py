@@ -34,6 +34,11 @@ def test_mlp_trains_to_the_contract_json(capsys, tmp_path):
     assert Path(out["checkpoint"]).is_file() and (tmp_path / "run" / "project.json").is_file()
     assert "epoch 8:" in err  # progress goes to stderr
 
+    before = (tmp_path / "run" / "best.safetensors").read_bytes()
+    code, again, err = train_json(capsys, TEMPLATES / "mlp.json", "--epochs", "1", "--out", tmp_path / "run")
+    assert code == 1 and "already holds a run" in again["error"]
+    assert (tmp_path / "run" / "best.safetensors").read_bytes() == before  # the earlier run is untouched
+
 
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_trains_one_epoch(capsys, tmp_path, name):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
-from netbuilder.spec import dumps, parse_project, write_atomic
+from netbuilder.fileio import write_atomic
+from netbuilder.spec import dumps, parse_project
 
 from .document import Document
 from .settings import recovery_dir

@@ -1,22 +1,13 @@
 """Activation functions: element-wise, shape-preserving."""
 
 from .base import LayerType
-from .checks import batch_dim, need_float
+from .checks import same_float
 from .params import Param
 from .registry import register
 
 
-def _same_float(name):
-    def shape(ins, p):
-        need_float(name, ins[0])
-        if "dim" in p:
-            batch_dim(p["dim"], len(ins[0].shape), name)
-        return ins[0]
-    return shape
-
-
 def _act(name, doc, *params, always=()):
-    return LayerType(name, "Activation", doc, shape=_same_float(name), torch_class=f"nn.{name}",
+    return LayerType(name, "Activation", doc, shape=same_float(name), torch_class=f"nn.{name}",
                      params=params, always=always, summary_keys=tuple(p.name for p in params[:1]))
 
 

@@ -23,7 +23,7 @@ class Tensor:
 
 ShapeRule = Callable[[list[Tensor], dict], Tensor]
 ArgsRule = Callable[[list[Tensor], dict], dict]
-# forward(var, inputs, params, attr) -> source lines; `var` names the node's output variable
+# forward(var, inputs, params) -> source lines; `var` names the node's output variable (and module)
 ForwardRule = Callable[[str, list[str], dict], list[str]]
 
 

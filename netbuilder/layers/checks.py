@@ -23,6 +23,16 @@ def need_float(layer: str, t: Tensor) -> None:
                          "put an Embedding before it.")
 
 
+def same_float(layer: str):
+    """The shape rule of an element-wise layer on float values (dims checked where it has one)."""
+    def shape(ins, p):
+        need_float(layer, ins[0])
+        if "dim" in p:
+            batch_dim(p["dim"], len(ins[0].shape), layer)
+        return ins[0]
+    return shape
+
+
 def conv_out(size: int, k: int, s: int, p: int, d: int, what: str) -> int:
     out = (size + 2 * p - d * (k - 1) - 1) // s + 1
     if out < 1:

@@ -64,10 +64,14 @@ def _deconv2d_shape(ins, p):
 def _upsample_shape(ins, p):
     t = ins[0]
     need_float("Upsample", t)
-    if len(t.shape) not in (2, 3):
+    if p["mode"] == "bilinear":
+        need_rank("Upsample", t, 3, "[channels, height, width] (bilinear is for images)", FLAT_HINT)
+    elif len(t.shape) not in (2, 3):
         need_rank("Upsample", t, 3, "[channels, height, width] or [channels, length]", FLAT_HINT)
-    f = p["scale_factor"]
-    return Tensor((t.shape[0],) + tuple(int(s * f) for s in t.shape[1:]))
+    size = tuple(int(s * p["scale_factor"]) for s in t.shape[1:])  # torch floors, as int() does
+    if min(size) < 1:
+        raise ShapeError(f"Upsample: scale_factor {p['scale_factor']} shrinks {t} to nothing; use a larger one.")
+    return Tensor((t.shape[0],) + size)
 
 
 def _conv(name, doc, shape, dims, transposed=False):

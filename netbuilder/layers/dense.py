@@ -21,6 +21,9 @@ def _embedding_shape(ins, p):
     if t.dtype != "int64":
         raise ShapeError(f"Embedding looks up integer token ids, but receives float values {t}; "
                          "set the Input's dtype to int64.")
+    if p["padding_idx"] is not None and p["padding_idx"] >= p["num_embeddings"]:
+        raise ShapeError(f"Embedding: padding_idx {p['padding_idx']} must be a token id below "
+                         f"num_embeddings ({p['num_embeddings']}).")
     return Tensor(t.shape + (p["embedding_dim"],))
 
 

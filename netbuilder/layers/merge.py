@@ -11,8 +11,14 @@ def _listing(ins) -> str:
     return ", ".join(f"input {i + 1} {t}" for i, t in enumerate(ins))
 
 
+def _same_dtype(name, ins) -> None:
+    if len({t.dtype for t in ins}) > 1:
+        raise ShapeError(f"{name} cannot mix integer tokens and float values: it gets {_listing(ins)}.")
+
+
 def _same_shape(name):
     def shape(ins, p):
+        _same_dtype(name, ins)
         if len({t.shape for t in ins}) > 1:
             raise ShapeError(f"{name} needs inputs of the same shape, but gets {_listing(ins)}.")
         return ins[0]
@@ -20,6 +26,7 @@ def _same_shape(name):
 
 
 def _concat_shape(ins, p):
+    _same_dtype("Concat", ins)
     ranks = {len(t.shape) for t in ins}
     if len(ranks) > 1:
         raise ShapeError(f"Concat needs inputs with the same number of dimensions, but gets {_listing(ins)}.")
@@ -29,7 +36,7 @@ def _concat_shape(ins, p):
         raise ShapeError(f"Concat along dim {p['dim']} needs every other dimension to match, "
                          f"but gets {_listing(ins)}.")
     first = ins[0].shape
-    return Tensor(first[:d] + (sum(t.shape[d] for t in ins),) + first[d + 1:])
+    return Tensor(first[:d] + (sum(t.shape[d] for t in ins),) + first[d + 1:], ins[0].dtype)
 
 
 def _operator(op):

@@ -2,7 +2,7 @@
 
 from ..errors import ShapeError
 from .base import LayerType
-from .checks import need_float, need_rank
+from .checks import need_float, need_rank, same_float
 from .params import Param
 from .registry import register
 
@@ -22,13 +22,6 @@ def _bn2d_shape(ins, p):
     return ins[0]
 
 
-def _same_float(name):
-    def shape(ins, p):
-        need_float(name, ins[0])
-        return ins[0]
-    return shape
-
-
 _bn_params = (Param("eps", "float", 1e-5, "Added to the variance for stability.", min=0.0),
               Param("momentum", "float", 0.1, "Running statistics update rate.", min=0.0, max=1.0),
               Param("affine", "bool", True, "Learn a scale and a shift."))
@@ -41,11 +34,11 @@ register(
               shape=_bn2d_shape, torch_class="nn.BatchNorm2d", inferred=lambda ins, p: {"num_features": ins[0].shape[0]},
               positional=("num_features",), params=_bn_params),
     LayerType("LayerNorm", "Normalization", "Normalizes each sample over its last dimension.",
-              shape=_same_float("LayerNorm"), torch_class="nn.LayerNorm",
+              shape=same_float("LayerNorm"), torch_class="nn.LayerNorm",
               inferred=lambda ins, p: {"normalized_shape": ins[0].shape[-1]}, positional=("normalized_shape",),
               params=(Param("eps", "float", 1e-5, "Added to the variance for stability.", min=0.0),
                       Param("elementwise_affine", "bool", True, "Learn a scale and a shift."))),
     LayerType("Dropout", "Regularization", "Zeroes a random fraction p of values while training.",
-              shape=lambda ins, p: ins[0], torch_class="nn.Dropout", positional=("p",), summary_keys=("p",),
+              shape=same_float("Dropout"), torch_class="nn.Dropout", positional=("p",), summary_keys=("p",),
               params=(Param("p", "float", 0.5, "Probability of zeroing a value.", min=0.0, max=1.0),)),
 )

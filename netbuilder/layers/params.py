@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +40,8 @@ class Param:
         if kind == "int":
             return self._check_range(_as_int(value))
         if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"must be a number, not {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"must be a finite number, not {value!r}")
             return self._check_range(float(value))
         if kind == "size":
             if isinstance(value, (list, tuple)):
@@ -76,7 +77,8 @@ class Param:
 
 
 def _as_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or int(value) != value:
         raise ValueError(f"must be a whole number, not {value!r}")
     return int(value)
 

@@ -4,7 +4,7 @@ import math
 
 from ..errors import ShapeError
 from .base import LayerType, Tensor
-from .checks import batch_dim
+from .checks import batch_dim, need_float
 from .params import Param
 from .registry import register
 
@@ -31,6 +31,7 @@ def _unflatten_shape(ins, p):
 
 def _mean_shape(ins, p):
     t = ins[0]
+    need_float("Mean", t)
     d = batch_dim(p["dim"], len(t.shape), "Mean")
     return Tensor(t.shape[:d] + ((1,) if p["keepdim"] else ()) + t.shape[d + 1:])
 

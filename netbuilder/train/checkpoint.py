@@ -13,30 +13,20 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
+
+from ..fileio import write_atomic
 
 TENSOR_TAG, FLOAT_TAG = "__tensor__", "__float__"
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode() if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
     # clone: safetensors refuses shared storage (tied weights) and non-contiguous views
     tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()}
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp))
-    os.replace(tmp, path)
+    write_atomic(path, save(tensors))
 
 
 def save_model(path: Path, model: torch.nn.Module) -> None:

@@ -1,0 +1,79 @@
+"""Sticky plot ranges (ui/training/ranges.py) and the dashboard's use of them."""
+
+from __future__ import annotations
+
+import math
+
+from ui.training import ranges
+
+
+def test_nice_ceil():
+    assert [ranges.nice_ceil(x) for x in (0.7, 1, 1.2, 2.2, 3, 7, 13, 0.0031)] == \
+        [1, 1, 2, 2.5, 5, 10, 20, 0.005]
+
+
+def test_sticky_keeps_a_range_while_the_data_fits_it():
+    first = ranges.sticky(None, 0.1, 2.3, floor=0.0)
+    assert first[0] == 0.0 and first[1] >= 2.3
+    assert ranges.sticky(first, 0.05, 2.3, floor=0.0) is None  # still inside
+    grown = ranges.sticky(first, 0.05, 4.1, floor=0.0)
+    assert grown and grown[1] >= 4.1
+    shrunk = ranges.sticky(first, 0.1, 0.2, floor=0.0)  # the data now fills little of it
+    assert shrunk and shrunk[1] < first[1] and shrunk[0] <= 0.1
+    assert ranges.sticky(first, math.nan, 1.0) is None
+    flat = ranges.sticky(None, 0.8, 0.8)
+    assert flat[0] < 0.8 < flat[1]
+
+
+def test_growing_jumps_ahead_and_is_capped_by_the_run_length():
+    x = ranges.growing(None, 10)
+    assert x == (0, 20)
+    assert ranges.growing(x, 20) is None
+    changes, current = 0, None
+    for step in range(10, 4700, 10):
+        new = ranges.growing(current, step, cap=4690)
+        if new:
+            changes, current = changes + 1, new
+    assert changes <= 10 and current == (0, 4690)
+
+
+def test_dashboard_axes_follow_the_data(qtbot):
+    from ui.training.dashboard import Dashboard
+    from ui.training.history import RunHistory
+
+    h = RunHistory()
+    d = Dashboard(h)
+    qtbot.addWidget(d)
+    d.show()
+    h.start({"steps_per_epoch": 100, "epochs": 2, "start_epoch": 1})
+    for step in range(10, 160, 10):
+        h.add_step(step, 2.0 / step ** 0.5, 1e-3)
+    h.add_epoch({"epoch": 1, "step": 100, "train_loss": 0.3, "val_loss": 0.35,
+                 "val_accuracy": 0.9})
+    h.add_grads(100, {"fc1": 1e-3, "fc2": 0.2}, {"fc1": {"counts": [1, 5, 2], "min": -0.1,
+                                                         "max": 0.1}})
+    d.refresh()
+    (x0, x1), (y0, y1) = d.loss_plot.getViewBox().viewRange()
+    assert x0 <= 10 and 150 <= x1 <= 200 and y0 <= 0.16 and y1 >= 2.0 / 10 ** 0.5
+    (_, _), (g0, g1) = d.grad_plot.getViewBox().viewRange()
+    assert g0 <= -3 and g1 >= math.log10(0.2)
+    (_, _), (m0, m1) = d.metric_plot.getViewBox().viewRange()
+    assert m0 < 0.9 < m1
+    # a user's zoom is kept; the plot's auto-range button hands the range back
+    d.loss_plot.getViewBox().setRange(xRange=(20, 40), padding=0)
+    h.add_step(160, 0.1, 1e-3)
+    d.refresh()
+    assert d.loss_plot.getViewBox().viewRange()[0] == [20, 40]
+    d.loss_plot.getViewBox().enableAutoRange()
+    h.add_step(170, 0.1, 1e-3)
+    d.refresh()
+    assert d.loss_plot.getViewBox().viewRange()[0][1] >= 170
+    # hidden (another tab): the timer draws nothing until shown again
+    d.hide()
+    before = d.redraws
+    h.add_step(180, 0.1, 1e-3)
+    d._tick()
+    assert d.redraws == before
+    d.show()
+    d._tick()
+    assert d.redraws == before + 1
