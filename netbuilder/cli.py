@@ -61,11 +61,11 @@ def cmd_validate(args) -> int:
     from .shapes import analyze
 
     try:
-        analysis = analyze(load_project(args.project))
+        project = load_project(args.project)
     except ProjectError as exc:
         errors = _errors_of(exc)
     else:
-        errors = analysis.errors
+        errors = analyze(project).errors + settings_errors(project)
     if args.json:
         _emit_json({"valid": not errors, "errors": [e.to_dict() for e in errors]})
     elif errors:
@@ -74,6 +74,25 @@ def cmd_validate(args) -> int:
     else:
         print(f"{args.project}: valid")
     return 1 if errors else 0
+
+
+def settings_errors(project) -> list[ProjectError]:
+    """Problems in the training and data sections that `train` would meet, found without training."""
+    from .data.loader import DataError, check_spec
+    from .train import TrainError, TrainSettings
+
+    errors = []
+    if project.training is not None:
+        try:
+            TrainSettings.from_dict(project.training)
+        except TrainError as exc:
+            errors.append(ProjectError(exc.message, field=f"training.{exc.field}" if exc.field else "training"))
+    if project.data is not None:
+        try:
+            check_spec(project.data)
+        except DataError as exc:
+            errors.append(ProjectError(str(exc), field="data"))
+    return errors
 
 
 def cmd_summary(args) -> int:
@@ -154,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write PyTorch code, ONNX or a torch.export program")
     p.add_argument("project")
-    p.add_argument("--format", choices=("python", "onnx", "pt2"), default="python")
+    p.add_argument("--format", choices=("python", "onnx", "pt2"),
+                   help="default: from the output's extension (.onnx, .pt2), else python")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--weights", metavar="CKPT", help="a .safetensors checkpoint to embed")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")

@@ -15,9 +15,10 @@ def run(args) -> int:
     def progress(message: str, fraction: float) -> None:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
+    fmt = args.format or {".onnx": "onnx", ".pt2": "pt2"}.get(Path(args.output).suffix.lower(), "python")
     try:
         project = load_project(args.project)
-        result = export(project, args.format, args.output, weights=args.weights,
+        result = export(project, fmt, args.output, weights=args.weights,
                         base_dir=Path(args.project).resolve().parent, force=args.force, progress=progress)
     except ProjectError as exc:
         for e in exc.errors if isinstance(exc, InvalidProject) else [exc]:
@@ -27,7 +28,7 @@ def run(args) -> int:
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if args.format == "python":
+    if fmt == "python":
         print(f"wrote {result.path}/: {', '.join(f.name for f in result.files)}")
         print(f"run it: cd {result.path} && python train.py   (or torchrun --nproc_per_node=N train.py)")
     else:

@@ -81,7 +81,9 @@ def _reach_errors(project, g, types, skip) -> list[ProjectError]:
             continue
         if node.id not in fed:
             errors.append(ProjectError(f"{node.type} '{node.id}' is not reached from any Input.", node=node.id))
-        elif node.id not in used:
+        elif node.id not in used and not any(s not in used for s in g.successors(node.id)) and \
+                not any(s in skip for s in g.successors(node.id)):
+            # only where the path ends: its upstream nodes are unused for the same reason
             errors.append(ProjectError(f"The output of {node.type} '{node.id}' is not used: it leads to no "
                                        "Output node.", node=node.id))
     return errors

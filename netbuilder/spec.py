@@ -176,6 +176,10 @@ def _input_order(edges: list[Edge]) -> list[Edge]:
     return sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
 
 
+# constructor args that follow from the input tensor, never typed by the user
+INFERRED_ARGS = frozenset({"in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model",
+                           "normalized_shape"})
+
 ID_PREFIX = {"Linear": "fc", "Conv1d": "conv", "Conv2d": "conv", "ConvTranspose2d": "deconv",
              "BatchNorm1d": "bn", "BatchNorm2d": "bn", "LayerNorm": "ln", "MaxPool1d": "pool",
              "MaxPool2d": "pool", "AvgPool2d": "pool", "AdaptiveAvgPool2d": "gap", "Dropout": "drop",
@@ -257,6 +261,10 @@ def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -
         clean = {}
         names = [p.name for p in layer.params]
         for key, value in params.items():
+            if key in INFERRED_ARGS:
+                errors.append(ProjectError(f"{type_name} '{node_id}': {key} is inferred from the incoming tensor; "
+                                           "remove it from the params.", node=node_id, field=key))
+                continue
             if key not in names:
                 allowed = ", ".join(names) or "none"
                 errors.append(ProjectError(f"{type_name} '{node_id}' has no parameter '{key}'.{_suggest(key, names)} "

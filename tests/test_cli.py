@@ -69,3 +69,29 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (root / "README.md").read_text()
     ci_command = (root / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert "pytest" in ci_command and ci_command in readme
+
+
+def test_export_format_follows_the_output_extension(tmp_path, capsys):
+    out = tmp_path / "mlp.pt2"
+    assert main(["export", "templates/mlp.json", "-o", str(out)]) == 0
+    assert out.is_file()  # a torch.export archive, not a folder holding a Python bundle
+
+
+def test_inferred_args_are_explained_not_misspelled():
+    from netbuilder.spec import InvalidProject, parse_project
+    from tests.helpers import project_doc
+
+    doc = project_doc([{"id": "fc", "type": "Linear", "params": {"in_features": 7, "out_features": 3}}], [])
+    with pytest.raises(InvalidProject) as info:
+        parse_project(doc)
+    assert "in_features is inferred" in info.value.message and info.value.field == "in_features"
+
+
+def test_a_missing_edge_gives_one_error_where_the_path_ends():
+    from netbuilder.shapes import analyze
+    from netbuilder.spec import load_project
+
+    project = load_project("templates/lenet5.json")
+    project.remove_edge(next(e for e in project.edges if e.target == "y"))
+    messages = {e.node: e.message for e in analyze(project).errors}
+    assert set(messages) == {"y", "fc3"}, messages

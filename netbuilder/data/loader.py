@@ -39,6 +39,17 @@ def _check_fields(spec: dict, kind: str) -> None:
                             f"{', '.join(sorted(allowed))}.")
 
 
+def check_spec(spec: dict) -> None:
+    """The checks that need no file: kind, fields, built-in set name (for `netbuilder validate`)."""
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise DataError(f'data.kind "{kind}" is not supported; choose one of {", ".join(KINDS)}.')
+    _check_fields(spec, kind)
+    if kind == "builtin" and spec.get("name") not in BUILTIN_SETS:
+        raise DataError(f'Unknown builtin data set "{spec.get("name")}"; choose one of '
+                        f"{', '.join(BUILTIN_SETS)}.")
+
+
 def _builtin(spec: dict):
     """Return (x, y, class_names, layout, feature_names)."""
     name = spec.get("name")

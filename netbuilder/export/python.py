@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ProjectError
+from ..session import loss_name
 from ..spec import Project, dumps
 from ..train_script import render_train_script, script_config
 from .common import (
@@ -35,7 +36,7 @@ def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
     """The tensors train.py reads: raw values in the app's split, plus the app's normalization."""
     from ..data import load_data
 
-    loss = _loss_name(project)
+    loss = loss_name(project.training)
     bundle = load_data(project.data, base_dir, loss)
     stats = bundle.normalization
     raw = bundle
@@ -57,11 +58,6 @@ def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
     if bundle.class_names:
         out["classes"] = list(bundle.class_names)
     return out, bundle
-
-
-def _loss_name(project: Project) -> str:
-    loss = (project.training or {}).get("loss", "CrossEntropyLoss")
-    return loss["type"] if isinstance(loss, dict) else loss
 
 
 def export_python(project: Project, out: str | Path, weights=None, base_dir: str | Path | None = None,

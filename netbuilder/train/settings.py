@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -25,7 +26,7 @@ def _number(d: dict, key: str, default, where: str, kind=float, minimum=0.0):
     value = d.get(key, default)
     if value is None and default is None:
         return None
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = _finite_number(value)
     if kind is int:
         ok = ok and float(value).is_integer()
     if not ok or value < minimum:
@@ -33,6 +34,10 @@ def _number(d: dict, key: str, default, where: str, kind=float, minimum=0.0):
         raise TrainError(f"training.{where} must be {kind_text} >= {minimum:g}, got {value!r}.",
                          field=where)
     return kind(value)
+
+
+def _finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _typed(spec, key: str, choices, where: str) -> tuple[str, dict]:
@@ -48,11 +53,16 @@ def _typed(spec, key: str, choices, where: str) -> tuple[str, dict]:
 
 
 def _check_args(cls, args: dict, where: str, skip=("self", "params", "optimizer")) -> None:
-    allowed = [p for p in inspect.signature(cls).parameters if p not in skip]
-    for name in args:
+    params = inspect.signature(cls).parameters
+    allowed = [p for p in params if p not in skip]
+    for name, value in args.items():
         if name not in allowed:
             raise TrainError(f'training.{where} has an unknown field "{name}"; {cls.__name__} '
                              f"accepts {', '.join(allowed)}.", field=f"{where}.{name}")
+        default = params[name].default
+        numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+        if numeric and not _finite_number(value):  # e.g. "lr": "fast" would fail deep inside torch
+            raise TrainError(f"training.{where}.{name} must be a number, got {value!r}.", field=f"{where}.{name}")
 
 
 @dataclass

@@ -11,16 +11,17 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui import theme
 
-from . import style
+from . import ranges, style
 from .history import RunHistory
 
 REDRAW_HZ = 20  # at most
 PAINT_BUDGET = 0.05  # at most this share of wall time spent painting the plots
 MAX_INTERVAL_MS = 1000
+KEEP_DECADES = 0.3  # the gradient plot keeps its decades while the data spans this share
 
 
 class TimedGraphics(pg.GraphicsLayoutWidget):
@@ -45,6 +46,11 @@ class Dashboard(QWidget):
         self.history = history
         self.drawn_version = -1
         self.redraws = 0  # counted for tests and the bench
+        self._seen = (-1, -1, -1, None)  # (steps, epochs, grad reports, histograms) drawn
+        self._ranges: dict[pg.PlotItem, list] = {}  # view ranges set by _set_range
+        self._hist_title = None
+        self._dirty: set[str] = set()  # sections with data not drawn yet
+        self._next = 0  # round robin position
         self.graphics = style.layout_widget(TimedGraphics())
         g = self.graphics
         self.loss_plot = style.style_plot(g.addPlot(row=0, col=0), "Loss", bottom="step")
@@ -71,6 +77,11 @@ class Dashboard(QWidget):
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self.hist_bars = pg.BarGraphItem(x=[], height=[], width=1, brush=style.TRAIN)
         self.hist_plot.addItem(self.hist_bars)
+        for plot in self._plots():
+            for name in ("left", "bottom"):
+                # an unchanged axis (tick labels, grid) is a pixmap blit instead of a replay
+                # of its text; with the sticky ranges (ranges.py) axes rarely change
+                plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
         self.layer_box = QComboBox()
         self.layer_box.setToolTip("Which layer's sampled gradients the histogram shows")
@@ -91,30 +102,123 @@ class Dashboard(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REDRAW_HZ)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
 
     # ----- drawing -----------------------------------------------------------------------------
     @Slot()
+    def _tick(self) -> None:
+        """One plot per tick (round robin): a frame then repaints one plot's region, so no
+        single GUI stall holds the GIL for long; a hidden tab draws nothing until shown."""
+        if not self.isVisible():
+            return
+        self._note_changes()
+        for section in self.SECTIONS[self._next:] + self.SECTIONS[:self._next]:
+            if section in self._dirty:
+                self._next = (self.SECTIONS.index(section) + 1) % len(self.SECTIONS)
+                self._draw(section)
+                return
+
+    @Slot()
     def refresh(self, force: bool = False) -> None:
+        """Everything now (the run's end, an explicit call)."""
+        if self.history.version == self.drawn_version and not self._dirty and not force:
+            return
+        self._note_changes(force)
+        for section in self.SECTIONS:
+            if section in self._dirty:
+                self._draw(section)
+
+    SECTIONS = ("loss", "grads", "lr", "hist", "metrics")
+
+    def _note_changes(self, force: bool = False) -> None:
         h = self.history
         if h.version == self.drawn_version and not force:
             return
         self.drawn_version = h.version
+        seen = (len(h.steps), len(h.epochs), len(h.grad_steps), id(h.histograms))
+        old = self._seen if not force else (-1, -1, -1, None)
+        self._seen = seen
+        if seen[0] != old[0]:
+            self._dirty |= {"loss", "lr", "grads"}  # the step axis they share may grow
+        if seen[1] != old[1]:
+            self._dirty |= {"loss", "metrics"}
+        if seen[2:] != old[2:]:
+            self._dirty |= {"grads", "hist"}
+
+    def _draw(self, section: str) -> None:
+        start = time.perf_counter()
+        self._dirty.discard(section)
         self.redraws += 1
-        self.step_curve.setData(h.steps, h.step_loss)
-        ep_steps = [e.get("step", 0) for e in h.epochs]
-        self.train_curve.setData(ep_steps, [e["train_loss"] for e in h.epochs])
-        self.val_curve.setData(ep_steps, [_finite(e.get("val_loss")) for e in h.epochs])
-        self.lr_curve.setData(h.steps, h.step_lr)
-        if h.step_lr:  # a constant lr would otherwise sit in an arbitrary +-0.5 band
-            self.lr_plot.setYRange(0, max(h.step_lr) * 1.15, padding=0)
-        self._draw_metrics()
-        self._draw_grads()
-        self._draw_histogram()
-        self._draw_flags()
-        interval = max(1000 // REDRAW_HZ, self.graphics.paint_ms / PAINT_BUDGET)
+        h = self.history
+        if section == "loss":
+            self.step_curve.setData(h.steps, h.step_loss)
+            ep_steps = [e.get("step", 0) for e in h.epochs]
+            self.train_curve.setData(ep_steps, [e["train_loss"] for e in h.epochs])
+            self.val_curve.setData(ep_steps, [_finite(e.get("val_loss")) for e in h.epochs])
+            self._range_steps(self.loss_plot)
+        elif section == "lr":
+            self.lr_curve.setData(h.steps, h.step_lr)
+            self._range_steps(self.lr_plot)
+        elif section == "metrics":
+            self._draw_metrics()
+        elif section == "grads":
+            self._draw_grads()
+            self._range_steps(self.grad_plot)
+            self._draw_flags()
+        else:
+            self._draw_histogram()
+        took = (time.perf_counter() - start) * 1000 + self.graphics.paint_ms
+        interval = max(1000 // REDRAW_HZ, took / PAINT_BUDGET)
         self.timer.setInterval(int(min(MAX_INTERVAL_MS, interval)))
+
+    def _set_range(self, plot: pg.PlotItem, x=None, y=None) -> None:
+        """Set a managed view range, unless the user has zoomed or panned this plot (its
+        range is then no longer the one set here); the plot's "A" button hands it back."""
+        vb = plot.getViewBox()
+        last = self._ranges.get(plot)
+        if last is not None and not any(vb.state["autoRange"]) \
+                and not _same(vb.viewRange(), last):
+            return
+        current = vb.viewRange() if last is not None else [None, None]
+        x, y = x or current[0], y or current[1]
+        if x is None or y is None:
+            x, y = x or [0, 1], y or [0, 1]
+        if last is not None and _same([x, y], last) and not any(vb.state["autoRange"]):
+            return
+        vb.setRange(xRange=x, yRange=y, padding=0)
+        self._ranges[plot] = [list(r) for r in vb.viewRange()]
+
+    def _old(self, plot: pg.PlotItem, axis: int):
+        last = self._ranges.get(plot)
+        vb = plot.getViewBox()
+        if last is None or any(vb.state["autoRange"]):
+            return None
+        return tuple(last[axis])
+
+    def _range_steps(self, plot: pg.PlotItem) -> None:
+        """x (and for loss and lr, y) of a plot over steps."""
+        h = self.history
+        ep_steps = [e.get("step", 0) for e in h.epochs]
+        last = max(h.steps[-1] if h.steps else 0, max(ep_steps, default=0))
+        if last <= 0:
+            return
+        lo = min(h.steps[0] if h.steps else last, min(ep_steps, default=last))
+        start = max(0, (int(h.info.get("start_epoch", 1)) - 1)
+                    * int(h.info.get("steps_per_epoch", 0)))
+        lo = start if lo >= start else 0
+        # the cap has 3% room so that the last epoch's symbols are not cut at the edge
+        x = ranges.growing(self._old(plot, 0), last, cap=h.total_steps * 1.03, lo=lo)
+        y = None
+        if plot is self.loss_plot:
+            y = ranges.sticky(self._old(plot, 1), *ranges.bounds(
+                h.step_loss, [e.get("train_loss") for e in h.epochs],
+                [e.get("val_loss") for e in h.epochs]), floor=0.0)
+        elif plot is self.lr_plot:  # a constant lr would otherwise sit in a +-0.5 band
+            _, top = ranges.bounds(h.step_lr)
+            y = ranges.sticky(self._old(plot, 1), 0.0, top, floor=0.0) if top > 0 else None
+        if x or y:
+            self._set_range(plot, x, y)
 
     def clear(self) -> None:
         for curves, plot in ((self.metric_curves, self.metric_plot),
@@ -125,7 +229,13 @@ class Dashboard(QWidget):
         self.metric_legend.clear()
         self.grad_legend.clear()
         self.layer_box.clear()
+        self._ranges.clear()
+        for plot in self._plots():
+            plot.enableAutoRange()
         self.refresh(force=True)
+
+    def _plots(self) -> tuple[pg.PlotItem, ...]:
+        return (self.loss_plot, self.metric_plot, self.lr_plot, self.grad_plot, self.hist_plot)
 
     def _draw_metrics(self) -> None:
         h = self.history
@@ -139,6 +249,12 @@ class Dashboard(QWidget):
                                               name=name.removeprefix("val_"))
                 self.metric_curves[name] = curve
             curve.setData(epochs, [_finite(e.get(name)) for e in h.epochs])
+        if epochs:
+            last = max(max(epochs), int(h.info.get("epochs", 0)))
+            x = (min(epochs) - 0.5, last + 0.5)
+            y = ranges.sticky(self._old(self.metric_plot, 1), *ranges.bounds(
+                *([e.get(name) for e in h.epochs] for name in h.metric_names())))
+            self._set_range(self.metric_plot, x, y)
 
     def _draw_grads(self) -> None:
         h = self.history
@@ -154,8 +270,22 @@ class Dashboard(QWidget):
             values[~(values > 0)] = np.nan  # log scale: zero and NaN are gaps, not errors
             curve.setData(steps, values, connect="finite")
             flagged = name in h.flags
-            curve.setPen(pg.mkPen(theme.current().error if flagged else style.series_color(i),
-                                  width=3 if flagged else 1.5))
+            pen = (theme.current().error, 3) if flagged else (style.series_color(i), 1.5)
+            if getattr(curve, "_nb_pen", None) != pen:
+                curve.setPen(pg.mkPen(pen[0], width=pen[1]))
+                curve._nb_pen = pen
+        lo, hi = ranges.bounds(*([v for v in norms if v > 0] for norms in h.grad_norms.values()))
+        if hi > 0:  # log scale: the view's y is in decades
+            lo, hi = math.floor(math.log10(lo) - 0.05), math.ceil(math.log10(hi) + 0.05)
+            old = self._old(self.grad_plot, 1)
+            if old is None or not (old[0] <= lo and hi <= old[1]
+                                   and hi - lo >= KEEP_DECADES * (old[1] - old[0])):
+                self._set_range(self.grad_plot, None, (lo, hi))
+                # decade labels only: pyqtgraph labels minor log ticks too, and on a short
+                # plot they overlap; fixed ticks also keep the axis cached
+                major = [(k, f"{10.0 ** k:g}") for k in range(lo, hi + 1)]
+                minor = [(k + math.log10(m), "") for k in range(lo, hi) for m in range(2, 10)]
+                self.grad_plot.getAxis("left").setTicks([major, minor])
 
     def _draw_histogram(self) -> None:
         name = self.layer_box.currentText()
@@ -168,8 +298,15 @@ class Dashboard(QWidget):
         width = (hi - lo) / max(len(counts), 1)
         centers = [lo + width * (i + 0.5) for i in range(len(counts))]
         self.hist_bars.setOpts(x=centers, height=counts, width=width * 0.9)
-        self.hist_plot.setTitle(f"Gradient histogram: {name}", color=theme.current().text,
-                                size="10pt")
+        x = ranges.sticky(self._old(self.hist_plot, 0), lo, hi, pad=0.02)
+        y = ranges.sticky(self._old(self.hist_plot, 1), 0.0, max(counts, default=0) or 1.0,
+                          floor=0.0)
+        if x or y:
+            self._set_range(self.hist_plot, x, y)
+        if name != self._hist_title:  # setTitle re-lays out the plot: only when it changes
+            self._hist_title = name
+            self.hist_plot.setTitle(f"Gradient histogram: {name}", color=theme.current().text,
+                                    size="10pt")
 
     def _draw_flags(self) -> None:
         flags = self.history.flags
@@ -179,6 +316,11 @@ class Dashboard(QWidget):
     @Slot(str)
     def _layer_chosen(self, name: str) -> None:
         self._draw_histogram()
+
+
+def _same(a, b) -> bool:
+    return all(math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12)
+               for ra, rb in zip(a, b) for u, v in zip(ra, rb))
 
 
 def _finite(value):
