@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._update_title)
         self.recovery = Recovery(self.document, self, **({"interval_ms": autosave_ms} if autosave_ms else {}))
         self.resize(1600, 1000)
+        self._shown_once = False
         self._restore_layout()
         self.document.set_project(project or blank_project(), path)
 
@@ -104,7 +105,21 @@ class MainWindow(QMainWindow):
         export.triggered.connect(self.export_dialog)
         self.add_menu_action("File", export)
         self.addAction(export)
-        self.resizeDocks([self.bottom_dock], [330], Qt.Vertical)
+        self.training.runner.run_started.connect(self._make_room_for_plots)
+
+    @Slot(object)
+    def _make_room_for_plots(self, info=None) -> None:
+        """Live plots need height: grow the bottom area to 45% of the window when it is smaller."""
+        wanted = int(self.height() * 0.45)
+        if self.bottom_dock.height() < wanted:
+            self.resizeDocks([self.bottom_dock], [wanted], Qt.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # dock sizes only take effect once the window is laid out
+            self._shown_once = True
+            if not self._layout_restored:
+                self.resizeDocks([self.bottom_dock], [int(self.height() * 0.3)], Qt.Vertical)
 
     @Slot()
     def _refresh_code(self) -> None:
@@ -403,8 +418,7 @@ class MainWindow(QMainWindow):
         geo, state = s.value("window/geometry"), s.value("window/state")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state)
 
     def save_layout(self) -> None:
         s = app_settings.settings()
