@@ -10,4 +10,5 @@ if __name__ == "__main__":
     chosen = sys.argv[1:] or sorted(p.stem for p in here.glob("bench_*.py"))
     for name in chosen:
         print(f"== {name}")
-        runpy.run_path(str(here / f"{name}.py"), run_name="__main__")
+        sys.argv = [str(here / f"{name}.py")]  # each bench parses its own options
+        runpy.run_path(sys.argv[0], run_name="__main__")
