@@ -224,8 +224,9 @@ class MainWindow(QMainWindow):
         doc = self.document
         t = theme.current()
         self.nodes_label.setText(f"{len(doc.project.nodes)} layers")
-        self.params_label.setText(f"{doc.total_params:,} parameters")
         n = len(doc.analysis.errors)
+        # a broken graph only counts the layers above the error: no total rather than a wrong one
+        self.params_label.setText(f"{doc.total_params:,} parameters" if not n else "? parameters")
         self.valid_label.setText(f"<span style='color:{t.ok}'>● valid</span>" if not n else
                                  f"<span style='color:{t.error}'>● {n} problem{'s' * (n > 1)}</span>")
         self.bottom_tabs.setTabText(self.bottom_tabs.indexOf(self.problems), f"Problems ({n})" if n else "Problems")

@@ -70,3 +70,4 @@ def test_mismatch_lights_node_red_and_lists_problem(make_window):
     assert w.document.selection == ["n2"]
     assert item.isSelected()
     assert "problem" in w.valid_label.text()
+    assert w.params_label.text() == "? parameters"  # no partial total while the graph is broken
