@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from netbuilder.session import default_run_dir
 
+from ..settings import config_dir
 from .dashboard import Dashboard
 from .data_panel import DataPanel, base_dir_of
 from .evaluation import EvaluationPanel
@@ -126,7 +127,8 @@ class TrainingPanel(QWidget):
             return False
         project = copy.deepcopy(self.document.project)  # edits during the run wait for the next
         path = getattr(self.document, "path", None)
-        out = default_run_dir(project, path, self.runs_root)
+        # an unsaved project has no folder of its own: its runs go to the app's folder, not the cwd
+        out = default_run_dir(project, path, self.runs_root or (None if path else config_dir() / "runs"))
         self.message.hide()
         self.clear_flags()
         self.evaluation.clear()
