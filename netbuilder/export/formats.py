@@ -75,18 +75,23 @@ def _quiet(fn, *args, **kwargs):
         registration.setLevel(level)
 
 
+def _prepare(project: Project, out: Path, weights, force: bool, progress: Progress):
+    """What every single-file export starts with: a valid graph, a free target, the model, sample inputs."""
+    analysis = checked(project)
+    check_target(out, force, folder=False)
+    progress("Building the model", 0.05)
+    model, _ = build(project, analysis, weights)
+    return analysis, model, sample_inputs(project, analysis, EXAMPLE_BATCH)
+
+
 def export_onnx(project: Project, out: str | Path, weights=None, force: bool = False,
                 progress: Progress = no_progress) -> ExportResult:
     """Write one .onnx file with the weights embedded and a dynamic batch axis, checked by onnx.checker."""
     import onnx
 
     out = Path(out)
-    analysis = checked(project)
-    check_target(out, force, folder=False)
-    progress("Building the model", 0.05)
-    model, _ = build(project, analysis, weights)
+    analysis, model, args = _prepare(project, out, weights, force, progress)
     inputs, outputs = _inputs_outputs(project, analysis)
-    args = sample_inputs(project, analysis, EXAMPLE_BATCH)
     progress("Exporting to ONNX (this takes a few seconds)", 0.15)
     try:
         program = _quiet(_onnx_program, model, args, inputs, outputs)
@@ -107,11 +112,7 @@ def export_pt2(project: Project, out: str | Path, weights=None, force: bool = Fa
                progress: Progress = no_progress) -> ExportResult:
     """Write a torch.export ExportedProgram (.pt2) with a dynamic batch dimension."""
     out = Path(out)
-    analysis = checked(project)
-    check_target(out, force, folder=False)
-    progress("Building the model", 0.05)
-    model, _ = build(project, analysis, weights)
-    args = sample_inputs(project, analysis, EXAMPLE_BATCH)
+    _, model, args = _prepare(project, out, weights, force, progress)
     progress("Tracing with torch.export", 0.2)
     try:
         with warnings.catch_warnings():
