@@ -106,6 +106,12 @@ class MainWindow(QMainWindow):
         self.add_menu_action("File", export)
         self.addAction(export)
         self.training.runner.run_started.connect(self._make_room_for_plots)
+        self.training.data_panel.problem_changed.connect(self._data_problem)
+        self.problems.changed.connect(self._update_status)
+
+    @Slot(object)
+    def _data_problem(self, problem) -> None:
+        self.problems.set_external("data", [problem] if problem else [])
 
     @Slot(object)
     def _make_room_for_plots(self, info=None) -> None:
@@ -224,9 +230,10 @@ class MainWindow(QMainWindow):
         doc = self.document
         t = theme.current()
         self.nodes_label.setText(f"{len(doc.project.nodes)} layers")
-        n = len(doc.analysis.errors)
+        n = self.problems.count  # the graph's errors and those of its data
         # a broken graph only counts the layers above the error: no total rather than a wrong one
-        self.params_label.setText(f"{doc.total_params:,} parameters" if not n else "? parameters")
+        graph_ok = not doc.analysis.errors
+        self.params_label.setText(f"{doc.total_params:,} parameters" if graph_ok else "? parameters")
         self.valid_label.setText(f"<span style='color:{t.ok}'>● valid</span>" if not n else
                                  f"<span style='color:{t.error}'>● {n} problem{'s' * (n > 1)}</span>")
         self.bottom_tabs.setTabText(self.bottom_tabs.indexOf(self.problems), f"Problems ({n})" if n else "Problems")

@@ -12,10 +12,12 @@ from .document import Document
 
 class ProblemsList(QTreeWidget):
     node_activated = Signal(str)
+    changed = Signal()
 
     def __init__(self, document: Document, parent=None):
         super().__init__(parent)
         self.doc = document
+        self.external: dict[str, list] = {}  # problems found outside the graph, e.g. the data's
         self.setHeaderLabels(["", "Node", "Problem"])
         self.setRootIsDecorated(False)
         self.setColumnWidth(0, 28)
@@ -32,12 +34,19 @@ class ProblemsList(QTreeWidget):
     def refresh(self) -> None:
         self.clear()
         t = theme.current()
-        for err in self.doc.analysis.errors:
-            item = QTreeWidgetItem(self, ["⚠", err.node or "graph", err.message])
+        for source, err in [("graph", e) for e in self.doc.analysis.errors] + \
+                [(s, e) for s, errs in self.external.items() for e in errs]:
+            item = QTreeWidgetItem(self, ["⚠", err.node or source, err.message])
             item.setForeground(0, QBrush(QColor(t.error)))
             item.setToolTip(2, err.message)
             item.setData(0, Qt.UserRole, err.node or (err.nodes[0] if err.nodes else None))
             item.setData(0, Qt.UserRole + 1, list(err.nodes))
+
+    def set_external(self, source: str, errors: list) -> None:
+        """Problems from outside the graph (e.g. source "data"), listed after the graph's."""
+        self.external[source] = list(errors)
+        self.refresh()
+        self.changed.emit()
 
     @property
     def count(self) -> int:

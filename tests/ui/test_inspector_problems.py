@@ -71,3 +71,22 @@ def test_mismatch_lights_node_red_and_lists_problem(make_window):
     assert item.isSelected()
     assert "problem" in w.valid_label.text()
     assert w.params_label.text() == "? parameters"  # no partial total while the graph is broken
+
+
+def test_data_that_cannot_reach_the_input_is_a_problem(make_window, qtbot):
+    from netbuilder.templates import load_template
+    from ui.commands import SetParam
+
+    w = make_window(load_template("mlp"))  # moons: 2 features per sample
+    qtbot.waitUntil(lambda: w.training.data_panel.bundle is not None)
+    assert w.problems.count == 0 and "valid" in w.valid_label.text()
+
+    w.document.push(SetParam(w.document, "x", "shape", [3]))
+    qtbot.waitUntil(lambda: w.problems.count == 1)
+    row = w.problems.topLevelItem(0)
+    assert row.text(1) == "x" and "expects [3]" in row.text(2) and "[2]" in row.text(2)
+    assert "1 problem" in w.valid_label.text()
+    assert w.params_label.text() != "? parameters"  # the graph itself is fine
+
+    w.document.undo_stack.undo()
+    qtbot.waitUntil(lambda: w.problems.count == 0)

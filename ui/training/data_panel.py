@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.data import BUILTIN_SETS, DataBundle
+from netbuilder.errors import ProjectError
 from netbuilder.session import USER_ERRORS, error_message, input_mismatch, load_project_data
 from ui import theme
 
@@ -63,6 +64,7 @@ def csv_columns(path: Path) -> list[str]:
 
 class DataPanel(QWidget):
     bundle_loaded = Signal(object)  # DataBundle or None
+    problem_changed = Signal(object)  # ProjectError or None: why the data cannot be trained on
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -260,8 +262,12 @@ class DataPanel(QWidget):
         t = theme.current()
         if self.bundle is None:
             self._set_message(self.error_text or "No data loaded.", t.error)
+            no_data_yet = self.document.project.data is None  # a blank project is not a problem
+            self.problem_changed.emit(None if no_data_yet or not self.error_text
+                                      else ProjectError(self.error_text, field="data"))
             return
         problem = input_mismatch(self.document.project, self.bundle)
+        self.problem_changed.emit(problem)
         if problem:
             self._set_message(problem.message, t.error)
         else:
