@@ -7,7 +7,6 @@ early stopping), 1 with a one-paragraph message for anything the user can fix.""
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import sys
@@ -17,17 +16,7 @@ from pathlib import Path
 from .session import USER_ERRORS, Overrides, error_message, run_training
 from .spec import load_project
 from .train import Reporter
-
-
-def _finite(value):
-    """JSON has no NaN: undefined metrics (e.g. r2 of one sample) become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+from .train.checkpoint import json_safe
 
 
 def _fmt(value) -> str:
@@ -100,7 +89,7 @@ def run(args) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    out = _finite(result.to_json())
+    out = json_safe(result.to_json())
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")
     else:

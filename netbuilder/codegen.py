@@ -43,16 +43,8 @@ def call(prefix: str, args: list[str], indent: str) -> list[str]:
 
 def constructor_args(node, inferred: dict) -> list[str]:
     layer = node.layer
-    values = {**node.resolved(), **inferred}
-    args = [literal(values[name]) for name in layer.positional]
-    for p in layer.params:
-        if p.name in layer.positional or not p.torch_arg:
-            continue
-        value = values[p.name]
-        if p.name in layer.always or value != p.default:
-            args.append(f"{p.name}={literal(value)}")
-    args += [f"{k}={literal(v)}" for k, v in layer.fixed.items()]
-    return args
+    return [literal(v) if name in layer.positional else f"{name}={literal(v)}"
+            for name, v in layer.arguments(node.params, inferred).items()]
 
 
 def module_doc(project: Project) -> list[str]:

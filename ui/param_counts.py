@@ -25,12 +25,7 @@ def node_params(node: Node, inferred: dict | None) -> int | None:
     key = _key(node, inferred)
     if key in _cache:
         return _cache[key]
-    values = {**node.resolved(), **inferred}
-    kwargs = {name: values[name] for name in layer.positional}
-    for p in layer.params:
-        if p.torch_arg and p.name not in kwargs:
-            kwargs[p.name] = values[p.name]
-    kwargs.update(layer.fixed)
+    kwargs = layer.arguments(node.params, inferred)  # exactly what the generated code passes
     cls = getattr(nn, layer.torch_class.split(".")[-1])
     try:
         with torch.device("meta"):

@@ -57,6 +57,16 @@ class LayerType:
                 return p
         raise KeyError(name)
 
+    def arguments(self, given: dict, inferred: dict) -> dict:
+        """The constructor args a node's module is built with, in the order the code writes them:
+        positional ones, then those that differ from torch's default (or are always written), then fixed."""
+        values = {**self.resolve(given), **inferred}
+        args = {name: values[name] for name in self.positional}
+        for p in self.params:
+            if p.torch_arg and p.name not in args and (p.name in self.always or values[p.name] != p.default):
+                args[p.name] = values[p.name]
+        return {**args, **self.fixed}
+
     def resolve(self, given: dict) -> dict:
         """Every param's value: the given ones over the declared defaults."""
         return {p.name: given.get(p.name, p.default) for p in self.params}
