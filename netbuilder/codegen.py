@@ -65,6 +65,12 @@ def shape_text(shape) -> str:
     return "[batch, " + ", ".join(map(str, shape)) + "]"
 
 
+def forward_inputs(project: Project, analysis: Analysis) -> list[str]:
+    """The Input node ids in the order forward() takes them (topological, ties in file order)."""
+    inputs = {n.id for n in project.nodes if n.type == "Input"}
+    return [i for i in analysis.order if i in inputs]
+
+
 def render_model(project: Project, analysis: Analysis | None = None, param_count: int | None = None) -> str:
     """The model module's source. Raises InvalidProject when the graph has errors."""
     analysis = analysis or analyze(project)
@@ -72,7 +78,7 @@ def render_model(project: Project, analysis: Analysis | None = None, param_count
         raise InvalidProject(analysis.errors)
     nodes = {n.id: n for n in project.nodes}
     order = [nodes[i] for i in analysis.order]
-    inputs = [n for n in order if n.type == "Input"]
+    inputs = [nodes[i] for i in forward_inputs(project, analysis)]
     outputs = [n for n in project.nodes if n.type == "Output"]
     incoming = project.incoming_by_node()
     init: list[str] = []

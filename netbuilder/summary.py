@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from .codegen import forward_inputs
 from .compiler import build_model
 from .errors import ProjectError
 from .shapes import Analysis, analyze
@@ -49,11 +50,10 @@ class Summary:
 def example_inputs(project: Project, analysis: Analysis, batch: int = 1, device="meta") -> list[torch.Tensor]:
     """One tensor per Input node, in forward() order, of the shape and dtype it declares."""
     out = []
-    for node_id in analysis.order:
-        if project.node(node_id).type == "Input":
-            t = analysis.tensors[node_id]
-            dtype = torch.int64 if t.dtype == "int64" else torch.float32
-            out.append(torch.zeros((batch, *t.shape), dtype=dtype, device=device))
+    for node_id in forward_inputs(project, analysis):
+        t = analysis.tensors[node_id]
+        dtype = torch.int64 if t.dtype == "int64" else torch.float32
+        out.append(torch.zeros((batch, *t.shape), dtype=dtype, device=device))
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..codegen import render_model
+from ..codegen import forward_inputs, render_model
 from ..compiler import load_source
 from ..shapes import Analysis
 from ..spec import Edge, Node, Project
@@ -26,7 +26,7 @@ EXAMPLE_BATCH = 2  # torch.export specializes sizes 0 and 1, so trace with 2 and
 
 
 def _inputs_outputs(project: Project, analysis: Analysis) -> tuple[list[str], list[str]]:
-    inputs = [i for i in analysis.order if project.node(i).type == "Input"]
+    inputs = forward_inputs(project, analysis)
     outputs = [n.id for n in project.nodes if n.type == "Output"]
     return inputs, outputs
 
