@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .codegen import render_model
+from .param_counts import project_params
 from .shapes import Analysis, analyze
 from .spec import Project
 
@@ -21,16 +22,11 @@ def load_source(source: str, filename: str = "<netbuilder model>") -> type[nn.Mo
     return namespace["Model"]
 
 
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 def model_source(project: Project, analysis: Analysis | None = None) -> str:
-    """The full source, with the parameter count in its docstring (counted on the meta device)."""
+    """The full source, with the parameter count in its docstring (counted per node on the meta device)."""
     analysis = analysis or analyze(project)
-    draft = render_model(project, analysis)
-    with torch.device("meta"):
-        total = count_params(load_source(draft)())
+    counts = project_params(project, analysis).values() if not analysis.errors else [None]
+    total = None if None in counts else sum(counts)
     return render_model(project, analysis, param_count=total)
 
 

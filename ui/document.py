@@ -7,10 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from netbuilder.param_counts import project_params
 from netbuilder.shapes import Analysis, analyze
 from netbuilder.spec import Project, load_project, save_project
 
-from . import param_counts
 from .layout import ensure_positions
 
 
@@ -45,7 +45,7 @@ class Document(QObject):
 
     def _reanalyze(self) -> None:
         self.analysis = analyze(self.project)
-        self.params = param_counts.project_params(self.project, self.analysis)
+        self.params = project_params(self.project, self.analysis)
         self.revision += 1
 
     def edited(self) -> None:
