@@ -23,6 +23,11 @@ def metric_names(task: str) -> tuple[str, ...]:
     return REGRESSION_METRICS if task == "regression" else CLASSIFIER_METRICS
 
 
+def default_metrics(task: str) -> list[str]:
+    """What a run logs per epoch when the project names no metrics."""
+    return ["mae", "r2"] if task == "regression" else ["accuracy", "f1"]
+
+
 def _thin(values: torch.Tensor, limit: int) -> list[float]:
     if len(values) > limit:
         values = values[torch.linspace(0, len(values) - 1, limit).round().long()]

@@ -1,6 +1,7 @@
 """From a project to a finished training run: the one path both `netbuilder train` and the GUI take.
 
-    prepare(project, base_dir, overrides)  -> Prepared (data loaded, Input checked, model built)
+    prepare(project, base_dir, overrides)  -> Prepared (data loaded, Input and output checked,
+                                              model built)
     run_training(project, base_dir, ...)   -> TrainResult, with a run folder holding project.json
 
 Every problem a user can cause (bad file, wrong column, shape mismatch, NaN loss) is raised as
@@ -19,6 +20,7 @@ from .data import DataBundle, DataError, load_data
 from .errors import ProjectError
 from .spec import Project
 from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
+from .train.checkpoint import read_resume_state
 
 USER_ERRORS = (ProjectError, DataError, TrainError)
 
@@ -69,6 +71,9 @@ def apply_overrides(project: Project, over: Overrides | None) -> Project:
     data = dict(project.data or {})
     if over.data:
         path = Path(over.data).expanduser().resolve()  # relative to where the user typed it
+        if not path.exists():
+            raise DataError(f"--data {over.data}: no such file or folder ({path}).",
+                            path=str(path))
         kind = data_kind_for(path)
         same = data.get("kind") == kind
         keep = {k: v for k, v in data.items() if k in ("split", "normalize")
@@ -121,6 +126,52 @@ def input_mismatch(project: Project, bundle: DataBundle) -> ProjectError | None:
     return None
 
 
+def _shape_text(shape) -> str:
+    if len(shape) == 1:
+        return f"{shape[0]} value{'s' * (shape[0] != 1)}"
+    return f"shape {list(shape)}"
+
+
+def output_mismatch(project: Project, analysis, bundle: DataBundle) -> ProjectError | None:
+    """Why the model's output cannot meet the targets: the trainer's own rule (see
+    `Trainer._check_shapes`), found from the shape analysis before any model is built.
+
+    Classification losses need [num_classes] per sample, the others the targets' per-sample
+    shape. The model output is the first Output node's input (the trainer uses the first of
+    several). Returns None while the graph has errors or the data cannot reach the Input, so
+    that one mistake is not reported twice."""
+    if analysis.errors or input_mismatch(project, bundle):
+        return None
+    outputs = [n for n in project.nodes if n.type == "Output"]
+    incoming = project.incoming_by_node()
+    if not outputs or not incoming[outputs[0].id]:
+        return None
+    source = incoming[outputs[0].id][0].source
+    got = tuple(analysis.tensors[source].shape)
+    if bundle.task == "classification":
+        want = (bundle.num_classes,)
+        needs = f"the data has {bundle.num_classes} classes"
+    else:
+        want = tuple(bundle.y_train.shape[1:])
+        needs = f"the targets of {loss_name(project.training)} have {_shape_text(want)}"
+    if got == want:
+        return None
+    # name the layer that sets the size, seen through shape-keeping ones (Sigmoid, Dropout...)
+    by_id = {n.id: n for n in project.nodes}
+    node = source
+    while "out_features" not in by_id[node].resolved() and len(incoming[node]) == 1:
+        before = incoming[node][0].source
+        if tuple(analysis.tensors[before].shape) != got:
+            break
+        node = before
+    if "out_features" in by_id[node].resolved() and want and got[:-1] == want[:-1]:
+        return ProjectError(f"'{node}' outputs {_shape_text(got)} per sample but {needs}: set "
+                            f"its out_features to {want[-1]}.", node=node, field="out_features")
+    return ProjectError(f"'{node}' outputs {_shape_text(got)} per sample, the model's output, "
+                        f"but {needs}: change the layers before Output '{outputs[0].id}' so "
+                        f"that they give {list(want)}.", node=node)
+
+
 def loss_name(training: dict | None) -> str:
     loss = (training or {}).get("loss", "CrossEntropyLoss")
     return loss.get("type", "CrossEntropyLoss") if isinstance(loss, dict) else str(loss)
@@ -148,7 +199,7 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
                            nodes=first.nodes)
     settings = TrainSettings.from_dict(project.training)
     bundle = bundle or load_project_data(project, base_dir)
-    mismatch = input_mismatch(project, bundle)
+    mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
     if mismatch:
         raise mismatch
     seed_everything(settings.seed)  # reproducible initial weights
@@ -181,6 +232,9 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
     if out_dir and not resume_from and (Path(out_dir) / "state.json").exists():
         raise TrainError(f"{out_dir} already holds a run; choose another folder, or continue that run "
                          f"with --resume {out_dir}.")
+    if resume_from:  # "already trained all its epochs" before any data is loaded
+        settings = TrainSettings.from_dict(apply_overrides(project, overrides).training)
+        read_resume_state(resume_from, settings.epochs)
     prepared = prepare(project, base_dir, overrides)
     if on_prepared is not None:
         on_prepared(prepared)  # e.g. the GUI shows the data and model before step 1

@@ -49,7 +49,7 @@ def script_config(settings, task: str, n_outputs: int) -> dict:
     if monitor not in ("train_loss", "val_loss") and monitor.removeprefix("val_") not in SCRIPT_METRICS[task]:
         monitor = "val_loss"  # the app refuses such a monitor; the script falls back to its default
     # the metrics the app logs each epoch (Trainer._metric_names): the task's, plus the monitored one
-    metrics = [m for m in settings.metrics if m in SCRIPT_METRICS[task]]
+    metrics = [m for m in settings.metrics_for(task) if m in SCRIPT_METRICS[task]]
     if monitor.removeprefix("val_") in SCRIPT_METRICS[task]:
         metrics.append(monitor.removeprefix("val_"))
     return {

@@ -300,3 +300,19 @@ def test_saving_keeps_ordinary_file_permissions(tmp_path):
     target.chmod(0o640)
     save_project(load_project(LENET), target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_a_single_number_per_sample_is_refused_by_layers_over_the_last_dim():
+    from netbuilder.shapes import analyze
+    from netbuilder.spec import parse_project
+
+    for layer in ("Linear", "LayerNorm"):
+        doc = {"format": "netbuilder-project", "version": 1, "name": "t", "graph": {
+            "nodes": [{"id": "x", "type": "Input", "params": {"shape": [4]}},
+                      {"id": "m", "type": "Mean", "params": {"dim": 1}},
+                      {"id": "n", "type": layer}, {"id": "y", "type": "Output"}],
+            "edges": [{"source": "x", "target": "m"}, {"source": "m", "target": "n"},
+                      {"source": "n", "target": "y"}]}}
+        errors = analyze(parse_project(doc)).errors
+        assert [e.node for e in errors] == ["n"], errors
+        assert "one number per sample ([])" in errors[0].message

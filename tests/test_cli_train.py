@@ -75,7 +75,8 @@ def bad_cases(tmp_path):
         ([TEMPLATES / "mlp.json", "--data", good, "--target", "nope"], '"nope"'),
         ([TEMPLATES / "lenet5.json", "--data", good, "--target", "label"],
          "Input 'x' expects [1, 32, 32] but the data gives [2]"),
-        ([TEMPLATES / "mlp.json", "--data", tmp_path / "nowhere.csv"], "nowhere.csv"),
+        ([TEMPLATES / "mlp.json", "--data", tmp_path / "nowhere.csv"],
+         f"--data {tmp_path / 'nowhere.csv'}: no such file or folder"),
         ([nan, "--epochs", "2"], "NaN"),
     ]
 
@@ -88,3 +89,19 @@ def test_bad_inputs_exit_1_with_one_paragraph(capsys, tmp_path):
         assert expected in json.loads(out)["error"], (expected, out)
         assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: ")
         assert not (tmp_path / "run").exists()  # no half-made run folder
+
+
+def test_resume_of_a_finished_run_says_so_before_loading_data(capsys, tmp_path, monkeypatch):
+    from netbuilder import session
+
+    run = tmp_path / "run"
+    code, _, _ = train_json(capsys, TEMPLATES / "perceptron.json", "--epochs", "2", "--out", run)
+    assert code == 0
+    with monkeypatch.context() as m:
+        m.setattr(session, "load_project_data", lambda *a: pytest.fail("data loaded first"))
+        code = main(["train", str(TEMPLATES / "perceptron.json"), "--epochs", "2", "--resume",
+                     str(run), "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and "already trained 2 of 2 epochs" in json.loads(out)["error"]
+    code, out, _ = train_json(capsys, TEMPLATES / "perceptron.json", "--epochs", "3", "--resume", run)
+    assert code == 0 and out["epochs"] == 3

@@ -81,7 +81,7 @@ def test_mlp_learns_moons_and_reports_sparsely():
     assert set(rec.epochs[-1]["grad_norms"]) == {"0", "2", "4"}  # top-level children
     assert rec.result is result and len(result.history) == 15
     assert result.evaluation["confusion_matrix"]
-    assert rec.grads and len(rec.grads[0][2]["0"]["counts"]) == 30
+    assert rec.grads and len(rec.grads[0][2]["gradients"]["0"]["counts"]) == 30
 
 
 def test_tuple_output_trains_on_first():
@@ -156,3 +156,39 @@ def test_gradient_flags_in_logs():
     rec = Recorder()
     train(Dead(), MOONS, {**SETTINGS, "epochs": 1}, rec)
     assert rec.epochs[0]["grad_flags"] == {"a": "vanishing"}
+
+
+def test_histograms_bin_each_layers_gradients_and_weights():
+    from netbuilder.train import gradstats
+
+    model = nn.Sequential(nn.Linear(100, 80), nn.ReLU(), nn.Linear(80, 1))
+    model(torch.randn(16, 100)).pow(2).mean().backward()
+    model[2].weight.grad = model[2].bias.grad = None  # no gradient, but still weights
+    hists = gradstats.histograms(gradstats.layer_params(model))
+    assert set(hists["weights"]) == {"0", "2"} and set(hists["gradients"]) == {"0"}
+    small = hists["weights"]["2"]  # 80 values: all of them, no sampling
+    w = model[2].weight.detach().reshape(-1)
+    assert sum(small["counts"]) == 80 and len(small["counts"]) == gradstats.HIST_BINS
+    assert small["min"] == pytest.approx(float(w.min())) and small["max"] == pytest.approx(float(w.max()))
+    expected = torch.histc(w, bins=gradstats.HIST_BINS, min=float(w.min()), max=float(w.max()))
+    assert small["counts"] == pytest.approx(expected.tolist(), abs=1)  # edge values may shift a bin
+    big = hists["gradients"]["0"]  # 8,000 values: sampled
+    assert sum(big["counts"]) == gradstats.HIST_SAMPLES
+    g = model[0].weight.grad
+    assert float(g.min()) <= big["min"] <= big["max"] <= float(g.max())
+
+
+def test_unnamed_metrics_default_to_the_tasks_usual_ones():
+    rec = Recorder()
+    train(mlp(), MOONS, {"epochs": 1}, rec)
+    assert rec.info["metrics"] == ["accuracy", "f1"] and "val_f1" in rec.epochs[0]
+    sine = load_data({"kind": "builtin", "name": "sine", "n": 200}, ".", "MSELoss")
+    flat = nn.Sequential(nn.Flatten(), nn.Linear(32, 1))
+    rec = Recorder()
+    train(flat, sine, {"loss": "MSELoss", "epochs": 1}, rec)
+    assert rec.info["metrics"] == ["mae", "r2"] and "val_r2" in rec.epochs[0]
+    rec = Recorder()
+    train(mlp(), MOONS, {"epochs": 1, "metrics": []}, rec)  # an explicit "none"
+    assert rec.info["metrics"] == [] and not any(k.startswith("val_a") for k in rec.epochs[0])
+    with pytest.raises(TrainError, match="training.metrics must be a list"):
+        TrainSettings.from_dict({"metrics": "accuracy"})

@@ -113,3 +113,83 @@ def test_runtime_error_mid_training_becomes_train_error(tmp_path):
     with pytest.raises(TrainError, match="epoch 1, step 6: mat1"):
         train(Breaks(), data, {"batch_size": 8}, out_dir=tmp_path / "r")
     assert json.loads((tmp_path / "r" / "state.json").read_text())["status"] == "failed"
+
+
+def test_resume_on_a_changed_graph_names_what_differs_and_leaves_the_run_as_it_was(tmp_path):
+    run = tmp_path / "run"
+    train(mlp(), MOONS, {**SETTINGS, "epochs": 1}, out_dir=run, project_dict={"name": "old"})
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    torch.manual_seed(0)
+    wider = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2))
+    with pytest.raises(TrainError) as err:
+        train(wider, MOONS, SETTINGS, resume_from=run, project_dict={"name": "new"})
+    message = err.value.message
+    assert "do not fit the current graph" in message
+    assert "'0.weight' has shape [16, 2] in the run but [32, 2] now" in message
+    assert "'2.weight' has shape [2, 16] in the run but [2, 32] now" in message
+    assert "project.json" in message
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # nothing overwritten
+
+    deeper = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2), nn.Linear(2, 2))
+    with pytest.raises(TrainError, match=r"'0.weight' has shape .*\(and 2 more\)"):
+        train(deeper, MOONS, SETTINGS, resume_from=run)  # 3.weight and 3.bias: counted
+    fewer = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Identity(), nn.Linear(16, 2))
+    with pytest.raises(TrainError) as err:  # layer 2 moved to 3, as a renamed node would
+        train(fewer, MOONS, SETTINGS, resume_from=run)
+    assert "'3.weight' is in the graph now but not in the run" in err.value.message
+    assert "'2.bias' is in the run but not in the graph now" in err.value.message
+
+
+def test_resume_of_a_run_that_trained_all_its_epochs_says_so(tmp_path):
+    run = tmp_path / "run"
+    train(mlp(), MOONS, {**SETTINGS, "epochs": 2}, out_dir=run)
+    before = (run / "state.json").read_bytes()
+    with pytest.raises(TrainError, match=r"already trained 2 of 2 epochs: raise Epochs") as err:
+        train(mlp(), MOONS, {**SETTINGS, "epochs": 2}, resume_from=run)
+    assert err.value.field == "epochs"
+    with pytest.raises(TrainError, match=r"2 epochs, more than Epochs \(1\)"):
+        train(mlp(), MOONS, {**SETTINGS, "epochs": 1}, resume_from=run)
+    assert (run / "state.json").read_bytes() == before
+
+
+def test_resume_with_another_optimizer_says_which_one_the_run_used(tmp_path):
+    run = tmp_path / "run"
+    train(mlp(), MOONS, {**SETTINGS, "epochs": 1}, out_dir=run)
+    adam = {**SETTINGS, "optimizer": {"type": "Adam", "lr": 0.01}}
+    with pytest.raises(TrainError, match="trained with the SGD optimizer .* Adam"):
+        train(mlp(), MOONS, adam, resume_from=run)
+
+
+class StopAt(Reporter):
+    """Stops the run once step `at` was reported; records the start info."""
+
+    def __init__(self, at=None):
+        self.at, self.step, self.info = at, 0, None
+
+    def on_start(self, info):
+        self.info = info
+
+    def on_step(self, step, epoch, loss, lr):
+        self.step = step
+
+    def should_stop(self):
+        return self.at is not None and self.step >= self.at
+
+
+def test_a_run_stopped_mid_epoch_continues_from_its_last_finished_epoch(tmp_path):
+    run = tmp_path / "run"
+    steps = 10  # 320 training samples in batches of 32
+    first = train(mlp(), MOONS, SETTINGS, StopAt(at=steps + 5), out_dir=run, report_every=1)
+    assert first.status == "stopped" and first.epochs == 1
+    state = json.loads((run / "state.json").read_text())
+    # the state of epoch 1, which last.safetensors holds, not that of the half-done epoch 2
+    assert state["status"] == "stopped" and state["epoch"] == 1 and state["step"] == steps
+    resumed = StopAt()
+    result = train(mlp(), MOONS, SETTINGS, resumed, resume_from=run, report_every=1)
+    assert result.status == "done" and [h["epoch"] for h in result.history] == [1, 2, 3, 4]
+    assert [h["step"] for h in result.history] == [steps, 2 * steps, 3 * steps, 4 * steps]
+    info = resumed.info
+    assert info["start_epoch"] == 2 and info["start_step"] == steps
+    assert [h["epoch"] for h in info["history"]] == [1]  # the dashboard shows it from the start
+    rows = list(csv.DictReader((run / "history.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3", "4"]

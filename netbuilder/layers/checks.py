@@ -17,6 +17,14 @@ def need_rank(layer: str, t: Tensor, rank: int, layout: str, hint: str = "") -> 
     return t.shape
 
 
+def need_features(layer: str, t: Tensor) -> None:
+    """Layers that work over the last dimension need one: not a single number per sample."""
+    if not t.shape:
+        raise ShapeError(f"{layer} works over the last dimension of each sample, but it receives "
+                         f"one number per sample ({t}). Keep a dimension before it (e.g. Mean "
+                         "with keepdim).")
+
+
 def need_float(layer: str, t: Tensor) -> None:
     if t.dtype != "float32":
         raise ShapeError(f"{layer} needs float values but receives integer tokens {t}; "

@@ -2,7 +2,7 @@
 
 from ..errors import ShapeError
 from .base import LayerType, Tensor
-from .checks import need_float
+from .checks import need_features, need_float
 from .params import Param
 from .registry import register
 
@@ -10,6 +10,7 @@ from .registry import register
 def _linear_shape(ins, p):
     t = ins[0]
     need_float("Linear", t)
+    need_features("Linear", t)
     if len(t.shape) > 2:  # torch would apply it to the last dim only: almost always a missing Flatten
         raise ShapeError(f"Linear needs a vector per sample ([features], or [time steps, features]), but "
                          f"receives the image-shaped {t}. Add a Flatten before it.")

@@ -2,9 +2,14 @@
 
 from ..errors import ShapeError
 from .base import LayerType
-from .checks import need_float, need_rank, same_float
+from .checks import need_features, need_float, need_rank, same_float
 from .params import Param
 from .registry import register
+
+
+def _layer_norm_shape(ins, p):
+    need_features("LayerNorm", ins[0])
+    return same_float("LayerNorm")(ins, p)
 
 
 def _bn1d_shape(ins, p):
@@ -34,7 +39,7 @@ register(
               shape=_bn2d_shape, torch_class="nn.BatchNorm2d", inferred=lambda ins, p: {"num_features": ins[0].shape[0]},
               positional=("num_features",), params=_bn_params),
     LayerType("LayerNorm", "Normalization", "Normalizes each sample over its last dimension.",
-              shape=same_float("LayerNorm"), torch_class="nn.LayerNorm",
+              shape=_layer_norm_shape, torch_class="nn.LayerNorm",
               inferred=lambda ins, p: {"normalized_shape": ins[0].shape[-1]}, positional=("normalized_shape",),
               params=(Param("eps", "float", 1e-5, "Added to the variance for stability.", min=0.0),
                       Param("elementwise_affine", "bool", True, "Learn a scale and a shift."))),

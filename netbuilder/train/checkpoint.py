@@ -19,6 +19,7 @@ import torch
 from safetensors.torch import load_file, save
 
 from ..fileio import write_atomic
+from .errors import TrainError
 
 TENSOR_TAG, FLOAT_TAG = "__tensor__", "__float__"
 
@@ -34,7 +35,56 @@ def save_model(path: Path, model: torch.nn.Module) -> None:
 
 
 def load_model(path: Path, model: torch.nn.Module, device="cpu") -> None:
-    model.load_state_dict(load_file(str(path), device=str(device)))
+    """Raises TrainError naming the first differences when the weights do not fit `model`."""
+    saved = load_file(str(path), device=str(device))
+    differences = weight_differences(saved, model.state_dict())
+    if differences:
+        more = f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""
+        raise TrainError(f"The run's weights do not fit the current graph: "
+                         f"{'; '.join(differences[:3])}{more}. Continue needs the graph the run "
+                         "was trained with (its project.json is in the run folder).")
+    model.load_state_dict(saved)
+
+
+def weight_differences(saved: dict, current: dict) -> list[str]:
+    """What differs between a checkpoint's tensors and a model's state_dict, one line each.
+    Keys are node ids plus the tensor's name, so each line names the node."""
+    out = []
+    for key, tensor in current.items():  # the model's order: first layers first
+        if key not in saved:
+            out.append(f"'{key}' is in the graph now but not in the run")
+        elif tuple(saved[key].shape) != tuple(tensor.shape):
+            out.append(f"'{key}' has shape {list(saved[key].shape)} in the run but "
+                       f"{list(tensor.shape)} now")
+    out += [f"'{key}' is in the run but not in the graph now" for key in saved
+            if key not in current]
+    return out
+
+
+def has_finished_epoch(run_dir: Path) -> bool:
+    """A run folder that can be continued: an epoch's weights and the state that goes with them."""
+    run_dir = Path(run_dir)
+    return (run_dir / "state.json").is_file() and (run_dir / "last.safetensors").is_file()
+
+
+def read_resume_state(run_dir: Path, epochs: int) -> dict:
+    """The state.json of a run that can be continued up to `epochs` epochs, else TrainError."""
+    run_dir = Path(run_dir)
+    if not has_finished_epoch(run_dir):
+        raise TrainError(f"{run_dir} is not a run folder with a finished epoch to resume from "
+                         "(state.json and last.safetensors are needed).")
+    try:
+        state = read_json(run_dir / "state.json")
+        done = int(state["epoch"])
+    except (ValueError, KeyError, TypeError) as err:  # JSONDecodeError is a ValueError
+        raise TrainError(f"{run_dir / 'state.json'} cannot be read ({err}): the run cannot be "
+                         "continued.") from None
+    if done >= epochs:
+        trained = (f"{done} of {epochs} epochs" if done == epochs
+                   else f"{done} epochs, more than Epochs ({epochs})")
+        raise TrainError(f"The run already trained {trained}: raise Epochs above {done} to "
+                         "continue it.", field="epochs")
+    return state
 
 
 def split_tensors(obj, prefix: str, tensors: dict):

@@ -1,4 +1,4 @@
-"""Per-layer gradient norms and sampled histograms, computed on the device, read in one sync.
+"""Per-layer gradient norms and sampled gradient/weight histograms, computed on the device, read in one sync.
 
 Layers are the model's top-level children (named after node ids); parameters held by the
 root module itself are grouped under "(root)"."""
@@ -49,22 +49,38 @@ def grad_flags(norms: dict[str, float]) -> dict[str, str]:
     return flags
 
 
-def grad_histograms(groups: dict[str, list], generator=None) -> dict[str, dict]:
-    """At most HIST_SAMPLES gradient values per layer, sampled, binned in HIST_BINS bins."""
-    out = {}
+def histograms(groups: dict[str, list], generator=None) -> dict[str, dict]:
+    """Sampled histograms of each layer's gradients and weights, read in one sync:
+    {"gradients": {layer: hist}, "weights": {layer: hist}}, hist = counts, min, max."""
+    samples: dict[tuple[str, str], torch.Tensor] = {}
     for name, params in groups.items():
+        largest = max(params, key=torch.Tensor.numel)  # the weight, in practice
+        samples["weights", name] = _sample(largest.detach().reshape(-1), generator)
         grads = [p.grad.reshape(-1) for p in params if p.grad is not None]
-        if not grads:
-            continue
-        flat = max(grads, key=len)  # the weight, in practice: enough for a shape
-        if len(flat) > HIST_SAMPLES:
-            idx = torch.randint(len(flat), (HIST_SAMPLES,), device=flat.device,
-                                generator=generator)
-            flat = flat[idx]
-        flat = flat.float()
-        lo, hi = torch.aminmax(flat)
-        lo, hi = lo.item(), hi.item()
-        hi = hi if hi > lo else lo + 1e-12  # histc needs a non-empty range
-        counts = torch.histc(flat, bins=HIST_BINS, min=lo, max=hi)
-        out[name] = {"counts": counts.tolist(), "min": lo, "max": hi}
+        if grads:
+            samples["gradients", name] = _sample(max(grads, key=len), generator)
+    out: dict[str, dict] = {"gradients": {}, "weights": {}}
+    if not samples:
+        return out
+    binned = [_bin(flat) for flat in samples.values()]
+    counts = torch.stack([c for c, _ in binned]).tolist()  # the one sync for the counts...
+    bounds = torch.stack([b for _, b in binned]).tolist()  # ...and one for the ranges
+    for (kind, name), c, (lo, hi) in zip(samples, counts, bounds):
+        out[kind][name] = {"counts": c, "min": lo, "max": hi}
     return out
+
+
+def _sample(flat: torch.Tensor, generator) -> torch.Tensor:
+    if len(flat) > HIST_SAMPLES:
+        idx = torch.randint(len(flat), (HIST_SAMPLES,), device=flat.device, generator=generator)
+        flat = flat[idx]
+    return flat.float()
+
+
+def _bin(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """HIST_BINS counts between the sample's min and max, without leaving the device."""
+    lo, hi = torch.aminmax(flat)
+    hi = torch.maximum(hi, lo + 1e-12)  # a constant tensor still gets a non-empty range
+    pos = ((flat - lo) / (hi - lo) * HIST_BINS).long().clamp_(0, HIST_BINS - 1)
+    counts = torch.bincount(pos, minlength=HIST_BINS).float()
+    return counts, torch.stack([lo, hi])

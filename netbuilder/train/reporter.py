@@ -17,7 +17,8 @@ class Reporter:
         """train_loss, val_loss, val_<metric>, lr, epoch_time, grad_norms, grad_flags..."""
 
     def on_grad_stats(self, step: int, norms: dict, histograms: dict) -> None:
-        """Per top-level layer gradient norm, and sampled gradient histograms."""
+        """Per top-level layer gradient norm, and sampled histograms:
+        {"gradients": {layer: {"counts", "min", "max"}}, "weights": {...}}."""
 
     def should_stop(self) -> bool:
         """Polled every batch: return True to stop after the current batch."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .. import metrics as M
 from ..metrics import ALL_METRICS
 from .errors import TrainError
 
@@ -73,7 +74,7 @@ class TrainSettings:
     optimizer_args: dict = field(default_factory=lambda: {"lr": 1e-3})
     batch_size: int = 32
     epochs: int = 10
-    metrics: list = field(default_factory=lambda: ["accuracy"])
+    metrics: list | None = None  # None: the task's usual ones (metrics.default_metrics)
     schedule: dict | None = None
     l1: float = 0.0
     l2: float = 0.0
@@ -102,8 +103,12 @@ class TrainSettings:
                 l1=_number(d, "l1", 0.0, "l1"), l2=_number(d, "l2", 0.0, "l2"),
                 grad_clip=_number(d, "grad_clip", None, "grad_clip"),
                 seed=_number(d, "seed", 0, "seed", int, 0))
-        s.metrics = list(d.get("metrics") or [])
-        for name in s.metrics:
+        metrics = d.get("metrics")
+        if metrics is not None and not isinstance(metrics, list):
+            raise TrainError('training.metrics must be a list like ["accuracy", "f1"].',
+                             field="metrics")
+        s.metrics = list(metrics) if metrics is not None else None
+        for name in s.metrics or ():
             if name not in ALL_METRICS:
                 raise TrainError(f'training.metrics: unknown metric "{name}"; known: '
                                  f"{', '.join(ALL_METRICS)}.", field="metrics")
@@ -136,6 +141,9 @@ class TrainSettings:
                 build()
             except (TypeError, ValueError) as err:
                 raise TrainError(f"training.{where}: {err}", field=where) from None
+
+    def metrics_for(self, task: str) -> list[str]:
+        return M.default_metrics(task) if self.metrics is None else list(self.metrics)
 
     def to_dict(self) -> dict:
         out = {"loss": self.loss if not self.loss_args else {"type": self.loss,

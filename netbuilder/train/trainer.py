@@ -55,6 +55,7 @@ class Trainer:
         self.monitor = (Monitor(es["monitor"], es["patience"], es["min_delta"]) if es
                         else Monitor("val_loss"))
         self.best_state: dict | None = None
+        self.folder_ready = False  # nothing is written into out_dir until it is ours
         self.last_grad_norms: dict = {}
         self.notes: list[str] = []
 
@@ -97,8 +98,9 @@ class Trainer:
 
     def _metric_names(self) -> list[str]:
         task_metrics = M.metric_names(self.bundle.task)
-        names = [m for m in self.settings.metrics if m in task_metrics]
-        skipped = [m for m in self.settings.metrics if m not in task_metrics]
+        wanted = self.settings.metrics_for(self.bundle.task)
+        names = [m for m in wanted if m in task_metrics]
+        skipped = [m for m in wanted if m not in task_metrics]
         if skipped:
             self.notes.append(f"Metrics {', '.join(skipped)} do not apply to a "
                               f"{self.bundle.task} task and are skipped.")
@@ -148,8 +150,7 @@ class Trainer:
     def _grad_stats(self) -> None:
         norms = gradstats.grad_norms(self.groups)
         self.last_grad_norms = norms
-        self.reporter.on_grad_stats(self.step, norms,
-                                    gradstats.grad_histograms(self.groups))
+        self.reporter.on_grad_stats(self.step, norms, gradstats.histograms(self.groups))
         self.grad_stats_this_epoch = True
 
     def _train_epoch(self, epoch: int) -> tuple[float, bool]:
@@ -252,12 +253,24 @@ class Trainer:
         return state, tensors
 
     def _write_state(self, status: str, message: str = "", tensors_too: bool = True) -> None:
-        if self.out_dir is None or not self.out_dir.is_dir() or not hasattr(self, "optimizer"):
-            return  # failed before the run folder existed: leave none behind
+        if self.out_dir is None or not self.folder_ready:
+            return  # failed before the run folder was set up: leave it as it was
         state, tensors = self._state(status, message)
         if tensors_too and tensors:
             ckpt.save_tensors(self.out_dir / "optimizer.safetensors", tensors)
         ckpt.write_json(self.out_dir / "state.json", state)
+
+    def _write_end(self, status: str, message: str = "") -> None:
+        """Record how the run ended. After a finished epoch only status and message change:
+        state.json keeps the state that matches last.safetensors and optimizer.safetensors
+        (not that of a half-done epoch), so continuing the run starts from that epoch."""
+        path = self.out_dir / "state.json" if self.out_dir is not None else None
+        if self.folder_ready and self.epoch > 0 and path.is_file():
+            state = ckpt.read_json(path)
+            state.update(status=status, message=message)
+            ckpt.write_json(path, state)
+        else:
+            self._write_state(status, message, tensors_too=False)
 
     def _save_epoch(self, improved: bool) -> None:
         if self.out_dir is None:
@@ -270,11 +283,15 @@ class Trainer:
         self._write_state("running")
 
     def _resume(self) -> None:
+        """Load the run in resume_from; checks come first, so a run that cannot be continued
+        raises TrainError with its folder untouched."""
         d = self.resume_from
-        if not (d / "state.json").is_file() or not (d / "last.safetensors").is_file():
-            raise TrainError(f"{d} is not a run folder with a finished epoch to resume from "
-                             "(state.json and last.safetensors are needed).")
-        state = ckpt.read_json(d / "state.json")
+        state = ckpt.read_resume_state(d, self.settings.epochs)
+        was = (state.get("settings") or {}).get("optimizer", {}).get("type")
+        if was and was != self.settings.optimizer:  # its state would not fit this optimizer
+            raise TrainError(f"The run was trained with the {was} optimizer but the settings now "
+                             f"say {self.settings.optimizer}: set Optimizer back to {was} to "
+                             "continue it.", field="optimizer")
         tensors = {}
         if (d / "optimizer.safetensors").is_file():
             from safetensors.torch import load_file
@@ -298,12 +315,13 @@ class Trainer:
         status, message, stopped_early = "running", "", False
         try:
             self._setup()
+            if self.resume_from is not None:
+                self._resume()
             if self.out_dir is not None:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
                 if self.project_dict is not None:
                     ckpt.write_json(self.out_dir / "project.json", self.project_dict)
-            if self.resume_from is not None:
-                self._resume()
+                self.folder_ready = True
             self._write_state("running", tensors_too=False)
             self.reporter.on_start(self._start_info())
             while self.epoch < self.settings.epochs:
@@ -333,13 +351,13 @@ class Trainer:
             # RuntimeError: torch's own (a shape that only fails later, out of memory...)
             message = (err.message if isinstance(err, TrainError) else
                        f"Training failed in epoch {self.epoch + 1}, step {self.step + 1}: {err}")
-            self._write_state("failed", message, tensors_too=False)
+            self._write_end("failed", message)
             self.reporter.on_end(self._result("failed", message, stopped_early))
             if isinstance(err, TrainError):
                 raise
             raise TrainError(message) from err
         result = self._result(status, message, stopped_early)
-        self._write_state(status, message)
+        self._write_end(status, message)
         self.reporter.on_end(result)
         return result
 
@@ -353,7 +371,9 @@ class Trainer:
                 "params": sum(p.numel() for p in self.params), "task": b.task,
                 "metrics": self.metric_names, "monitor": self.monitor.name,
                 "val_on_train": self.val_on_train, "notes": list(self.notes),
-                "run_dir": str(self.out_dir) if self.out_dir else None}
+                "run_dir": str(self.out_dir) if self.out_dir else None,
+                # a continued run: the epochs and steps before this start, for the plots
+                "history": list(self.history), "start_step": self.step}
 
     def _epoch_logs(self, epoch: int, train_loss: float, lr: float, started: float) -> dict:
         val_loss, val = self._evaluate(self.xv, self.yv, details=False,

@@ -36,10 +36,12 @@ def test_data_panel_names_the_input_node_on_a_shape_mismatch(qtbot):
     doc = Document(project)
     panel = DataPanel(doc)
     qtbot.addWidget(panel)
-    panel.reload()
+    with qtbot.waitSignal(panel.bundle_loaded):  # loads in the loader thread
+        panel.reload()
     assert panel.bundle is not None and panel.table.rowCount() > 0
     assert "Input 'x' expects [3] but the data gives [2]" in panel.shape_label.text()
-    panel.builtin.setCurrentText("digits")  # an edit of the data goes through the document
-    assert doc.project.data["name"] == "digits"
-    panel.reload()
+    with qtbot.waitSignal(panel.bundle_loaded):
+        panel.builtin.setCurrentText("digits")  # an edit of the data goes through the document
+        assert doc.project.data["name"] == "digits"
+        panel.reload()
     assert panel.thumbs.count() > 0 and "[1, 8, 8]" in panel.shape_label.text()

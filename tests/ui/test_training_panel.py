@@ -1,6 +1,9 @@
-"""The training panel driven by real clicks: a full run, Stop, Pause/Resume, a failing run."""
+"""The training panel driven by real clicks: a full run, Stop, Pause/Resume, a failing run, Continue."""
 
 from __future__ import annotations
+
+import csv
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -133,3 +136,110 @@ def test_gradient_flags_reach_the_canvas_and_clear_on_a_new_run(qtbot, panel):
     with qtbot.waitSignal(p.runner.thread_ended, timeout=TIMEOUT):
         click(qtbot, p.train_button)
     assert "fc1" not in p.canvas.flags
+
+
+# ----- Continue: more epochs of a finished or stopped run ------------------------------------------
+def set_epochs(qtbot, p, epochs: int) -> None:
+    """Types the new count into the settings form's Epochs box, as a user would."""
+    box = p.settings.fields["epochs"]
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, str(epochs))
+    qtbot.keyClick(box, Qt.Key_Return)
+    assert p.document.project.training["epochs"] == epochs
+
+
+def train_to_the_end(qtbot, p, button):
+    with qtbot.waitSignal(p.runner.thread_ended, timeout=TIMEOUT):
+        click(qtbot, button)
+    return p.runner.last_result
+
+
+def test_continue_trains_the_extra_epochs_into_the_same_run(qtbot, panel):
+    p = panel(epochs=2)
+    assert not p.continue_button.isEnabled()  # no run yet
+    first = train_to_the_end(qtbot, p, p.train_button)
+    assert first.status == "done" and first.epochs == 2
+    set_epochs(qtbot, p, 4)
+    at_start, new_epochs = [], []
+    p.runner.run_started.connect(lambda info: at_start.append(
+        (info["start_epoch"], [e["epoch"] for e in p.runner.history.epochs])))
+    p.runner.epoch_done.connect(lambda epoch, logs: new_epochs.append(epoch))
+    result = train_to_the_end(qtbot, p, p.continue_button)
+    assert result.status == "done" and result.epochs == 4 and not p.message.isVisible()
+    assert result.run_dir == first.run_dir  # the same run folder, trained on
+    assert [h["epoch"] for h in result.history] == [1, 2, 3, 4]
+    assert at_start == [(3, [1, 2])]  # the dashboard had the earlier epochs from the start
+    assert new_epochs == [3, 4]
+    rows = list(csv.DictReader((Path(result.run_dir) / "history.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3", "4"]
+    h = p.runner.history
+    assert [e["epoch"] for e in h.epochs] == [1, 2, 3, 4]
+    assert h.done_steps == h.last_step - h.start_step > 0 and h.last_step == h.total_steps
+    p.dashboard.refresh(force=True)
+    steps, losses = p.dashboard.train_curve.getData()
+    assert list(steps) == [e["step"] for e in result.history] and len(losses) == 4
+    x_range = p.dashboard.loss_plot.getViewBox().viewRange()[0]
+    assert x_range[0] <= steps[0] and steps[-1] <= x_range[1]  # all four epochs in view
+    assert p.progress.value() == 1000 and "4 epochs" in p.status.text()
+
+
+def test_continue_a_run_that_trained_all_its_epochs_says_so(qtbot, panel):
+    p = panel(epochs=2)
+    train_to_the_end(qtbot, p, p.train_button)
+    assert p.continue_button.isEnabled()
+    click(qtbot, p.continue_button)
+    assert p.message.isVisible()
+    assert "already trained 2 of 2 epochs: raise Epochs" in p.message.text()
+    assert p.runner.state == IDLE and p.runner.thread is None  # nothing started
+    set_epochs(qtbot, p, 3)  # the advice works
+    result = train_to_the_end(qtbot, p, p.continue_button)
+    assert result.status == "done" and result.epochs == 3 and not p.message.isVisible()
+
+
+def test_continue_after_the_graph_changed_names_the_layer_and_keeps_the_run(qtbot, panel):
+    p = panel(epochs=1)
+    first = train_to_the_end(qtbot, p, p.train_button)
+    state_file = Path(first.run_dir) / "state.json"
+    saved_state = state_file.read_bytes()
+    p.document.project.set_param("fc1", "out_features", 32)
+    set_epochs(qtbot, p, 2)
+    with qtbot.waitSignal(p.runner.run_failed, timeout=TIMEOUT) as failed:
+        click(qtbot, p.continue_button)
+    qtbot.waitUntil(lambda: p.runner.thread is None, timeout=TIMEOUT)
+    assert "'fc1.weight' has shape [64, 2] in the run but [32, 2] now" in failed.args[0]
+    assert p.message.isVisible() and "do not fit the current graph" in p.message.text()
+    assert state_file.read_bytes() == saved_state  # the run can still be continued
+    p.document.project.set_param("fc1", "out_features", 64)  # the graph the run was trained with
+    result = train_to_the_end(qtbot, p, p.continue_button)
+    assert result.status == "done" and result.epochs == 2 and not p.message.isVisible()
+
+
+def test_continue_menu_items(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from netbuilder.session import run_training
+
+    project = load_template("mlp")
+    project.training = {**project.training, "epochs": 1}
+    w = make_window(project)
+    panel = w.training
+    panel.runs_root = tmp_path / "runs"
+    menu = {a.text(): a for a in w.menus["Train"].actions()}
+    cont, from_folder = menu["&Continue Last Run"], menu["Continue Run from &Folder…"]
+    assert not cont.isEnabled() and from_folder.isEnabled()  # no run in this window yet
+
+    not_a_run = tmp_path / "empty"
+    not_a_run.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(not_a_run))
+    from_folder.trigger()
+    assert "not a run folder" in panel.message.text() and panel.runner.thread is None
+
+    earlier = tmp_path / "earlier-session"  # a run from before this window was opened
+    run_training(project, ".", out_dir=earlier)
+    w.document.project.training = {**project.training, "epochs": 2}
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(earlier))
+    with qtbot.waitSignal(panel.runner.thread_ended, timeout=TIMEOUT):
+        from_folder.trigger()
+    assert panel.runner.last_result.epochs == 2 and panel.last_run_dir == earlier
+    assert cont.isEnabled()  # that run is now this window's last one

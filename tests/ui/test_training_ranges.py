@@ -50,8 +50,9 @@ def test_dashboard_axes_follow_the_data(qtbot):
         h.add_step(step, 2.0 / step ** 0.5, 1e-3)
     h.add_epoch({"epoch": 1, "step": 100, "train_loss": 0.3, "val_loss": 0.35,
                  "val_accuracy": 0.9})
-    h.add_grads(100, {"fc1": 1e-3, "fc2": 0.2}, {"fc1": {"counts": [1, 5, 2], "min": -0.1,
-                                                         "max": 0.1}})
+    h.add_grads(100, {"fc1": 1e-3, "fc2": 0.2},
+                {"gradients": {"fc1": {"counts": [1, 5, 2], "min": -0.1, "max": 0.1}},
+                 "weights": {}})
     d.refresh()
     (x0, x1), (y0, y1) = d.loss_plot.getViewBox().viewRange()
     assert x0 <= 10 and 150 <= x1 <= 200 and y0 <= 0.16 and y1 >= 2.0 / 10 ** 0.5

@@ -1,4 +1,5 @@
-"""The live dashboard: loss, metrics, learning rate, per-layer gradient norms, a histogram.
+"""The live dashboard: loss, metrics, learning rate, per-layer gradient norms, and a
+gradient or weight histogram of one layer.
 
 Nothing here listens to the trainer: a QTimer pulls the RunHistory at most REDRAW_HZ times a
 second and redraws only when something new arrived."""
@@ -59,7 +60,7 @@ class Dashboard(QWidget):
         self.lr_plot = style.style_plot(g.addPlot(row=0, col=2), "Learning rate", bottom="step")
         self.grad_plot = style.style_plot(g.addPlot(row=1, col=0, colspan=2),
                                           "Gradient norm per layer (log)", bottom="step")
-        self.hist_plot = style.style_plot(g.addPlot(row=1, col=2), "Gradient histogram")
+        self.hist_plot = style.style_plot(g.addPlot(row=1, col=2), "Histogram")
         self.grad_plot.setLogMode(y=True)
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         style.legend(self.loss_plot, columns=3)
@@ -83,8 +84,14 @@ class Dashboard(QWidget):
                 # of its text; with the sticky ranges (ranges.py) axes rarely change
                 plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
+        self.hist_kind = QComboBox()
+        self.hist_kind.addItem("Gradients", "gradients")
+        self.hist_kind.addItem("Weights", "weights")
+        self.hist_kind.setToolTip("Histogram of the layer's gradients (how strongly it learns) "
+                                  "or of its weights (what it has learned so far)")
+        self.hist_kind.currentIndexChanged.connect(self._layer_chosen)
         self.layer_box = QComboBox()
-        self.layer_box.setToolTip("Which layer's sampled gradients the histogram shows")
+        self.layer_box.setToolTip("Which layer's sampled values the histogram shows")
         self.layer_box.currentTextChanged.connect(self._layer_chosen)
         self.flag_label = QLabel()
         self.flag_label.setObjectName("error")
@@ -92,7 +99,9 @@ class Dashboard(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 0, 6, 0)
         bar.addWidget(self.flag_label, 1)
-        bar.addWidget(QLabel("Histogram layer"))
+        bar.addWidget(QLabel("Histogram of"))
+        bar.addWidget(self.hist_kind)
+        bar.addWidget(QLabel("in layer"))
         bar.addWidget(self.layer_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -288,8 +297,8 @@ class Dashboard(QWidget):
                 self.grad_plot.getAxis("left").setTicks([major, minor])
 
     def _draw_histogram(self) -> None:
-        name = self.layer_box.currentText()
-        hist = self.history.histograms.get(name)
+        name, kind = self.layer_box.currentText(), self.hist_kind.currentData()
+        hist = self.history.histograms.get(kind, {}).get(name)
         if not hist:
             self.hist_bars.setOpts(x=[], height=[], width=1)
             return
@@ -303,18 +312,18 @@ class Dashboard(QWidget):
                           floor=0.0)
         if x or y:
             self._set_range(self.hist_plot, x, y)
-        if name != self._hist_title:  # setTitle re-lays out the plot: only when it changes
-            self._hist_title = name
-            self.hist_plot.setTitle(f"Gradient histogram: {name}", color=theme.current().text,
-                                    size="10pt")
+        title = f"{self.hist_kind.currentText().removesuffix('s')} histogram: {name}"
+        if title != self._hist_title:  # setTitle re-lays out the plot: only when it changes
+            self._hist_title = title
+            self.hist_plot.setTitle(title, color=theme.current().text, size="10pt")
 
     def _draw_flags(self) -> None:
         flags = self.history.flags
         self.flag_label.setText("  ".join(
             f"⚠ {name}: {kind} gradient" for name, kind in flags.items()))
 
-    @Slot(str)
-    def _layer_chosen(self, name: str) -> None:
+    @Slot()
+    def _layer_chosen(self, *_) -> None:
         self._draw_histogram()
 
 

@@ -1,22 +1,28 @@
 """The Data tab: pick a source, see a preview, the class balance and the shape that reaches
-the Input node (red when the graph expects another one).
+the Input node (red when the graph expects another one, or when the model's output does not
+fit the targets).
 
-Loading runs on the GUI thread on purpose: builtin sets and typical CSVs load in well under a
-second, and the trainer loads its own copy in the training thread anyway."""
+Loading runs in a loader thread (a large CSV or image folder would freeze the window): one load
+at a time, the newest request queued behind it and older queued ones dropped; a result whose
+request is no longer the latest is discarded. While loading, the previous preview stays, faded,
+under "Loading data…". The trainer loads its own copy in the training thread."""
 
 from __future__ import annotations
 
+import copy
 import csv
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+import torch
+from PySide6.QtCore import QSize, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGraphicsOpacityEffect,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,11 +41,18 @@ from PySide6.QtWidgets import (
 
 from netbuilder.data import BUILTIN_SETS, DataBundle
 from netbuilder.errors import ProjectError
-from netbuilder.session import USER_ERRORS, error_message, input_mismatch, load_project_data
+from netbuilder.session import (
+    USER_ERRORS,
+    error_message,
+    input_mismatch,
+    load_project_data,
+    output_mismatch,
+)
 from ui import theme
 
 from . import style
 from .commands import set_section
+from .threads import reserve_cores_for_training
 
 SOURCES = (("Built-in set", "builtin"), ("CSV / TSV file", "csv"), ("NumPy arrays", "numpy"),
            ("Image folder", "images"))
@@ -62,17 +75,45 @@ def csv_columns(path: Path) -> list[str]:
         return []
 
 
+class _LoadThread(QThread):
+    """One load, then the thread ends: between loads no loader thread exists."""
+
+    done = Signal(object, str)  # DataBundle or None, error text
+
+    def __init__(self, project, base_dir: Path):
+        super().__init__()
+        self.setObjectName("data loader")
+        self.project, self.base_dir = project, base_dir  # a copy: the GUI may edit the original
+
+    def run(self) -> None:
+        # Serial torch in this thread: a parallel op here would start a second OpenMP team
+        # that competes with the training thread's (see threads.py).
+        torch.set_num_threads(1)
+        try:
+            bundle, error = load_project_data(self.project, self.base_dir), ""
+        except USER_ERRORS as err:
+            bundle, error = None, error_message(err)
+        except Exception as err:  # noqa: BLE001 - a bug must not leave the tab loading forever
+            bundle, error = None, f"Loading the data failed: {type(err).__name__}: {err}"
+        self.done.emit(bundle, error)  # queued to the panel in the GUI thread
+
+
 class DataPanel(QWidget):
     bundle_loaded = Signal(object)  # DataBundle or None
     problem_changed = Signal(object)  # ProjectError or None: why the data cannot be trained on
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
+        reserve_cores_for_training()  # before the loader thread can change torch's default
         self.document = document
         self.bundle: DataBundle | None = None
         self.error_text = ""
-        self._loading = False
-        self._loaded_key = None
+        self._loading = False  # the widgets are being filled from the document
+        self._loaded_key = None  # the data source shown
+        self._wanted_key = None  # the data source asked for last
+        self._thread: _LoadThread | None = None  # the load running now
+        self._thread_key = None  # ...and the data source it loads
+        self._queued: tuple | None = None  # (key, project, base_dir): runs when it ends
 
         self.source = QComboBox()
         for label, kind in SOURCES:
@@ -242,21 +283,69 @@ class DataPanel(QWidget):
         set_section(self.document, "data", data, "data")
 
     # ----- loading -----------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self._thread is not None
+
     @Slot()
     def reload(self) -> None:
+        """Load the data when its source changed (in the loader thread), else recheck shapes."""
         project = self.document.project
         key = (repr(project.data), repr((project.training or {}).get("loss")),
                repr(str(getattr(self.document, "path", ""))))
-        if key != self._loaded_key:
-            self._loaded_key = key
-            try:
-                self.bundle = load_project_data(project, base_dir_of(self.document))
-                self.error_text = ""
-            except USER_ERRORS as err:
-                self.bundle, self.error_text = None, error_message(err)
-            self._show_bundle()
-            self.bundle_loaded.emit(self.bundle)
+        if key == self._wanted_key:
+            if not self.loading:
+                self._show_shape()  # the graph may have changed: recheck Input and output
+            return
+        self._wanted_key = key
+        self._queued = None  # whatever was waiting is outdated now
+        if not project.data:  # nothing to load: answer at once, no thread for a blank project
+            self._apply(key, None, "No data set chosen: pick a source above.")
+            return
+        self._set_message("Loading data…", theme.current().dim_text)
+        self._set_stale(True)
+        request = (key, copy.deepcopy(project), base_dir_of(self.document))
+        if self._thread is None:
+            self._start(*request)
+        elif self._thread_key != key:
+            self._queued = request  # at most one load in flight; the newest waits
+
+    def _start(self, key, project, base_dir) -> None:
+        self._thread, self._thread_key = _LoadThread(project, base_dir), key
+        self._thread.done.connect(self._loaded)
+        self._thread.start()
+
+    @Slot(object, str)
+    def _loaded(self, bundle, error: str) -> None:
+        self._thread.wait()  # run() returns right after emitting: a join, not a wait
+        key, self._thread = self._thread_key, None
+        if self._queued is not None:
+            queued, self._queued = self._queued, None
+            self._start(*queued)
+        if key == self._wanted_key:  # else the user has moved on: drop it
+            self._apply(key, bundle, error)
+
+    def _apply(self, key, bundle, error: str) -> None:
+        self._loaded_key = key
+        self.bundle, self.error_text = bundle, error
+        self._set_stale(False)
+        self._show_bundle()
+        self.bundle_loaded.emit(self.bundle)
         self._show_shape()
+
+    def shutdown(self) -> None:
+        """Join the loader thread (after its load: a load cannot be interrupted) and start no
+        other. Call before the window closes. The joined load's result still arrives as an
+        event, and is shown if the panel lives on (a close that was cancelled)."""
+        self._reload_timer.stop()
+        self._queued = None
+        if self._thread is not None:
+            self._wanted_key = self._thread_key  # rather than "Loading data…" for ever
+            self._thread.wait()
+
+    def closeEvent(self, event) -> None:  # the panel on its own; in the app, TrainingPanel.shutdown
+        self.shutdown()
+        super().closeEvent(event)
 
     def _show_shape(self) -> None:
         t = theme.current()
@@ -266,7 +355,9 @@ class DataPanel(QWidget):
             self.problem_changed.emit(None if no_data_yet or not self.error_text
                                       else ProjectError(self.error_text, field="data"))
             return
-        problem = input_mismatch(self.document.project, self.bundle)
+        project = self.document.project
+        problem = (input_mismatch(project, self.bundle)
+                   or output_mismatch(project, self.document.analysis, self.bundle))
         self.problem_changed.emit(problem)
         if problem:
             self._set_message(problem.message, t.error)
@@ -274,6 +365,16 @@ class DataPanel(QWidget):
             dtype = str(self.bundle.x_train.dtype).removeprefix("torch.")
             shape = list(self.bundle.input_shape)
             self._set_message(f"✓ Each sample reaches the Input as {shape} {dtype}.", t.ok)
+
+    def _set_stale(self, stale: bool) -> None:
+        """While loading, the previous source's preview stays, faded (not blank: most loads
+        take milliseconds and would flicker)."""
+        for w in (self.summary, self.preview, self.balance):
+            w.setEnabled(not stale)
+            if stale:
+                w.setGraphicsEffect(QGraphicsOpacityEffect(w, opacity=0.35))
+            else:
+                w.setGraphicsEffect(None)
 
     def _set_message(self, text: str, color: str) -> None:
         self.shape_label.setText(text)

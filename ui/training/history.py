@@ -25,6 +25,7 @@ class RunHistory:
         self.histograms: dict[str, dict] = {}  # latest per layer
         self.flags: dict[str, str] = {}  # layer -> "vanishing" | "exploding"
         self.last_step = 0
+        self.start_step = 0  # a continued run starts after the steps of its earlier epochs
         self.started_at: float | None = None
         self.paused_for = 0.0
         self._paused_at: float | None = None
@@ -32,7 +33,14 @@ class RunHistory:
 
     # ----- appenders (GUI thread) ------------------------------------------------------------
     def start(self, info: dict) -> None:
-        self.info = dict(info)
+        """A continued run brings its earlier epochs in info["history"]: the epoch curves
+        show them from the start (their per-step values were not kept)."""
+        self.info = {k: v for k, v in info.items() if k != "history"}
+        self.epochs = list(info.get("history") or [])
+        spe = int(info.get("steps_per_epoch", 0))
+        self.start_step = int(info.get("start_step",
+                                       (int(info.get("start_epoch", 1)) - 1) * spe))
+        self.last_step = self.start_step
         self.started_at = time.monotonic()
         self.version += 1
 
@@ -72,12 +80,19 @@ class RunHistory:
     # ----- derived -----------------------------------------------------------------------------
     @property
     def total_steps(self) -> int:
-        return int(self.info.get("steps_per_epoch", 0)) * int(self.info.get("epochs", 0))
+        """Steps at the planned end; a continued run counts its earlier steps as they were
+        (the batch size may have changed since)."""
+        epochs_left = int(self.info.get("epochs", 0)) - int(self.info.get("start_epoch", 1)) + 1
+        return self.start_step + int(self.info.get("steps_per_epoch", 0)) * max(0, epochs_left)
 
     @property
     def done_steps(self) -> int:
-        start_epoch = int(self.info.get("start_epoch", 1))
-        return self.last_step - (start_epoch - 1) * int(self.info.get("steps_per_epoch", 0))
+        """Steps trained since this start: the pace for the ETA."""
+        return self.last_step - self.start_step
+
+    @property
+    def finished_epochs(self) -> int:
+        return self.epochs[-1]["epoch"] if self.epochs else int(self.info.get("start_epoch", 1)) - 1
 
     def progress(self) -> float:
         total = self.total_steps

@@ -1,7 +1,8 @@
 """install(window): put the training UI into the editor's main window.
 
-Adds the "Training", "Data" and "Evaluation" bottom tabs, a Train menu (Train F5, Pause,
-Stop Shift+F5) and stops the training thread cleanly when the window closes."""
+Adds the "Training", "Data" and "Evaluation" bottom tabs, a Train menu (Train F5, Continue Last
+Run Ctrl+F5, Continue Run from Folder…, Pause F6, Stop Shift+F5) and stops the training thread
+cleanly when the window closes."""
 
 from __future__ import annotations
 
@@ -53,11 +54,18 @@ def install(window) -> TrainingPanel:
                     lambda: runner.resume() if runner.state == PAUSED else runner.pause(),
                     "Pause or resume training")
     stop = _action(window, "&Stop", "Shift+F5", runner.stop, "Stop after the current batch")
+    cont = _action(window, "&Continue Last Run", "Ctrl+F5", panel.continue_last_run,
+                   "Train more epochs of this window's last run with the current settings")
+    cont_folder = _action(window, "Continue Run from &Folder…", None, panel.continue_from_folder,
+                          "Pick a run folder from an earlier session and train it on")
+    panel.continue_available.connect(cont.setEnabled)
 
     tabs = getattr(window, "bottom_tabs", None)
 
     def sync(state: str) -> None:  # GUI thread: runner lives there
         train.setEnabled(not runner.busy)
+        cont.setEnabled(panel.can_continue())
+        cont_folder.setEnabled(not runner.busy)
         pause.setEnabled(state in (RUNNING, PAUSED))
         stop.setEnabled(runner.busy)
         if state == PREPARING and tabs is not None:
@@ -65,7 +73,7 @@ def install(window) -> TrainingPanel:
 
     runner.state_changed.connect(sync)
     sync(runner.state)
-    for action in (train, pause, stop):
+    for action in (train, cont, cont_folder, pause, stop):
         window.add_menu_action("Train", action)
         window.addAction(action)  # shortcuts work with the menu closed
     toolbar = getattr(window, "toolbar", None)  # the editor has none yet; use it when it does
@@ -76,6 +84,7 @@ def install(window) -> TrainingPanel:
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(panel.shutdown)
-    panel.actions_ = {"train": train, "pause": pause, "stop": stop}
+    panel.actions_ = {"train": train, "continue": cont, "continue_folder": cont_folder,
+                      "pause": pause, "stop": stop}
     window.installEventFilter(_CloseGuard(panel, window))
     return panel

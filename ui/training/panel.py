@@ -1,12 +1,17 @@
-"""TrainingPanel: Train / Pause / Resume / Stop, progress with ETA, the settings form and the
-live dashboard; it also owns the Data and Evaluation tabs and the canvas's gradient flags."""
+"""TrainingPanel: Train / Continue / Pause / Resume / Stop, progress with ETA, the settings form
+and the live dashboard; it also owns the Data and Evaluation tabs and the canvas's gradient flags.
+
+Continue trains more epochs of an earlier run (this window's last one, or a run folder the user
+picks) with the project's current settings: raise Epochs, then Continue."""
 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -18,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.session import default_run_dir
+from netbuilder.train import TrainError, TrainSettings
+from netbuilder.train.checkpoint import has_finished_epoch, read_resume_state
 
 from ..settings import config_dir
 from .dashboard import Dashboard
@@ -42,6 +49,7 @@ def format_eta(seconds: float | None) -> str:
 
 class TrainingPanel(QWidget):
     message_shown = Signal(str)
+    continue_available = Signal(bool)  # whether "Continue Last Run" can start now
 
     def __init__(self, document, canvas=None, parent=None, runs_root=None):
         super().__init__(parent)
@@ -50,16 +58,20 @@ class TrainingPanel(QWidget):
         self.runs_root = runs_root  # None: runs/ beside the project file
         self.runner = TrainingRunner(self)
         self.flagged: set[str] = set()
+        self.last_run_dir: Path | None = None  # this window's last run folder: Continue's
         self.task: str | None = None
         self.class_names = None
 
         self.train_button = QPushButton("▶  Train")
         self.train_button.setDefault(True)
+        self.continue_button = QPushButton("▶▶  Continue")  # ⏩ has no glyph in common UI fonts
         self.pause_button = QPushButton("❚❚  Pause")
         self.resume_button = QPushButton("▶  Resume")
         self.stop_button = QPushButton("■  Stop")
         self.train_button.setToolTip("Train the network on the project's data (F5)")
         self.stop_button.setToolTip("Stop after the current batch; the best epoch is kept")
+        self.continue_button.setToolTip("Train more epochs of the last run, with the current "
+                                        "settings: raise Epochs first")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
@@ -75,7 +87,8 @@ class TrainingPanel(QWidget):
         self.message.hide()
 
         bar = QHBoxLayout()
-        for b in (self.train_button, self.pause_button, self.resume_button, self.stop_button):
+        for b in (self.train_button, self.continue_button, self.pause_button,
+                  self.resume_button, self.stop_button):
             bar.addWidget(b)
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.eta)
@@ -103,6 +116,8 @@ class TrainingPanel(QWidget):
         self.evaluation = EvaluationPanel()
 
         self.train_button.clicked.connect(self.start)
+        self.continue_button.clicked.connect(self.continue_last_run)
+        document.loaded.connect(self._forget_last_run)
         self.pause_button.clicked.connect(self.runner.pause)
         self.resume_button.clicked.connect(self.runner.resume)
         self.stop_button.clicked.connect(self.runner.stop)
@@ -121,26 +136,81 @@ class TrainingPanel(QWidget):
         self._state_changed(IDLE)
 
     # ----- controls ----------------------------------------------------------------------------
+    def runs_folder(self) -> Path:
+        """runs_root, else runs/ beside the project file; an unsaved project has no folder of
+        its own, so its runs go to the app's folder, not the cwd."""
+        if self.runs_root:
+            return Path(self.runs_root)
+        path = getattr(self.document, "path", None)
+        return Path(path).resolve().parent / "runs" if path else config_dir() / "runs"
+
     @Slot()
     def start(self) -> bool:
         if self.runner.busy:
             return False
         project = copy.deepcopy(self.document.project)  # edits during the run wait for the next
         path = getattr(self.document, "path", None)
-        # an unsaved project has no folder of its own: its runs go to the app's folder, not the cwd
-        out = default_run_dir(project, path, self.runs_root or (None if path else config_dir() / "runs"))
+        out = default_run_dir(project, path, self.runs_folder())
+        self._clear_for_run()
+        return self.runner.start(project, base_dir_of(self.document), out_dir=out,
+                                 project_path=path)
+
+    def can_continue(self) -> bool:
+        return (not self.runner.busy and self.last_run_dir is not None
+                and has_finished_epoch(self.last_run_dir))
+
+    @Slot()
+    def continue_last_run(self) -> bool:
+        return self.last_run_dir is not None and self.continue_run(self.last_run_dir)
+
+    @Slot()
+    def continue_from_folder(self) -> bool:
+        """Pick a run folder (e.g. from an earlier session) and continue it."""
+        start = self.last_run_dir.parent if self.last_run_dir else self.runs_folder()
+        folder = QFileDialog.getExistingDirectory(self, "Continue Run from Folder", str(start))
+        return bool(folder) and self.continue_run(Path(folder))
+
+    def continue_run(self, run_dir: Path) -> bool:
+        """Train `run_dir` on to the current Epochs. What can be checked without loading
+        anything (a finished epoch, epochs left) is said here at once; the rest (the graph
+        still fits the weights) comes from the trainer as a failed run's message."""
+        if self.runner.busy:
+            return False
+        project = copy.deepcopy(self.document.project)
+        try:
+            read_resume_state(run_dir, TrainSettings.from_dict(project.training).epochs)
+        except TrainError as err:
+            self.show_message(err.message)
+            self.status.setText("Not continued.")
+            return False
+        self._clear_for_run()
+        return self.runner.start(project, base_dir_of(self.document),
+                                 project_path=getattr(self.document, "path", None),
+                                 resume_from=Path(run_dir))
+
+    def _clear_for_run(self) -> None:
         self.message.hide()
         self.clear_flags()
         self.evaluation.clear()
         self.dashboard.clear()
         self.status.setText("Loading data and building the model…")
-        return self.runner.start(project, base_dir_of(self.document), out_dir=out,
-                                 project_path=path)
+
+    @Slot()
+    def _forget_last_run(self) -> None:
+        """Another project came in: this window's last run belongs to the one before."""
+        self.last_run_dir = None
+        self._update_continue()
+
+    def _update_continue(self) -> None:
+        available = self.can_continue()
+        self.continue_button.setEnabled(available)
+        self.continue_available.emit(available)
 
     def shutdown(self) -> bool:
         """Stop any run and wait for its thread; call before the window closes."""
         self.progress_timer.stop()
         self.dashboard.timer.stop()
+        self.data_panel.shutdown()  # joins the Data tab's loader thread
         return self.runner.shutdown()
 
     def show_message(self, text: str, details: str = "") -> None:
@@ -174,6 +244,7 @@ class TrainingPanel(QWidget):
     def _state_changed(self, state: str) -> None:
         busy = state != IDLE
         self.train_button.setEnabled(not busy)
+        self._update_continue()
         self.pause_button.setEnabled(state == RUNNING)
         self.resume_button.setEnabled(state == PAUSED)
         self.stop_button.setEnabled(state in (PREPARING, RUNNING, PAUSED))
@@ -198,9 +269,13 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _run_started(self, info: dict) -> None:
+        if info.get("run_dir"):
+            self.last_run_dir = Path(info["run_dir"])
         notes = " ".join(info.get("notes", []))
-        self.status.setText(f"Training on {info['device']}: {info['n_train']:,} samples, "
-                            f"{info['params']:,} parameters. {notes}".strip())
+        continuing = (f"Continuing from epoch {info['start_epoch']} of {info['epochs']}. "
+                      if info.get("start_epoch", 1) > 1 else "")
+        self.status.setText(f"{continuing}Training on {info['device']}: {info['n_train']:,} "
+                            f"samples, {info['params']:,} parameters. {notes}".strip())
 
     @Slot(int, object)
     def _epoch_done(self, epoch: int, logs: dict) -> None:
@@ -221,7 +296,7 @@ class TrainingPanel(QWidget):
             return
         self.progress.setValue(int(h.progress() * 1000))
         epochs = h.info.get("epochs", 0)
-        epoch = len(h.epochs) + (h.info.get("start_epoch", 1) - 1)
+        epoch = h.finished_epochs
         self.progress.setFormat(f"epoch {min(epoch + 1, epochs) if epochs else 0}/{epochs}"
                                 f"  ·  step {h.last_step:,}/{h.total_steps:,}")
         self.eta.setText(format_eta(h.eta_seconds()))

@@ -48,13 +48,14 @@ class TrainingRunner(QObject):
 
     # ----- controls ----------------------------------------------------------------------------
     def start(self, project, base_dir, out_dir=None, project_path=None,
-              overrides: Overrides | None = None) -> bool:
+              overrides: Overrides | None = None, resume_from=None) -> bool:
+        """Train `project`; with `resume_from` (a run folder), continue that run instead."""
         if self.busy:
             return False
         self.history.reset()
         self.last_result = None
         worker = TrainingWorker(project, base_dir, out_dir, project_path, overrides,
-                                self.report_every)
+                                self.report_every, resume_from)
         thread = QThread(self)
         thread.setObjectName("netbuilder-training")
         worker.moveToThread(thread)

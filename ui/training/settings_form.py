@@ -8,9 +8,21 @@ from __future__ import annotations
 import copy
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
+from netbuilder.metrics import default_metrics, metric_names
+from netbuilder.session import loss_name
 from netbuilder.train import TrainError, TrainSettings
+from netbuilder.train.settings import AMP
 
 from .commands import set_section
 
@@ -19,6 +31,15 @@ LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLo
 SCHEDULES = ("none", "StepLR", "CosineAnnealingLR", "ReduceLROnPlateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MOMENTUM_OPTIMIZERS = ("SGD", "RMSprop")
+REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss")
+METRIC_LABELS = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall",
+                 "f1": "F1", "auroc": "ROC AUC", "mse": "MSE", "rmse": "RMSE", "mae": "MAE",
+                 "r2": "R²"}
+
+
+def task_of_loss(loss: str) -> str:
+    """The task as far as the form can tell before data is loaded: the loss decides."""
+    return "regression" if loss in REGRESSION_LOSSES else "classification"
 
 
 def _double(lo, hi, decimals, step, special="") -> QDoubleSpinBox:
@@ -61,14 +82,27 @@ class SettingsForm(QWidget):
             "schedule": _combo(SCHEDULES), "l1": _double(0.0, 1.0, 6, 1e-5, "off"),
             "l2": _double(0.0, 1.0, 6, 1e-4, "off"),
             "patience": _int(0, 1000, "off"), "grad_clip": _double(0.0, 1e4, 3, 0.5, "off"),
-            "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES),
+            "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES), "amp": _combo(AMP),
+            "monitor": QComboBox(),
         }
+        # one checkbox per metric the loss's task has: only those are shown at a time
+        self.metric_boxes = {name: QCheckBox(METRIC_LABELS[name]) for name in METRIC_LABELS}
+        metrics_box = QWidget()
+        grid = QGridLayout(metrics_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        for names in (metric_names("classification"), metric_names("regression")):
+            for i, name in enumerate(names):
+                grid.addWidget(self.metric_boxes[name], i // 3, i % 3)
         f["lr"].setStepType(QDoubleSpinBox.AdaptiveDecimalStepType)
         tips = {"lr": "Learning rate", "l1": "L1 penalty on weights (sparsity)",
                 "l2": "L2 penalty (weight decay)", "patience":
                 "Early stopping: stop after this many epochs without a better val_loss",
                 "grad_clip": "Clip the global gradient norm to this value",
-                "momentum": "SGD / RMSprop momentum"}
+                "momentum": "SGD / RMSprop momentum",
+                "monitor": "What early stopping watches; the best checkpoint follows it too",
+                "amp": "Mixed precision on CUDA (bf16 or fp16 autocast); other devices "
+                       "train in float32"}
         for key, tip in tips.items():
             f[key].setToolTip(tip)
         form = QFormLayout(self)
@@ -78,9 +112,12 @@ class SettingsForm(QWidget):
                            ("Momentum", "momentum"), ("", "nesterov"), ("Loss", "loss"),
                            ("Batch size", "batch_size"), ("Epochs", "epochs"),
                            ("LR schedule", "schedule"), ("L1", "l1"), ("L2", "l2"),
-                           ("Early stop patience", "patience"), ("Gradient clip", "grad_clip"),
-                           ("Seed", "seed"), ("Device", "device")):
+                           ("Early stop patience", "patience"), ("Early stop on", "monitor"),
+                           ("Gradient clip", "grad_clip"), ("Seed", "seed"),
+                           ("Device", "device"), ("Mixed precision", "amp")):
             form.addRow(label, f[key])
+            if key == "epochs":
+                form.addRow("Metrics", metrics_box)
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -90,6 +127,9 @@ class SettingsForm(QWidget):
                       w.toggled if isinstance(w, QCheckBox) else w.valueChanged)
             signal.connect(self._on_edit)
             w.setProperty("field", key)
+        for box in self.metric_boxes.values():
+            box.toggled.connect(self._on_edit)
+            box.setProperty("field", "metrics")
         document.changed.connect(self.load)
         self.load()
 
@@ -119,6 +159,16 @@ class SettingsForm(QWidget):
             f["grad_clip"].setValue(s.grad_clip or 0.0)
             f["seed"].setValue(s.seed)
             f["device"].setCurrentText(s.device)
+            f["amp"].setCurrentText(s.amp)
+            task = task_of_loss(s.loss)
+            chosen = set(s.metrics_for(task))
+            for name, box in self.metric_boxes.items():
+                box.setVisible(name in metric_names(task))
+                box.setChecked(name in chosen)
+            monitors = ["val_loss", "train_loss"] + [f"val_{m}" for m in metric_names(task)]
+            f["monitor"].clear()
+            f["monitor"].addItems(monitors)
+            f["monitor"].setCurrentText((s.early_stopping or {}).get("monitor", "val_loss"))
             self._enable()
             self.error.clear()
         finally:
@@ -128,6 +178,7 @@ class SettingsForm(QWidget):
         opt = self.fields["optimizer"].currentText()
         self.fields["momentum"].setEnabled(opt in MOMENTUM_OPTIMIZERS)
         self.fields["nesterov"].setEnabled(opt == "SGD")
+        self.fields["monitor"].setEnabled(self.fields["patience"].value() > 0)
 
     # ----- widgets -> document -----------------------------------------------------------------
     def section(self) -> dict:
@@ -156,11 +207,30 @@ class SettingsForm(QWidget):
                          if old_sched.get("type") == schedule else {"type": schedule})
         t["l1"], t["l2"] = f["l1"].value(), f["l2"].value()
         patience = f["patience"].value()
-        t["early_stopping"] = {**(t.get("early_stopping") or {}), "patience": patience} \
-            if patience else None
+        monitor = f["monitor"].currentText() or "val_loss"
+        if monitor.removeprefix("val_") not in ("loss", "train_loss",
+                                                *metric_names(task_of_loss(loss_name(t)))):
+            monitor = "val_loss"  # the loss changed task: its metric no longer exists
+        early = {**(t.get("early_stopping") or {}), "patience": patience}
+        if monitor != "val_loss" or "monitor" in early:
+            early["monitor"] = monitor
+        t["early_stopping"] = early if patience else None
         t["grad_clip"] = f["grad_clip"].value() or None
         t["seed"], t["device"] = f["seed"].value(), f["device"].currentText()
+        if f["amp"].currentText() != "none" or "amp" in t:
+            t["amp"] = f["amp"].currentText()
+        t["metrics"] = self._metrics(t)
         return {k: v for k, v in t.items() if v is not None}
+
+    def _metrics(self, t: dict) -> list | None:
+        """The checked metrics of the loss's task; unset while they are still the default."""
+        task = task_of_loss(loss_name(t))
+        checked = [n for n in metric_names(task) if self.metric_boxes[n].isChecked()]
+        if t.get("metrics") is None and checked == default_metrics(task):
+            return None
+        if task_of_loss(loss_name(self.document.project.training)) != task:
+            return None  # the loss changed task: the other task's choice means nothing here
+        return checked
 
     @Slot()
     def _on_edit(self, *_) -> None:

@@ -56,9 +56,10 @@ class TrainingWorker(QObject):
     done = Signal()                        # always last: the thread may quit
 
     def __init__(self, project, base_dir, out_dir=None, project_path=None,
-                 overrides: Overrides | None = None, report_every: int = 10):
+                 overrides: Overrides | None = None, report_every: int = 10, resume_from=None):
         super().__init__()
         self.project, self.base_dir, self.out_dir = project, base_dir, out_dir
+        self.resume_from = resume_from  # a run folder to continue
         self.project_path, self.overrides, self.report_every = project_path, overrides, report_every
         self.stop_requested = threading.Event()
         self.resume_event = threading.Event()
@@ -86,7 +87,7 @@ class TrainingWorker(QObject):
             result = run_training(self.project, self.base_dir, overrides=self.overrides,
                                   out_dir=self.out_dir, project_path=self.project_path,
                                   reporter=QtReporter(self), report_every=self.report_every,
-                                  on_prepared=self.prepared.emit)
+                                  resume_from=self.resume_from, on_prepared=self.prepared.emit)
         except USER_ERRORS as err:
             self.failed.emit(error_message(err), "")
         except MemoryError:
