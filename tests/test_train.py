@@ -192,3 +192,14 @@ def test_unnamed_metrics_default_to_the_tasks_usual_ones():
     assert rec.info["metrics"] == [] and not any(k.startswith("val_a") for k in rec.epochs[0])
     with pytest.raises(TrainError, match="training.metrics must be a list"):
         TrainSettings.from_dict({"metrics": "accuracy"})
+
+
+def test_a_reporter_can_ask_for_fewer_reports():
+    class Slow(Recorder):
+        min_interval_s = 3600.0
+
+    rec = Slow()
+    train(mlp(), MOONS, {**SETTINGS, "epochs": 3, "batch_size": 8}, rec, report_every=5)
+    assert [s[0] for s in rec.steps] == [5]  # the first is due at once, then none for an hour
+    assert len(rec.grads) == 3  # each epoch still gets its one reading, at its end
+    assert len(rec.epochs) == 3  # epochs are never throttled

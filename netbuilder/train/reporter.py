@@ -1,12 +1,15 @@
 """Reporter: the trainer's only way out. Every method is a no-op; GUI and CLI override them.
 
 Calls come from the training thread. on_step and on_grad_stats are throttled by the trainer
-(every `report_every` steps), because a callback per step costs real time."""
+(every `report_every` steps, and no more often than `min_interval_s`), because a callback per
+step costs real time."""
 
 from __future__ import annotations
 
 
 class Reporter:
+    min_interval_s = 0.0  # on_step/on_grad_stats at most this often (a GUI needs ~10 a second)
+
     def on_start(self, info: dict) -> None:
         """Device, sample counts, steps per epoch, parameter count, notes."""
 

@@ -23,6 +23,7 @@ from .result import TrainResult
 from .settings import TrainSettings
 
 EVAL_BATCH = 1024
+GRAD_SLOWER = 4  # gradient statistics come at most this many times less often than steps
 
 
 def first_output(out):
@@ -44,6 +45,10 @@ class Trainer:
         self.reporter = reporter or Reporter()
         self.report_every = max(1, int(report_every))
         self.grad_every = max(50, self.report_every)
+        # a GUI cannot show more than a few reports a second; each one costs the training
+        # thread a sync and the GUI thread (which shares the GIL) a slot call
+        self.min_report_s = float(getattr(self.reporter, "min_interval_s", 0.0))
+        self._last_report = self._last_grads = -math.inf
         self.resume_from = Path(resume_from) if resume_from else None
         out_dir = out_dir or resume_from
         self.out_dir = Path(out_dir) if out_dir else None
@@ -153,6 +158,16 @@ class Trainer:
         self.reporter.on_grad_stats(self.step, norms, gradstats.histograms(self.groups))
         self.grad_stats_this_epoch = True
 
+    def _due(self, last: str, slower: float = 1.0) -> bool:
+        """True (and the clock restarted) when the reporter's min_interval_s has passed."""
+        if not self.min_report_s:
+            return True
+        now = time.perf_counter()
+        if now - getattr(self, last) < self.min_report_s * slower:
+            return False
+        setattr(self, last, now)
+        return True
+
     def _train_epoch(self, epoch: int) -> tuple[float, bool]:
         """Mean training loss of the epoch, and whether the user stopped it."""
         model, opt, rep, loss_fn = self.model, self.optimizer, self.reporter, self.loss_fn
@@ -189,7 +204,7 @@ class Trainer:
             else:
                 objective.backward()
             self.step += 1
-            if self.step % self.grad_every == 0:
+            if self.step % self.grad_every == 0 and self._due("_last_grads", GRAD_SLOWER):
                 self._grad_stats()  # before clipping: shows what the loss really produced
             if scaler is not None:
                 if clip:
@@ -202,7 +217,7 @@ class Trainer:
                     torch.nn.utils.clip_grad_norm_(self.params, clip)
                 opt.step()
             window += loss.detach()
-            if self.step % self.report_every == 0:
+            if self.step % self.report_every == 0 and self._due("_last_report"):
                 window_sum = window.item()  # the one sync
                 mean = window_sum / (self.step - window_start + 1)
                 if not math.isfinite(mean):

@@ -20,7 +20,7 @@ from . import ranges, style
 from .history import RunHistory
 
 REDRAW_HZ = 20  # at most
-PAINT_BUDGET = 0.05  # at most this share of wall time spent painting the plots
+PAINT_BUDGET = 0.02  # at most this share of wall time spent painting the plots
 MAX_INTERVAL_MS = 1000
 KEEP_DECADES = 0.3  # the gradient plot keeps its decades while the data spans this share
 

@@ -18,6 +18,8 @@ from .threads import use_cores_in_this_thread
 
 
 class QtReporter(Reporter):
+    min_interval_s = 0.1  # the dashboard redraws at most ~20 times a second, often less
+
     def __init__(self, worker: TrainingWorker):
         self.worker = worker
 
