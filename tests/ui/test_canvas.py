@@ -135,6 +135,32 @@ def test_zoom_wheel_and_fit(make_window):
     QTest.keyClick(view.viewport(), Qt.Key_F)
     rect = view.mapToScene(view.viewport().rect()).boundingRect()
     assert rect.contains(view.net_scene.itemsBoundingRect())
+    assert not view.minimap.isVisible()  # all of the graph is in view: no overview over it
+
+
+def wheel(view, pos, delta):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    local = QPointF(pos)
+    event = QWheelEvent(local, QPointF(view.viewport().mapToGlobal(pos)), QPoint(0, 0),
+                        QPoint(0, delta), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), event)
+
+
+def test_minimap_shows_when_part_of_the_graph_is_out_of_view(make_window):
+    w = make_window()
+    view = w.canvas
+    QTest.keyClick(view.viewport(), Qt.Key_F)
+    assert not view.minimap.isVisible()
+    center = view.viewport().rect().center()
+    for _ in range(3):  # zoom in with the wheel until nodes leave the view
+        QTest.mouseMove(view.viewport(), center)
+        wheel(view, center, 600)
+    assert view.minimap.isVisible()
+    QTest.keyClick(view.viewport(), Qt.Key_F)
+    assert not view.minimap.isVisible()
 
 
 def test_tab_opens_quick_add_and_enter_adds(make_window):

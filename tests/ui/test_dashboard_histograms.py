@@ -20,6 +20,9 @@ class IntoHistory(Reporter):
     def on_start(self, info):
         self.history.start(info)
 
+    def on_epoch(self, epoch, logs):
+        self.history.add_epoch(logs)
+
     def on_grad_stats(self, step, norms, histograms):
         self.history.add_grads(step, norms, histograms)
 
@@ -39,6 +42,9 @@ def test_histogram_switches_between_gradients_and_weights(qtbot):
     train(model, data, {"epochs": 1}, IntoHistory(history))
     d.refresh()
     assert [d.layer_box.itemText(i) for i in range(d.layer_box.count())] == ["0", "2"]
+    key = d.grad_plot.titleLabel.text  # the title is the legend: it names every curve
+    assert "━&nbsp;0<" in key and "━&nbsp;2<" in key
+    assert "━&nbsp;accuracy<" in d.metric_plot.titleLabel.text
     grads = history.histograms["gradients"]["0"]
     assert bar_heights(d) == grads["counts"]
     assert d.hist_plot.titleLabel.text.startswith("Gradient histogram: 0")

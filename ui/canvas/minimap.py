@@ -1,4 +1,7 @@
-"""A small overview in the canvas corner: every node as a dot, the visible area as a frame; click to go there."""
+"""A small overview in the canvas corner: every node as a dot, the visible area as a frame; click to go there.
+
+It shows only while part of the graph is out of view: over a graph that is all visible it
+would only hide nodes."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ class Minimap(QWidget):
         self.resize(200, 140)
         self._pixmap: QPixmap | None = None
         self._world = QRectF()
+        self._bounds: QRectF | None = None
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
         view.document.changed.connect(self.invalidate)
@@ -24,7 +28,29 @@ class Minimap(QWidget):
     @Slot()
     def invalidate(self) -> None:
         self._pixmap = None
-        self.update()
+        self._bounds = None
+        self.sync()
+
+    def _nodes_rect(self) -> QRectF:
+        """Where the nodes are (cached until the document changes: sync runs on every scroll)."""
+        if self._bounds is None:
+            nodes = [n.pos for n in self.view.document.project.nodes if n.pos]
+            self._bounds = QRectF() if not nodes else QRectF(
+                min(x for x, _ in nodes), min(y for _, y in nodes), 0, 0)
+            if nodes:
+                self._bounds.setRight(max(x for x, _ in nodes) + NODE_W)
+                self._bounds.setBottom(max(y for _, y in nodes) + NODE_H)
+        return self._bounds
+
+    def sync(self) -> None:
+        """Show (and repaint) when some node lies outside the view, else hide."""
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        world = self._nodes_rect()
+        needed = not world.isEmpty() and not visible.contains(world)
+        if needed != self.isVisible():
+            self.setVisible(needed)
+        if needed:
+            self.update()
 
     def _mapping(self):
         w = self._world

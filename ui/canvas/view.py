@@ -77,13 +77,13 @@ class NetView(QGraphicsView):
         if self.zoom() > 1.0:
             self.resetTransform()
             self.centerOn(rect.center())
-        self.minimap.update()
+        self.minimap.sync()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.net_scene.nodes.get(node_id)
         if item is not None:
             self.centerOn(item.sceneBoundingRect().center())
-            self.minimap.update()
+            self.minimap.sync()
 
     @Slot()
     def _after_load(self) -> None:
@@ -154,20 +154,20 @@ class NetView(QGraphicsView):
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
         factor = target / self.zoom()
         self.scale(factor, factor)
-        self.minimap.update()
+        self.minimap.sync()
         event.accept()
 
     def zoom_by(self, factor: float) -> None:
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
         self.scale(target / self.zoom(), target / self.zoom())
-        self.minimap.update()
+        self.minimap.sync()
 
     def _pan(self, pos: QPointF) -> None:
         delta = pos - self._pan_from
         self._pan_from = pos
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
-        self.minimap.update()
+        self.minimap.sync()
 
     def mousePressEvent(self, event):
         self.setFocus()
@@ -304,4 +304,4 @@ class NetView(QGraphicsView):
     def scrollContentsBy(self, dx, dy):
         super().scrollContentsBy(dx, dy)
         if getattr(self, "minimap", None) is not None:
-            self.minimap.update()
+            self.minimap.sync()

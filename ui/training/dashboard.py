@@ -50,6 +50,7 @@ class Dashboard(QWidget):
         self._seen = (-1, -1, -1, None)  # (steps, epochs, grad reports, histograms) drawn
         self._ranges: dict[pg.PlotItem, list] = {}  # view ranges set by _set_range
         self._hist_title = None
+        self._epoch_ticks = 0  # tick spacing on the metric plot's epoch axis
         self._dirty: set[str] = set()  # sections with data not drawn yet
         self._next = 0  # round robin position
         self.graphics = style.layout_widget(TimedGraphics())
@@ -63,9 +64,9 @@ class Dashboard(QWidget):
         self.hist_plot = style.style_plot(g.addPlot(row=1, col=2), "Histogram")
         self.grad_plot.setLogMode(y=True)
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
-        style.legend(self.loss_plot, columns=3)
-        self.metric_legend = style.legend(self.metric_plot)
-        self.grad_legend = style.legend(self.grad_plot, columns=4)
+        style.keyed_title(self.loss_plot, "Loss", [("steps", style.TRAIN, "─"),
+                                                   ("train", style.TRAIN, "━"),
+                                                   ("val", style.VAL, "━")])
         self.step_curve = self.loss_plot.plot(pen=pg.mkPen(style.TRAIN + "90", width=1),
                                               name="steps")
         self.train_curve = self.loss_plot.plot(pen=pg.mkPen(style.TRAIN, width=2), symbol="o",
@@ -235,13 +236,21 @@ class Dashboard(QWidget):
             for curve in curves.values():
                 plot.removeItem(curve)
             curves.clear()
-        self.metric_legend.clear()
-        self.grad_legend.clear()
+        self._key_titles()
         self.layer_box.clear()
         self._ranges.clear()
         for plot in self._plots():
             plot.enableAutoRange()
         self.refresh(force=True)
+
+    def _key_titles(self) -> None:
+        """Metric and gradient plot titles name their curves (a new curve re-lays out the
+        plot once; this runs only when one is added)."""
+        style.keyed_title(self.metric_plot, "Validation metrics", [
+            (name.removeprefix("val_"), style.series_color(i + 2), "━")
+            for i, name in enumerate(self.metric_curves)])
+        style.keyed_title(self.grad_plot, "Gradient norm per layer (log)", [
+            (name, style.series_color(i), "━") for i, name in enumerate(self.grad_curves)])
 
     def _plots(self) -> tuple[pg.PlotItem, ...]:
         return (self.loss_plot, self.metric_plot, self.lr_plot, self.grad_plot, self.hist_plot)
@@ -257,10 +266,15 @@ class Dashboard(QWidget):
                                               symbolSize=5, symbolBrush=color,
                                               name=name.removeprefix("val_"))
                 self.metric_curves[name] = curve
+                self._key_titles()
             curve.setData(epochs, [_finite(e.get(name)) for e in h.epochs])
         if epochs:
             last = max(max(epochs), int(h.info.get("epochs", 0)))
             x = (min(epochs) - 0.5, last + 0.5)
+            spacing = max(1, int(ranges.nice_ceil((last - min(epochs) + 1) / 8)))
+            if spacing != self._epoch_ticks:  # whole epochs only: no "1.5"
+                self._epoch_ticks = spacing
+                self.metric_plot.getAxis("bottom").setTickSpacing(spacing, spacing)
             y = ranges.sticky(self._old(self.metric_plot, 1), *ranges.bounds(
                 *([e.get(name) for e in h.epochs] for name in h.metric_names())))
             self._set_range(self.metric_plot, x, y)
@@ -275,6 +289,7 @@ class Dashboard(QWidget):
                                             name=name)
                 self.grad_curves[name] = curve
                 self.layer_box.addItem(name)
+                self._key_titles()
             values = np.asarray(norms, dtype=float)
             values[~(values > 0)] = np.nan  # log scale: zero and NaN are gaps, not errors
             curve.setData(steps, values, connect="finite")

@@ -93,7 +93,7 @@ class SettingsForm(QWidget):
         grid.setVerticalSpacing(2)
         for names in (metric_names("classification"), metric_names("regression")):
             for i, name in enumerate(names):
-                grid.addWidget(self.metric_boxes[name], i // 3, i % 3)
+                grid.addWidget(self.metric_boxes[name], i // 2, i % 2)
         f["lr"].setStepType(QDoubleSpinBox.AdaptiveDecimalStepType)
         tips = {"lr": "Learning rate", "l1": "L1 penalty on weights (sparsity)",
                 "l2": "L2 penalty (weight decay)", "patience":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
 
 from ui import theme
@@ -27,6 +29,21 @@ def style_plot(plot: pg.PlotItem, title: str, left: str = "", bottom: str = "") 
             axis.setLabel(label, color=t.dim_text)
     plot.setMenuEnabled(False)
     return plot
+
+
+MAX_KEYED = 8  # series named in a title; more are counted
+
+
+def keyed_title(plot: pg.PlotItem, title: str, series: list[tuple[str, str, str]]) -> None:
+    """The title followed by a colour key, e.g. "Loss  ━ train  ━ val": a legend that never
+    covers the data (a legend box inside a small plot hides the newest points).
+    `series`: (name, colour, glyph)."""
+    keys = [f'<span style="color:{color}">{glyph}&nbsp;{html.escape(name)}</span>'
+            for name, color, glyph in series[:MAX_KEYED]]
+    if len(series) > MAX_KEYED:
+        keys.append(f"+{len(series) - MAX_KEYED} more")
+    text = html.escape(title) + "".join(f"&nbsp;&nbsp;&nbsp;{key}" for key in keys)
+    plot.setTitle(text, color=theme.current().text, size="10pt")
 
 
 def layout_widget(w: pg.GraphicsLayoutWidget | None = None) -> pg.GraphicsLayoutWidget:
