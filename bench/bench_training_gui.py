@@ -148,6 +148,7 @@ def measure(model: str, n: int, rounds: int) -> dict:
     _, make, shape, div = MODELS[model]
     b = bundle(shape, n // div)
     in_worker_thread(lambda: plain_epoch(make, bundle(shape, 2048)))  # warm-up
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from netbuilder.templates import load_template
@@ -162,6 +163,9 @@ def measure(model: str, n: int, rounds: int) -> dict:
     panel.show()
     for _ in range(3):  # paint it once, as the app has before anyone presses Train
         app.processEvents()
+    data = panel.data_panel  # and let the Data tab finish its first load: not during round 1
+    while data.loading or data._reload_timer.isActive():
+        app.processEvents(QEventLoop.WaitForMoreEvents)
     times: dict[str, list[float]] = {"plain": [], "headless": [], "gui": []}
     redraws = []
     for _ in range(rounds):

@@ -20,7 +20,7 @@ from .data import DataBundle, DataError, load_data
 from .errors import ProjectError
 from .spec import Project
 from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
-from .train.checkpoint import read_resume_state
+from .train.checkpoint import read_json, read_resume_state
 
 USER_ERRORS = (ProjectError, DataError, TrainError)
 
@@ -207,6 +207,34 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
     return Prepared(project, bundle, settings, model)
 
 
+def _data_source(data: dict | None, base_dir: Path) -> dict:
+    """A data section with its path made absolute, for comparing two spellings of one source."""
+    data = dict(data or {})
+    if data.get("path"):
+        data["path"] = str((base_dir / Path(data["path"]).expanduser()).resolve())
+    return data
+
+
+def _check_same_data(run_dir: Path, data: dict | None, base_dir: Path) -> None:
+    """Continuing on other data would mix two data sets in one history and one best epoch."""
+    try:
+        was = read_json(run_dir / "project.json").get("data")
+    except (OSError, ValueError, AttributeError):
+        return  # an older run folder without its project: nothing to compare with
+    if _data_source(was, base_dir) != _data_source(data, base_dir):
+        raise TrainError(f"The run in {run_dir} was trained on {_describe(was)} but the data "
+                         f"is now {_describe(data)}. Continue needs the run's data; to train "
+                         "on other data, start a new run.", field="data")
+
+
+def _describe(data: dict | None) -> str:
+    if not data:
+        return "no data"
+    what = data.get("name") or data.get("path") or data.get("kind")
+    target = f", target {data['target']}" if data.get("target") else ""
+    return f"{data.get('kind', '?')} {what}{target}"
+
+
 def default_run_dir(project: Project, project_path: str | Path | None,
                     runs_root: str | Path | None = None) -> Path:
     """runs/<project-name>-<timestamp> beside the project file (or under runs_root)."""
@@ -232,16 +260,20 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
     if out_dir and not resume_from and (Path(out_dir) / "state.json").exists():
         raise TrainError(f"{out_dir} already holds a run; choose another folder, or continue that run "
                          f"with --resume {out_dir}.")
-    if resume_from:  # "already trained all its epochs" before any data is loaded
-        settings = TrainSettings.from_dict(apply_overrides(project, overrides).training)
-        read_resume_state(resume_from, settings.epochs)
+    if resume_from:  # what makes a run impossible to continue, before any data is loaded
+        if out_dir and Path(out_dir).resolve() != Path(resume_from).resolve():
+            raise TrainError(f"A continued run stays in its folder {resume_from}: leave out "
+                             f"--out {out_dir} (or copy the folder first and continue the copy).")
+        current = apply_overrides(project, overrides)
+        read_resume_state(resume_from, TrainSettings.from_dict(current.training).epochs)
+        _check_same_data(Path(resume_from), current.data, Path(base_dir))
     prepared = prepare(project, base_dir, overrides)
     if on_prepared is not None:
         on_prepared(prepared)  # e.g. the GUI shows the data and model before step 1
     if resume_from:
-        out = Path(resume_from)
+        out = Path(resume_from).resolve()
     else:
-        out = Path(out_dir) if out_dir else default_run_dir(prepared.project, project_path)
+        out = (Path(out_dir) if out_dir else default_run_dir(prepared.project, project_path)).resolve()
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:

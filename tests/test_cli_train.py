@@ -103,5 +103,14 @@ def test_resume_of_a_finished_run_says_so_before_loading_data(capsys, tmp_path, 
                      str(run), "--json"])
     out, _ = capsys.readouterr()
     assert code == 1 and "already trained 2 of 2 epochs" in json.loads(out)["error"]
-    code, out, _ = train_json(capsys, TEMPLATES / "perceptron.json", "--epochs", "3", "--resume", run)
-    assert code == 0 and out["epochs"] == 3
+    other = write(tmp_path / "other.csv", "a,b,label\n" + "1,2,x\n2,1,y\n" * 10)
+    for extra, expected in ((["--data", other, "--target", "label"], "was trained on builtin"),
+                            (["--out", tmp_path / "elsewhere"], "stays in its folder")):
+        code = main(["train", str(TEMPLATES / "perceptron.json"), "--epochs", "3", "--resume",
+                     str(run), *map(str, extra), "--json"])
+        out, _ = capsys.readouterr()
+        assert code == 1 and expected in json.loads(out)["error"], out
+    assert json.loads((run / "state.json").read_text())["epoch"] == 2  # the run is untouched
+    monkeypatch.chdir(tmp_path)  # a relative run folder still gives an absolute checkpoint
+    code, out, _ = train_json(capsys, TEMPLATES / "perceptron.json", "--epochs", "3", "--resume", "run")
+    assert code == 0 and out["epochs"] == 3 and Path(out["checkpoint"]).is_absolute()

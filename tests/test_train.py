@@ -172,8 +172,8 @@ def test_histograms_bin_each_layers_gradients_and_weights():
     assert small["min"] == pytest.approx(float(w.min())) and small["max"] == pytest.approx(float(w.max()))
     expected = torch.histc(w, bins=gradstats.HIST_BINS, min=float(w.min()), max=float(w.max()))
     assert small["counts"] == pytest.approx(expected.tolist(), abs=1)  # edge values may shift a bin
-    big = hists["gradients"]["0"]  # 8,000 values: sampled
-    assert sum(big["counts"]) == gradstats.HIST_SAMPLES
+    big = hists["gradients"]["0"]  # 8,000 values: every other one
+    assert sum(big["counts"]) == 4000
     g = model[0].weight.grad
     assert float(g.min()) <= big["min"] <= big["max"] <= float(g.max())
 
@@ -200,6 +200,35 @@ def test_a_reporter_can_ask_for_fewer_reports():
 
     rec = Slow()
     train(mlp(), MOONS, {**SETTINGS, "epochs": 3, "batch_size": 8}, rec, report_every=5)
-    assert [s[0] for s in rec.steps] == [5]  # the first is due at once, then none for an hour
+    per_epoch = math.ceil(len(MOONS.x_train) / 8)
+    # the first is due at once, then none for an hour but each epoch's last steps
+    assert [s[0] for s in rec.steps] == [5, per_epoch, 2 * per_epoch, 3 * per_epoch]
     assert len(rec.grads) == 3  # each epoch still gets its one reading, at its end
     assert len(rec.epochs) == 3  # epochs are never throttled
+
+
+def test_histograms_leave_out_nan_and_bin_constant_tensors():
+    from netbuilder.train import gradstats
+
+    layer = nn.Linear(3, 4)
+    with torch.no_grad():
+        layer.weight.fill_(0.5)
+    layer.weight.grad = torch.tensor([[float("nan"), 1.0, 2.0]] * 4)
+    hists = gradstats.histograms(gradstats.layer_params(nn.Sequential(layer)))
+    grads, weights = hists["gradients"]["0"], hists["weights"]["0"]
+    assert sum(grads["counts"]) == 8 and (grads["min"], grads["max"]) == (1.0, 2.0)
+    assert sum(weights["counts"]) == 12 and weights["max"] > weights["min"] == 0.5
+
+
+def test_how_often_statistics_are_read_does_not_change_the_run():
+    class Rarely(Recorder):
+        min_interval_s = 3600.0
+
+    models = []
+    for reporter in (Recorder(), Rarely()):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 2))
+        train(model, MOONS, {**SETTINGS, "epochs": 2}, reporter, report_every=5)
+        models.append(model)
+    assert all(torch.equal(a, b) for a, b in zip(models[0].state_dict().values(),
+                                                 models[1].state_dict().values()))

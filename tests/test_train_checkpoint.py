@@ -18,6 +18,21 @@ SETTINGS = {"optimizer": {"type": "SGD", "lr": 0.05, "momentum": 0.9},
             "batch_size": 32, "epochs": 4, "metrics": ["accuracy"]}
 
 
+class Recorder(Reporter):
+    def __init__(self, stop_after=None):
+        self.info, self.epochs, self.batches, self.stop_after = None, [], 0, stop_after
+
+    def on_start(self, info):
+        self.info = info
+
+    def on_epoch(self, epoch, logs):
+        self.epochs.append(logs)
+
+    def should_stop(self):
+        self.batches += 1
+        return self.stop_after is not None and self.batches > self.stop_after
+
+
 def mlp(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
@@ -193,3 +208,37 @@ def test_a_run_stopped_mid_epoch_continues_from_its_last_finished_epoch(tmp_path
     assert [h["epoch"] for h in info["history"]] == [1]  # the dashboard shows it from the start
     rows = list(csv.DictReader((run / "history.csv").open()))
     assert [r["epoch"] for r in rows] == ["1", "2", "3", "4"]
+
+
+def test_continue_applies_a_changed_lr_and_schedules_for_the_new_epoch_count(tmp_path):
+    import math
+
+    run = tmp_path / "run"
+    first = {"optimizer": {"type": "Adam", "lr": 0.1}, "schedule": {"type": "CosineAnnealingLR"},
+             "epochs": 4}
+    train(mlp(), MOONS, first, out_dir=run)
+    rec = Recorder()
+    more = {**first, "optimizer": {"type": "Adam", "lr": 0.001}, "epochs": 8}
+    train(mlp(), MOONS, more, reporter=rec, resume_from=run)
+    # as if the run had been planned with lr 0.001 and 8 epochs: cosine from epoch 5 on
+    lrs = [logs["lr"] for logs in rec.epochs]
+    assert lrs == pytest.approx([0.001 * (1 + math.cos(math.pi * e / 8)) / 2 for e in range(4, 8)])
+    assert any("lr" in note for note in rec.info["notes"])
+    # unchanged settings and epochs: the saved schedule continues where it was
+    run2 = tmp_path / "run2"
+    train(mlp(), MOONS, {**SETTINGS, "epochs": 6}, out_dir=run2, reporter=Recorder(stop_after=30))
+    rec = Recorder()
+    train(mlp(), MOONS, {**SETTINGS, "epochs": 6}, reporter=rec, resume_from=run2)
+    done_before = rec.info["start_epoch"] - 1
+    expected = [0.05 * 0.5 ** (e // 2) for e in range(done_before, 6)]
+    assert [logs["lr"] for logs in rec.epochs] == pytest.approx(expected)
+
+
+def test_continuing_an_early_stopped_run_gets_its_patience_again(tmp_path):
+    run = tmp_path / "run"
+    stop_fast = {**SETTINGS, "epochs": 30, "early_stopping": {"monitor": "val_loss", "patience": 2,
+                                                               "min_delta": 10.0}}
+    first = train(mlp(), MOONS, stop_fast, out_dir=run)
+    assert first.stopped_early and first.epochs == 3
+    result = train(mlp(), MOONS, {**stop_fast, "epochs": 30}, resume_from=run)
+    assert result.epochs == 5  # two more epochs, not one: patience counts from the continue

@@ -108,10 +108,22 @@ class MainWindow(QMainWindow):
         self.training.runner.run_started.connect(self._make_room_for_plots)
         self.training.data_panel.problem_changed.connect(self._data_problem)
         self.problems.changed.connect(self._update_status)
+        self.problems.changed.connect(self._mark_external_problems)
 
     @Slot(object)
     def _data_problem(self, problem) -> None:
         self.problems.set_external("data", [problem] if problem else [])
+
+    @Slot()
+    def _mark_external_problems(self) -> None:
+        """Problems found outside the graph that name a node are marked on it, as graph errors
+        are."""
+        by_node: dict[str, list[str]] = {}
+        for errors in self.problems.external.values():
+            for err in errors:
+                for node_id in err.nodes:
+                    by_node.setdefault(node_id, []).append(err.message)
+        self.canvas.set_external_errors(by_node)
 
     @Slot(object)
     def _make_room_for_plots(self, info=None) -> None:

@@ -11,24 +11,39 @@ def make_loss(settings) -> torch.nn.Module:
     return getattr(torch.nn, settings.loss)(**settings.loss_args)
 
 
+def optimizer_args(args: dict, l2: float) -> dict:
+    """The optimizer's keyword arguments: l2 is plain weight decay, added to any it has."""
+    args = {k: tuple(v) if isinstance(v, list) else v for k, v in args.items() if k != "type"}
+    if l2:
+        args["weight_decay"] = args.get("weight_decay", 0.0) + l2
+    return args
+
+
 def make_optimizer(settings, params) -> torch.optim.Optimizer:
-    args = dict(settings.optimizer_args)
-    if settings.l2:  # l2 is plain weight decay, added to any the optimizer already has
-        args["weight_decay"] = args.get("weight_decay", 0.0) + settings.l2
+    args = optimizer_args(settings.optimizer_args, settings.l2)
     return getattr(torch.optim, settings.optimizer)(params, **args)
 
 
-def make_scheduler(settings, optimizer):
-    if not settings.schedule:
+def schedule_args(schedule: dict | None, epochs: int) -> dict | None:
+    """The schedule with the defaults that follow from the epoch count filled in."""
+    if not schedule:
         return None
-    args = {k: v for k, v in settings.schedule.items() if k != "type"}
-    kind = settings.schedule["type"]
+    args = {k: tuple(v) if isinstance(v, list) else v for k, v in schedule.items()}
+    kind = args["type"]
     if kind == "CosineAnnealingLR":
-        args.setdefault("T_max", settings.epochs)
+        args.setdefault("T_max", epochs)
     if kind == "StepLR":
-        args.setdefault("step_size", max(1, settings.epochs // 3))
+        args.setdefault("step_size", max(1, epochs // 3))
     if kind == "ExponentialLR":
         args.setdefault("gamma", 0.95)
+    return args
+
+
+def make_scheduler(settings, optimizer):
+    args = schedule_args(settings.schedule, settings.epochs)
+    if args is None:
+        return None
+    kind = args.pop("type")
     return getattr(torch.optim.lr_scheduler, kind)(optimizer, **args)
 
 

@@ -82,8 +82,8 @@ def read_resume_state(run_dir: Path, epochs: int) -> dict:
     if done >= epochs:
         trained = (f"{done} of {epochs} epochs" if done == epochs
                    else f"{done} epochs, more than Epochs ({epochs})")
-        raise TrainError(f"The run already trained {trained}: raise Epochs above {done} to "
-                         "continue it.", field="epochs")
+        raise TrainError(f"The run already trained {trained}: raise Epochs (--epochs) above "
+                         f"{done} to continue it.", field="epochs")
     return state
 
 

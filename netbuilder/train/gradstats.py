@@ -49,38 +49,43 @@ def grad_flags(norms: dict[str, float]) -> dict[str, str]:
     return flags
 
 
-def histograms(groups: dict[str, list], generator=None) -> dict[str, dict]:
+def histograms(groups: dict[str, list]) -> dict[str, dict]:
     """Sampled histograms of each layer's gradients and weights, read in one sync:
-    {"gradients": {layer: hist}, "weights": {layer: hist}}, hist = counts, min, max."""
+    {"gradients": {layer: hist}, "weights": {layer: hist}}, hist = counts, min, max.
+    Non-finite values are left out of the counts (a NaN would otherwise fill bin 0)."""
     samples: dict[tuple[str, str], torch.Tensor] = {}
     for name, params in groups.items():
         largest = max(params, key=torch.Tensor.numel)  # the weight, in practice
-        samples["weights", name] = _sample(largest.detach().reshape(-1), generator)
+        samples["weights", name] = _sample(largest.detach().reshape(-1))
         grads = [p.grad.reshape(-1) for p in params if p.grad is not None]
         if grads:
-            samples["gradients", name] = _sample(max(grads, key=len), generator)
+            samples["gradients", name] = _sample(max(grads, key=len))
     out: dict[str, dict] = {"gradients": {}, "weights": {}}
     if not samples:
         return out
-    binned = [_bin(flat) for flat in samples.values()]
-    counts = torch.stack([c for c, _ in binned]).tolist()  # the one sync for the counts...
-    bounds = torch.stack([b for _, b in binned]).tolist()  # ...and one for the ranges
-    for (kind, name), c, (lo, hi) in zip(samples, counts, bounds):
-        out[kind][name] = {"counts": c, "min": lo, "max": hi}
+    rows = torch.stack([_bin(flat) for flat in samples.values()]).tolist()  # the one sync
+    for (kind, name), row in zip(samples, rows):
+        out[kind][name] = {"counts": row[:HIST_BINS], "min": row[HIST_BINS],
+                           "max": row[HIST_BINS + 1]}
     return out
 
 
-def _sample(flat: torch.Tensor, generator) -> torch.Tensor:
+def _sample(flat: torch.Tensor) -> torch.Tensor:
+    """Every k-th value: no random numbers, so the run's RNG (dropout, batch order) and
+    thus its results do not depend on how often the GUI asked for statistics."""
     if len(flat) > HIST_SAMPLES:
-        idx = torch.randint(len(flat), (HIST_SAMPLES,), device=flat.device, generator=generator)
-        flat = flat[idx]
+        flat = flat[::math.ceil(len(flat) / HIST_SAMPLES)]
     return flat.float()
 
 
-def _bin(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """HIST_BINS counts between the sample's min and max, without leaving the device."""
-    lo, hi = torch.aminmax(flat)
-    hi = torch.maximum(hi, lo + 1e-12)  # a constant tensor still gets a non-empty range
-    pos = ((flat - lo) / (hi - lo) * HIST_BINS).long().clamp_(0, HIST_BINS - 1)
-    counts = torch.bincount(pos, minlength=HIST_BINS).float()
-    return counts, torch.stack([lo, hi])
+def _bin(flat: torch.Tensor) -> torch.Tensor:
+    """HIST_BINS counts between the finite min and max, then min and max, on the device."""
+    finite = torch.isfinite(flat)
+    lo = torch.where(finite, flat, math.inf).amin()
+    hi = torch.where(finite, flat, -math.inf).amax()
+    lo = torch.where(torch.isfinite(lo), lo, 0.0)  # nothing finite: an empty histogram at 0
+    hi = torch.where(torch.isfinite(hi), hi, 0.0)
+    hi = torch.maximum(hi, lo + (lo.abs() * 1e-6).clamp(min=1e-12))  # a constant tensor
+    pos = ((flat - lo) / (hi - lo) * HIST_BINS).nan_to_num(0.0).long().clamp_(0, HIST_BINS - 1)
+    counts = torch.bincount(pos, weights=finite.float(), minlength=HIST_BINS)
+    return torch.cat([counts.float(), torch.stack([lo, hi])])

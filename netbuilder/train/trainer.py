@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -15,7 +16,14 @@ import torch
 from .. import metrics as M
 from . import checkpoint as ckpt
 from . import gradstats
-from .build import make_loss, make_optimizer, make_scheduler, pick_device
+from .build import (
+    make_loss,
+    make_optimizer,
+    make_scheduler,
+    optimizer_args,
+    pick_device,
+    schedule_args,
+)
 from .errors import TrainError
 from .monitor import Monitor
 from .reporter import Reporter
@@ -226,9 +234,15 @@ class Trainer:
                 total += window_sum
                 window.zero_()
                 window_start = self.step + 1
-        mean = (total + window.item()) / n_batches
+        window_sum = window.item()
+        mean = (total + window_sum) / n_batches
         if not math.isfinite(mean):
             raise self._nan_error(epoch, window_start, self.step)
+        if self.min_report_s and self.step >= window_start:
+            # throttled by time: the steps since the last report still reach the step curve
+            rep.on_step(self.step, epoch, window_sum / (self.step - window_start + 1),
+                        opt.param_groups[0]["lr"])
+            self._last_report = time.perf_counter()
         if not self.grad_stats_this_epoch:
             self._grad_stats()  # short epochs still get one reading
         return mean, False
@@ -312,18 +326,56 @@ class Trainer:
             from safetensors.torch import load_file
             tensors = load_file(str(d / "optimizer.safetensors"), device=str(self.device))
         ckpt.load_model(d / "last.safetensors", self.model, self.device)
+        fresh = [dict(g) for g in self.optimizer.param_groups]  # the current settings' values
         self.optimizer.load_state_dict(ckpt.join_tensors(state["optimizer"], tensors, True))
-        if self.scheduler and state.get("scheduler"):
+        self.epoch, self.step = state["epoch"], state["step"]
+        saved = state.get("settings") or {}
+        changed = self._apply_changed_hyperparameters(saved, fresh)
+        same_schedule = (schedule_args(saved.get("schedule"), saved.get("epochs", 0))
+                         == schedule_args(self.settings.schedule, self.settings.epochs))
+        if self.scheduler and same_schedule and "lr" not in changed and state.get("scheduler"):
             self.scheduler.load_state_dict(ckpt.join_tensors(state["scheduler"], tensors))
+        elif self.scheduler:
+            self._restart_schedule()
         if self.scaler and state.get("scaler"):
             self.scaler.load_state_dict(ckpt.join_tensors(state["scaler"], tensors))
-        self.epoch, self.step = state["epoch"], state["step"]
         self.history = state["history"]
-        self.monitor.load(state["monitor"])
+        if state["monitor"].get("name") == self.monitor.name:  # else: best counts from now on
+            self.monitor.load(state["monitor"])
+            self.monitor.wait = 0  # a continued run gets its whole patience again
         if (d / "best.safetensors").is_file():
             from safetensors.torch import load_file
             self.best_state = load_file(str(d / "best.safetensors"), device=str(self.device))
         self.gen.manual_seed(self.settings.seed + 7919 * self.epoch)  # fresh batch order
+
+    def _apply_changed_hyperparameters(self, saved: dict, fresh: list[dict]) -> set[str]:
+        """Continue keeps the optimizer's moments, and the run's hyper-parameters except those
+        the user has changed since (the learning rate, momentum, L2...): those apply now."""
+        was = optimizer_args(saved.get("optimizer") or {}, saved.get("l2", 0.0))
+        now = optimizer_args(self.settings.optimizer_args, self.settings.l2)
+        changed = {k for k in was.keys() | now.keys() if was.get(k) != now.get(k)}
+        for group, new in zip(self.optimizer.param_groups, fresh):
+            for key in changed & new.keys():
+                group[key] = new[key]
+            if "lr" in changed:
+                group["initial_lr"] = new["lr"]
+        if changed:
+            self.notes.append(f"Continuing with the changed {', '.join(sorted(changed))}.")
+        return changed
+
+    def _restart_schedule(self) -> None:
+        """The schedule's settings (or the epochs or lr it depends on) changed: follow them as
+        if the run had been planned with them, from the epoch it continues at."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = group["initial_lr"] = self.settings.optimizer_args.get("lr", 1e-3)
+        self.scheduler = make_scheduler(self.settings, self.optimizer)
+        if not isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            with warnings.catch_warnings():  # "step() before optimizer.step()": on purpose
+                warnings.simplefilter("ignore")
+                for _ in range(self.epoch):
+                    self.scheduler.step()
+        self.notes.append(f"The learning-rate schedule follows the current settings from "
+                          f"epoch {self.epoch + 1}.")
 
     # ----- the run -----------------------------------------------------------------------
     def run(self) -> TrainResult:

@@ -243,3 +243,14 @@ def test_continue_menu_items(qtbot, make_window, tmp_path, monkeypatch):
         from_folder.trigger()
     assert panel.runner.last_result.epochs == 2 and panel.last_run_dir == earlier
     assert cont.isEnabled()  # that run is now this window's last one
+
+
+def test_early_stopping_fits_the_plots_to_the_epochs_run(qtbot, panel):
+    p = panel(epochs=40, early_stopping={"monitor": "val_loss", "patience": 1, "min_delta": 10.0})
+    with qtbot.waitSignal(p.runner.thread_ended, timeout=TIMEOUT):
+        click(qtbot, p.train_button)
+    result = p.runner.last_result
+    assert result.stopped_early and result.epochs == 2
+    assert p.dashboard.metric_plot.getViewBox().viewRange()[0][1] <= 2.5 + 1e-9
+    last_step = result.history[-1]["step"]
+    assert p.dashboard.loss_plot.getViewBox().viewRange()[0][1] <= last_step * 1.5

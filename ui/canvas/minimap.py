@@ -70,7 +70,8 @@ class Minimap(QWidget):
         pm.fill(Qt.transparent)
         p = QPainter(pm)
         s, ox, oy = self._mapping()
-        errors = self.view.document.analysis.errors_by_node()
+        errors = {**self.view.document.analysis.errors_by_node(),
+                  **self.view.net_scene.external_errors}
         for n in nodes:
             if n.pos is None:
                 continue

@@ -30,6 +30,7 @@ class NetScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[int, EdgeItem] = {}
         self.flags: dict[str, str] = {}
+        self.external_errors: dict[str, list[str]] = {}  # by node, found outside the graph
         self._syncing = False
         self._press_pos: dict[str, tuple] = {}
         self._drag = None  # active connection drag: dict(source, detach, line, hover)
@@ -90,8 +91,9 @@ class NetScene(QGraphicsScene):
                     item.setPos(pos)
                     item.snap = True
                 ins = incoming.get(node.id, [])
-                item.set_content(node, len(ins), errors.get(node.id, []), doc.params.get(node.id),
-                                 self.flags.get(node.id), human)
+                item.set_content(node, len(ins),
+                                 errors.get(node.id, []) + self.external_errors.get(node.id, []),
+                                 doc.params.get(node.id), self.flags.get(node.id), human)
             for edges in incoming.values():
                 ordered = sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
                 for index, e in enumerate(ordered):
@@ -114,6 +116,14 @@ class NetScene(QGraphicsScene):
             self._syncing = False
         self._select_ids(doc.selection)
         self.revision += 1
+
+    def set_external_errors(self, by_node: dict[str, list[str]]) -> None:
+        """Errors found outside the graph (e.g. the output does not fit the data), shown on
+        their nodes like the graph's own; replaces the previous set."""
+        by_node = {n: list(msgs) for n, msgs in by_node.items() if msgs}
+        if by_node != self.external_errors:
+            self.external_errors = by_node
+            self.sync()
 
     def set_node_flag(self, node_id: str, message: str | None) -> None:
         if message:

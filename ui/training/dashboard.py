@@ -238,6 +238,10 @@ class Dashboard(QWidget):
             curves.clear()
         self._key_titles()
         self.layer_box.clear()
+        self.rescale()
+
+    def rescale(self) -> None:
+        """Forget the managed view ranges: the next draw fits them to the data again."""
         self._ranges.clear()
         for plot in self._plots():
             plot.enableAutoRange()

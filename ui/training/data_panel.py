@@ -114,6 +114,7 @@ class DataPanel(QWidget):
         self._thread: _LoadThread | None = None  # the load running now
         self._thread_key = None  # ...and the data source it loads
         self._queued: tuple | None = None  # (key, project, base_dir): runs when it ends
+        self._stopped = False  # shut down: start no load until shown again
 
         self.source = QComboBox()
         for label, kind in SOURCES:
@@ -126,6 +127,7 @@ class DataPanel(QWidget):
         self.target = QComboBox()
         self.target.setEditable(True)
         self.target.setToolTip("The column the network learns to predict")
+        self.target.lineEdit().setPlaceholderText("choose the target column")
         path_row = QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(self.browse)
@@ -191,6 +193,7 @@ class DataPanel(QWidget):
         self.builtin.currentTextChanged.connect(self._edited)
         self.path.editingFinished.connect(self._edited)
         self.target.currentTextChanged.connect(self._edited)
+        self.target.activated.connect(self._edited)  # picking the column already shown
         self.browse.clicked.connect(self._browse)
         self._reload_timer = QTimer(self, singleShot=True, interval=120)
         self._reload_timer.timeout.connect(self.reload)
@@ -217,15 +220,25 @@ class DataPanel(QWidget):
         self._reload_timer.start()  # data, loss or Input shape may have changed
 
     def _fill_targets(self, kind: str, current) -> None:
-        self.target.clear()
-        self.target.setEnabled(kind == "csv")
-        if kind != "csv":
-            return
-        path = Path(self.path.text())
-        columns = csv_columns(path if path.is_absolute() else base_dir_of(self.document) / path)
-        self.target.addItems(columns)
-        if isinstance(current, str):
-            self.target.setCurrentText(current)
+        """Offer the file's columns, showing `current` (the project's target). Without one the
+        combo stays blank under its placeholder: showing the first column would look chosen
+        when it is not, and picking it would change nothing."""
+        loading, self._loading = self._loading, True  # filling is not the user choosing
+        try:
+            self.target.clear()
+            self.target.setEnabled(kind == "csv")
+            if kind != "csv":
+                return
+            path = Path(self.path.text())
+            columns = csv_columns(path if path.is_absolute()
+                                  else base_dir_of(self.document) / path)
+            self.target.addItems(columns)
+            index = self.target.findText(current) if isinstance(current, str) else -1
+            self.target.setCurrentIndex(index)
+            if index < 0:
+                self.target.setEditText(current if isinstance(current, str) else "")
+        finally:
+            self._loading = loading
 
     # ----- widgets -> document -----------------------------------------------------------------
     @Slot()
@@ -305,7 +318,7 @@ class DataPanel(QWidget):
         self._set_message("Loading data…", theme.current().dim_text)
         self._set_stale(True)
         request = (key, copy.deepcopy(project), base_dir_of(self.document))
-        if self._thread is None:
+        if self._thread is None and not self._stopped:
             self._start(*request)
         elif self._thread_key != key:
             self._queued = request  # at most one load in flight; the newest waits
@@ -319,7 +332,7 @@ class DataPanel(QWidget):
     def _loaded(self, bundle, error: str) -> None:
         self._thread.wait()  # run() returns right after emitting: a join, not a wait
         key, self._thread = self._thread_key, None
-        if self._queued is not None:
+        if self._queued is not None and not self._stopped:
             queued, self._queued = self._queued, None
             self._start(*queued)
         if key == self._wanted_key:  # else the user has moved on: drop it
@@ -335,13 +348,28 @@ class DataPanel(QWidget):
 
     def shutdown(self) -> None:
         """Join the loader thread (after its load: a load cannot be interrupted) and start no
-        other. Call before the window closes. The joined load's result still arrives as an
-        event, and is shown if the panel lives on (a close that was cancelled)."""
+        other until the panel is shown again. Call once the window is really closing. Nothing
+        is forgotten: the joined load's result still arrives as an event (shown if it is
+        still the latest request) and a newer request stays queued, so a panel that lives on
+        shows the right data once it is shown (or `resume` is called)."""
+        self._stopped = True
         self._reload_timer.stop()
-        self._queued = None
         if self._thread is not None:
-            self._wanted_key = self._thread_key  # rather than "Loading data…" for ever
             self._thread.wait()
+
+    def resume(self) -> None:
+        """Undo `shutdown`: run the load that waited (and any pending recheck)."""
+        if not self._stopped:
+            return
+        self._stopped = False
+        if self._thread is None and self._queued is not None:
+            queued, self._queued = self._queued, None
+            self._start(*queued)
+        self._reload_timer.start()  # edits made while stopped
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.resume()
 
     def closeEvent(self, event) -> None:  # the panel on its own; in the app, TrainingPanel.shutdown
         self.shutdown()
@@ -383,10 +411,15 @@ class DataPanel(QWidget):
     def _show_bundle(self) -> None:
         b = self.bundle
         self.table.clear()
+        self.table.setRowCount(0)  # clear() keeps the rows and columns, headed "1 2 3"
+        self.table.setColumnCount(0)
         self.thumbs.clear()
         self.balance_bars.setOpts(x=[], height=[])
-        if b is None:
+        self.balance_plot.getAxis("bottom").setTicks(None)  # not the last data's class names
+        if b is None:  # an error: nothing to preview (the message says why)
             self.summary.clear()
+            self.preview.setCurrentWidget(self.table)
+            self.balance.hide()
             return
         counts = b.info.get("counts", {})
         task = {"classification": f"{b.num_classes} classes", "binary": "binary",

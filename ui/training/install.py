@@ -15,22 +15,22 @@ from .runner import PAUSED, PREPARING, RUNNING
 
 
 class _CloseGuard(QObject):
-    """Joins the training thread before the window goes away (a running QThread that is
-    destroyed aborts the process)."""
+    """Joins the training and data loader threads before the window goes away (a running
+    QThread that is destroyed aborts the process)."""
 
     def __init__(self, panel: TrainingPanel, parent):
         super().__init__(parent)
         self.panel = panel
 
     def eventFilter(self, obj, event):
-        if event.type() != QEvent.Close or not self.panel.runner.busy:
-            if event.type() == QEvent.Close:
-                self.panel.shutdown()  # stops the dashboard timer
+        if event.type() != QEvent.Close:
             return False
-        # let the window decide first (it may ask to save and be cancelled), then join
+        # Let the window decide first (it may ask to save and be cancelled), then join. Joining
+        # first would freeze the window until a run or data load ends before the question
+        # shows, and would stop the panels of a window that stays open.
         obj.closeEvent(event)
         if event.isAccepted():
-            self.panel.shutdown()
+            self.panel.shutdown()  # also stops the dashboard timer
         return True
 
 

@@ -269,8 +269,7 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _run_started(self, info: dict) -> None:
-        if info.get("run_dir"):
-            self.last_run_dir = Path(info["run_dir"])
+        self._run_dir = Path(info["run_dir"]) if info.get("run_dir") else None
         notes = " ".join(info.get("notes", []))
         continuing = (f"Continuing from epoch {info['start_epoch']} of {info['epochs']}. "
                       if info.get("start_epoch", 1) > 1 else "")
@@ -301,8 +300,20 @@ class TrainingPanel(QWidget):
                                 f"  ·  step {h.last_step:,}/{h.total_steps:,}")
         self.eta.setText(format_eta(h.eta_seconds()))
 
+    def _remember_run(self) -> None:
+        """Continue Last Run offers this run only once it has an epoch to continue from (a run
+        stopped in its first epoch is deleted, and the one before stays on offer)."""
+        run_dir = getattr(self, "_run_dir", None)
+        if run_dir is not None and has_finished_epoch(run_dir):
+            self.last_run_dir = run_dir
+
     @Slot(object)
     def _finished(self, result) -> None:
+        self._remember_run()
+        h = self.runner.history
+        if result.epochs and result.epochs < int(h.info.get("epochs", 0)):
+            h.info["epochs"] = result.epochs  # stopped early: the axes fit the epochs it ran
+            self.dashboard.rescale()
         self.dashboard.refresh(force=True)
         if result.status == "done":
             self.progress.setValue(1000)
@@ -318,6 +329,7 @@ class TrainingPanel(QWidget):
 
     @Slot(str, str)
     def _failed(self, message: str, details: str) -> None:
+        self._remember_run()
         self.dashboard.refresh(force=True)
         self.status.setText("Training failed.")
         self.progress.setFormat("failed")

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder.data import DataError
+from netbuilder.data.targets import task_for_loss
 from netbuilder.metrics import default_metrics, metric_names
 from netbuilder.session import loss_name
 from netbuilder.train import TrainError, TrainSettings
@@ -31,15 +33,19 @@ LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLo
 SCHEDULES = ("none", "StepLR", "CosineAnnealingLR", "ReduceLROnPlateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MOMENTUM_OPTIMIZERS = ("SGD", "RMSprop")
-REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss")
 METRIC_LABELS = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall",
                  "f1": "F1", "auroc": "ROC AUC", "mse": "MSE", "rmse": "RMSE", "mae": "MAE",
                  "r2": "R²"}
 
 
 def task_of_loss(loss: str) -> str:
-    """The task as far as the form can tell before data is loaded: the loss decides."""
-    return "regression" if loss in REGRESSION_LOSSES else "classification"
+    """The task as far as the form can tell before data is loaded: the loss decides (the
+    core's rule). Binary counts as classification here: the same metrics are offered."""
+    try:
+        task = task_for_loss(loss)
+    except DataError:  # an unknown loss: TrainSettings reports it, the form offers defaults
+        return "classification"
+    return "regression" if task == "regression" else "classification"
 
 
 def _double(lo, hi, decimals, step, special="") -> QDoubleSpinBox:
