@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.add_menu_action("File", export)
         self.addAction(export)
         self.training.runner.run_started.connect(self._make_room_for_plots)
+        self.bottom_tabs.currentChanged.connect(self._tab_chosen)
         self.training.data_panel.problem_changed.connect(self._data_problem)
         self.problems.changed.connect(self._update_status)
         self.problems.changed.connect(self._mark_external_problems)
@@ -124,6 +125,11 @@ class MainWindow(QMainWindow):
                 for node_id in err.nodes:
                     by_node.setdefault(node_id, []).append(err.message)
         self.canvas.set_external_errors(by_node)
+
+    @Slot(int)
+    def _tab_chosen(self, index: int) -> None:
+        if self.bottom_tabs.widget(index) in (self.training, self.training.evaluation):
+            self._make_room_for_plots()  # the user came to look at plots
 
     @Slot(object)
     def _make_room_for_plots(self, info=None) -> None:

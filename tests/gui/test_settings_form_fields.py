@@ -68,3 +68,33 @@ def test_metric_checkboxes_monitor_and_amp_edit_the_project(qtbot):
     assert doc.project.training["metrics"] == ["f1", "auroc"]
     assert not form.metric_boxes["accuracy"].isChecked() and form.metric_boxes["f1"].isChecked()
     assert form.fields["monitor"].currentText() == "val_auroc"
+
+
+def type_value(qtbot, spin, text):
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key_Return)
+
+
+def test_schedule_knobs_follow_the_chosen_schedule(qtbot):
+    doc = Document(load_template("mlp"))
+    form = SettingsForm(doc)
+    qtbot.addWidget(form)
+    form.show()
+    f = form.fields
+    assert not f["sched_epochs"].isVisible() and not f["sched_factor"].isVisible()
+    choose(qtbot, f["schedule"], "StepLR")
+    assert doc.project.training["schedule"] == {"type": "StepLR"}
+    assert form.form.labelForField(f["sched_epochs"]).text() == "Step every (epochs)"
+    assert f["sched_epochs"].text() == "auto: a third of the epochs"
+    type_value(qtbot, f["sched_epochs"], "5")
+    type_value(qtbot, f["sched_factor"], "0.5")
+    assert doc.project.training["schedule"] == {"type": "StepLR", "step_size": 5, "gamma": 0.5}
+    assert TrainSettings.from_dict(doc.project.training).schedule["step_size"] == 5
+    choose(qtbot, f["schedule"], "CosineAnnealingLR")  # a new type starts from its defaults
+    assert doc.project.training["schedule"] == {"type": "CosineAnnealingLR"}
+    assert f["sched_epochs"].isVisible() and not f["sched_factor"].isVisible()
+    assert form.form.labelForField(f["sched_epochs"]).text() == "Cosine over (epochs)"
+    doc.undo_stack.undo()
+    assert f["sched_epochs"].value() == 5 and f["sched_factor"].value() == 0.5

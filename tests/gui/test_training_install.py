@@ -23,3 +23,17 @@ def test_install_adds_tabs_and_menu_and_close_joins_the_thread(qtbot, make_windo
     assert panel.runner.thread is None  # joined inside close()
     qtbot.waitUntil(lambda: panel.runner.last_result is not None)  # its queued result
     assert panel.runner.last_result.status == "stopped"
+
+
+def test_choosing_the_training_tab_makes_room_for_the_plots(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window(load_template("mlp"))
+    qtbot.waitUntil(lambda: w.bottom_dock.height() > 0)
+    small = w.bottom_dock.height()
+    assert small < w.height() * 0.4  # the editor gets most of the window at first
+    bar = w.bottom_tabs.tabBar()
+    index = w.bottom_tabs.indexOf(w.training)
+    qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(index).center())
+    assert w.bottom_tabs.currentWidget() is w.training
+    qtbot.waitUntil(lambda: w.bottom_dock.height() >= w.height() * 0.4)

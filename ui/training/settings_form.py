@@ -30,7 +30,17 @@ from .commands import set_section
 
 OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
 LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "NLLLoss")
-SCHEDULES = ("none", "StepLR", "CosineAnnealingLR", "ReduceLROnPlateau")
+SCHEDULES = ("none", "StepLR", "CosineAnnealingLR", "ExponentialLR", "ReduceLROnPlateau")
+# each schedule's two knobs: (argument, row label, default shown as "auto") for the epochs one,
+# (argument, row label, default) for the factor one; None where it has no such knob
+SCHEDULE_KNOBS = {
+    "StepLR": (("step_size", "Step every (epochs)", "auto: a third of the epochs"),
+               ("gamma", "LR multiplied by", 0.1)),
+    "CosineAnnealingLR": (("T_max", "Cosine over (epochs)", "auto: all epochs"), None),
+    "ExponentialLR": (None, ("gamma", "LR multiplied by (per epoch)", 0.95)),
+    "ReduceLROnPlateau": (("patience", "Reduce after (epochs)", "auto: 10"),
+                          ("factor", "LR multiplied by", 0.1)),
+}
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MOMENTUM_OPTIMIZERS = ("SGD", "RMSprop")
 METRIC_LABELS = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall",
@@ -85,7 +95,8 @@ class SettingsForm(QWidget):
             "optimizer": _combo(OPTIMIZERS), "lr": _double(1e-6, 10.0, 6, 1e-4),
             "momentum": _double(0.0, 0.999, 3, 0.05), "nesterov": QCheckBox("Nesterov"),
             "loss": _combo(LOSSES), "batch_size": _int(1, 65536), "epochs": _int(1, 100000),
-            "schedule": _combo(SCHEDULES), "l1": _double(0.0, 1.0, 6, 1e-5, "off"),
+            "schedule": _combo(SCHEDULES), "sched_epochs": _int(0, 100000, "auto"),
+            "sched_factor": _double(0.001, 0.999, 3, 0.05), "l1": _double(0.0, 1.0, 6, 1e-5, "off"),
             "l2": _double(0.0, 1.0, 6, 1e-4, "off"),
             "patience": _int(0, 1000, "off"), "grad_clip": _double(0.0, 1e4, 3, 0.5, "off"),
             "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES), "amp": _combo(AMP),
@@ -111,13 +122,14 @@ class SettingsForm(QWidget):
                        "train in float32"}
         for key, tip in tips.items():
             f[key].setToolTip(tip)
-        form = QFormLayout(self)
+        self.form = form = QFormLayout(self)
         form.setContentsMargins(8, 8, 8, 8)
         form.setVerticalSpacing(6)
         for label, key in (("Optimizer", "optimizer"), ("Learning rate", "lr"),
                            ("Momentum", "momentum"), ("", "nesterov"), ("Loss", "loss"),
                            ("Batch size", "batch_size"), ("Epochs", "epochs"),
-                           ("LR schedule", "schedule"), ("L1", "l1"), ("L2", "l2"),
+                           ("LR schedule", "schedule"), ("Schedule epochs", "sched_epochs"),
+                           ("Schedule factor", "sched_factor"), ("L1", "l1"), ("L2", "l2"),
                            ("Early stop patience", "patience"), ("Early stop on", "monitor"),
                            ("Gradient clip", "grad_clip"), ("Seed", "seed"),
                            ("Device", "device"), ("Mixed precision", "amp")):
@@ -159,6 +171,11 @@ class SettingsForm(QWidget):
             f["batch_size"].setValue(s.batch_size)
             f["epochs"].setValue(s.epochs)
             f["schedule"].setCurrentText((s.schedule or {}).get("type", "none"))
+            epochs_knob, factor_knob = SCHEDULE_KNOBS.get(f["schedule"].currentText(), (None, None))
+            if epochs_knob:
+                f["sched_epochs"].setValue(int((s.schedule or {}).get(epochs_knob[0], 0)))
+            if factor_knob:
+                f["sched_factor"].setValue((s.schedule or {}).get(factor_knob[0], factor_knob[2]))
             f["l1"].setValue(s.l1)
             f["l2"].setValue(s.l2)
             f["patience"].setValue((s.early_stopping or {}).get("patience", 0))
@@ -185,6 +202,14 @@ class SettingsForm(QWidget):
         self.fields["momentum"].setEnabled(opt in MOMENTUM_OPTIMIZERS)
         self.fields["nesterov"].setEnabled(opt == "SGD")
         self.fields["monitor"].setEnabled(self.fields["patience"].value() > 0)
+        knobs = SCHEDULE_KNOBS.get(self.fields["schedule"].currentText(), (None, None))
+        for key, knob in zip(("sched_epochs", "sched_factor"), knobs):
+            field = self.fields[key]
+            self.form.setRowVisible(field, knob is not None)
+            if knob is not None:  # the row says what this schedule calls it
+                self.form.labelForField(field).setText(knob[1])
+                if key == "sched_epochs":
+                    field.setSpecialValueText(knob[2])
 
     # ----- widgets -> document -----------------------------------------------------------------
     def section(self) -> dict:
@@ -211,6 +236,8 @@ class SettingsForm(QWidget):
         old_sched = t.get("schedule") if isinstance(t.get("schedule"), dict) else {}
         t["schedule"] = (None if schedule == "none" else old_sched
                          if old_sched.get("type") == schedule else {"type": schedule})
+        if t["schedule"] and old_sched.get("type") == schedule:  # a new type starts from its defaults
+            t["schedule"] = self._schedule_knobs(dict(t["schedule"]))
         t["l1"], t["l2"] = f["l1"].value(), f["l2"].value()
         patience = f["patience"].value()
         monitor = f["monitor"].currentText() or "val_loss"
@@ -227,6 +254,21 @@ class SettingsForm(QWidget):
             t["amp"] = f["amp"].currentText()
         t["metrics"] = self._metrics(t)
         return {k: v for k, v in t.items() if v is not None}
+
+    def _schedule_knobs(self, schedule: dict) -> dict:
+        """The knob values into the schedule's arguments (0 epochs: the argument's default)."""
+        epochs_knob, factor_knob = SCHEDULE_KNOBS.get(schedule["type"], (None, None))
+        if epochs_knob:
+            n = self.fields["sched_epochs"].value()
+            if n:
+                schedule[epochs_knob[0]] = n
+            else:
+                schedule.pop(epochs_knob[0], None)
+        if factor_knob:
+            value = round(self.fields["sched_factor"].value(), 6)
+            if value != factor_knob[2] or factor_knob[0] in schedule:
+                schedule[factor_knob[0]] = value
+        return schedule
 
     def _metrics(self, t: dict) -> list | None:
         """The checked metrics of the loss's task; unset while they are still the default."""
