@@ -613,6 +613,9 @@ def main():
                 result |= {f"{part}_{k}": v for k, v in scores.items()}
         print(json.dumps(result), flush=True)
     if distributed:
+        # leave together: a rank that tears down while rank 0 still evaluates can make
+        # gloo abort the other process
+        dist.barrier()
         dist.destroy_process_group()
 
 
