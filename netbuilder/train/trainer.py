@@ -64,6 +64,7 @@ class Trainer:
         self.device = pick_device(self.settings.device)
         self.step, self.epoch = 0, 0
         self.history: list[dict] = []
+        self.step_log: list[list] = []  # [step, mean loss, lr] as reported
         es = self.settings.early_stopping
         self.monitor = (Monitor(es["monitor"], es["patience"], es["min_delta"]) if es
                         else Monitor("val_loss"))
@@ -176,6 +177,10 @@ class Trainer:
         setattr(self, last, now)
         return True
 
+    def _report_step(self, epoch: int, loss: float, lr: float) -> None:
+        self.step_log.append([self.step, loss, lr])  # kept in state.json for a continued run
+        self.reporter.on_step(self.step, epoch, loss, lr)
+
     def _train_epoch(self, epoch: int) -> tuple[float, bool]:
         """Mean training loss of the epoch, and whether the user stopped it."""
         model, opt, rep, loss_fn = self.model, self.optimizer, self.reporter, self.loss_fn
@@ -230,7 +235,7 @@ class Trainer:
                 mean = window_sum / (self.step - window_start + 1)
                 if not math.isfinite(mean):
                     raise self._nan_error(epoch, window_start, self.step)
-                rep.on_step(self.step, epoch, mean, opt.param_groups[0]["lr"])
+                self._report_step(epoch, mean, opt.param_groups[0]["lr"])
                 total += window_sum
                 window.zero_()
                 window_start = self.step + 1
@@ -240,8 +245,8 @@ class Trainer:
             raise self._nan_error(epoch, window_start, self.step)
         if self.min_report_s and self.step >= window_start:
             # throttled by time: the steps since the last report still reach the step curve
-            rep.on_step(self.step, epoch, window_sum / (self.step - window_start + 1),
-                        opt.param_groups[0]["lr"])
+            self._report_step(epoch, window_sum / (self.step - window_start + 1),
+                              opt.param_groups[0]["lr"])
             self._last_report = time.perf_counter()
         if not self.grad_stats_this_epoch:
             self._grad_stats()  # short epochs still get one reading
@@ -273,6 +278,7 @@ class Trainer:
             "status": status, "message": message, "epoch": self.epoch, "step": self.step,
             "epochs_planned": self.settings.epochs, "monitor": self.monitor.state(),
             "history": self.history, "settings": self.settings.to_dict(),
+            "steps": self.step_log,
             "optimizer": ckpt.split_tensors(self.optimizer.state_dict(), "optimizer", tensors),
             "scheduler": (ckpt.split_tensors(self.scheduler.state_dict(), "scheduler", tensors)
                           if self.scheduler else None),
@@ -340,6 +346,7 @@ class Trainer:
         if self.scaler and state.get("scaler"):
             self.scaler.load_state_dict(ckpt.join_tensors(state["scaler"], tensors))
         self.history = state["history"]
+        self.step_log = [r for r in state.get("steps", []) if r[0] <= self.step]
         if state["monitor"].get("name") == self.monitor.name:  # else: best counts from now on
             self.monitor.load(state["monitor"])
             self.monitor.wait = 0  # a continued run gets its whole patience again
@@ -440,7 +447,8 @@ class Trainer:
                 "val_on_train": self.val_on_train, "notes": list(self.notes),
                 "run_dir": str(self.out_dir) if self.out_dir else None,
                 # a continued run: the epochs and steps before this start, for the plots
-                "history": list(self.history), "start_step": self.step}
+                "history": list(self.history), "start_step": self.step,
+                "steps": list(self.step_log)}
 
     def _epoch_logs(self, epoch: int, train_loss: float, lr: float, started: float) -> dict:
         val_loss, val = self._evaluate(self.xv, self.yv, details=False,

@@ -162,14 +162,17 @@ def test_continue_trains_the_extra_epochs_into_the_same_run(qtbot, panel):
     assert first.status == "done" and first.epochs == 2
     set_epochs(qtbot, p, 4)
     at_start, new_epochs = [], []
+    first_steps = list(p.runner.history.steps)
     p.runner.run_started.connect(lambda info: at_start.append(
-        (info["start_epoch"], [e["epoch"] for e in p.runner.history.epochs])))
+        (info["start_epoch"], [e["epoch"] for e in p.runner.history.epochs],
+         list(p.runner.history.steps))))
     p.runner.epoch_done.connect(lambda epoch, logs: new_epochs.append(epoch))
     result = train_to_the_end(qtbot, p, p.continue_button)
     assert result.status == "done" and result.epochs == 4 and not p.message.isVisible()
     assert result.run_dir == first.run_dir  # the same run folder, trained on
     assert [h["epoch"] for h in result.history] == [1, 2, 3, 4]
-    assert at_start == [(3, [1, 2])]  # the dashboard had the earlier epochs from the start
+    # the dashboard had the earlier epochs and step losses from the start
+    assert first_steps and at_start == [(3, [1, 2], first_steps)]
     assert new_epochs == [3, 4]
     rows = list(csv.DictReader((Path(result.run_dir) / "history.csv").open()))
     assert [r["epoch"] for r in rows] == ["1", "2", "3", "4"]

@@ -33,10 +33,14 @@ class RunHistory:
 
     # ----- appenders (GUI thread) ------------------------------------------------------------
     def start(self, info: dict) -> None:
-        """A continued run brings its earlier epochs in info["history"]: the epoch curves
-        show them from the start (their per-step values were not kept)."""
-        self.info = {k: v for k, v in info.items() if k != "history"}
+        """A continued run brings its earlier epochs in info["history"] and its reported
+        steps in info["steps"]: the curves show them from the start."""
+        self.info = {k: v for k, v in info.items() if k not in ("history", "steps")}
         self.epochs = list(info.get("history") or [])
+        for step, loss, lr in info.get("steps") or []:
+            self.steps.append(step)
+            self.step_loss.append(loss)
+            self.step_lr.append(lr)
         spe = int(info.get("steps_per_epoch", 0))
         self.start_step = int(info.get("start_step",
                                        (int(info.get("start_epoch", 1)) - 1) * spe))
