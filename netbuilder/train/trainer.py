@@ -34,6 +34,24 @@ EVAL_BATCH = 1024
 GRAD_SLOWER = 4  # gradient statistics come at most this many times less often than steps
 
 
+class Throttle:
+    """due() is True at most once per `interval` seconds (always, for an interval of 0)."""
+
+    def __init__(self, interval: float):
+        self.interval, self.last = interval, -math.inf
+
+    def due(self) -> bool:
+        if not self.interval:
+            return True
+        if time.perf_counter() - self.last < self.interval:
+            return False
+        self.restart()
+        return True
+
+    def restart(self) -> None:
+        self.last = time.perf_counter()
+
+
 def first_output(out):
     return out[0] if isinstance(out, (tuple, list)) else out
 
@@ -56,7 +74,8 @@ class Trainer:
         # a GUI cannot show more than a few reports a second; each one costs the training
         # thread a sync and the GUI thread (which shares the GIL) a slot call
         self.min_report_s = float(getattr(self.reporter, "min_interval_s", 0.0))
-        self._last_report = self._last_grads = -math.inf
+        self.step_reports = Throttle(self.min_report_s)
+        self.grad_reports = Throttle(self.min_report_s * GRAD_SLOWER)
         self.resume_from = Path(resume_from) if resume_from else None
         out_dir = out_dir or resume_from
         self.out_dir = Path(out_dir) if out_dir else None
@@ -167,16 +186,6 @@ class Trainer:
         self.reporter.on_grad_stats(self.step, norms, gradstats.histograms(self.groups))
         self.grad_stats_this_epoch = True
 
-    def _due(self, last: str, slower: float = 1.0) -> bool:
-        """True (and the clock restarted) when the reporter's min_interval_s has passed."""
-        if not self.min_report_s:
-            return True
-        now = time.perf_counter()
-        if now - getattr(self, last) < self.min_report_s * slower:
-            return False
-        setattr(self, last, now)
-        return True
-
     def _report_step(self, epoch: int, loss: float, lr: float) -> None:
         self.step_log.append([self.step, loss, lr])  # kept in state.json for a continued run
         self.reporter.on_step(self.step, epoch, loss, lr)
@@ -217,7 +226,7 @@ class Trainer:
             else:
                 objective.backward()
             self.step += 1
-            if self.step % self.grad_every == 0 and self._due("_last_grads", GRAD_SLOWER):
+            if self.step % self.grad_every == 0 and self.grad_reports.due():
                 self._grad_stats()  # before clipping: shows what the loss really produced
             if scaler is not None:
                 if clip:
@@ -230,7 +239,7 @@ class Trainer:
                     torch.nn.utils.clip_grad_norm_(self.params, clip)
                 opt.step()
             window += loss.detach()
-            if self.step % self.report_every == 0 and self._due("_last_report"):
+            if self.step % self.report_every == 0 and self.step_reports.due():
                 window_sum = window.item()  # the one sync
                 mean = window_sum / (self.step - window_start + 1)
                 if not math.isfinite(mean):
@@ -247,7 +256,7 @@ class Trainer:
             # throttled by time: the steps since the last report still reach the step curve
             self._report_step(epoch, window_sum / (self.step - window_start + 1),
                               opt.param_groups[0]["lr"])
-            self._last_report = time.perf_counter()
+            self.step_reports.restart()
         if not self.grad_stats_this_epoch:
             self._grad_stats()  # short epochs still get one reading
         return mean, False

@@ -34,12 +34,12 @@ class Minimap(QWidget):
     def _nodes_rect(self) -> QRectF:
         """Where the nodes are (cached until the document changes: sync runs on every scroll)."""
         if self._bounds is None:
-            nodes = [n.pos for n in self.view.document.project.nodes if n.pos]
-            self._bounds = QRectF() if not nodes else QRectF(
-                min(x for x, _ in nodes), min(y for _, y in nodes), 0, 0)
-            if nodes:
-                self._bounds.setRight(max(x for x, _ in nodes) + NODE_W)
-                self._bounds.setBottom(max(y for _, y in nodes) + NODE_H)
+            spots = [n.pos for n in self.view.document.project.nodes if n.pos]
+            self._bounds = QRectF()
+            if spots:
+                xs, ys = zip(*spots)
+                self._bounds = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_W,
+                                      max(ys) - min(ys) + NODE_H)
         return self._bounds
 
     def sync(self) -> None:
@@ -62,10 +62,10 @@ class Minimap(QWidget):
     def _render(self) -> None:
         t = theme.current()
         nodes = self.view.document.project.nodes
-        xs = [n.pos[0] for n in nodes if n.pos] or [0]
-        ys = [n.pos[1] for n in nodes if n.pos] or [0]
-        self._world = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_W, max(ys) - min(ys) + NODE_H) \
-            .adjusted(-40, -40, 40, 40)
+        bounds = self._nodes_rect()
+        if bounds.isEmpty():
+            bounds = QRectF(0, 0, NODE_W, NODE_H)
+        self._world = bounds.adjusted(-40, -40, 40, 40)
         pm = QPixmap(self.size())
         pm.fill(Qt.transparent)
         p = QPainter(pm)

@@ -109,7 +109,6 @@ class DataPanel(QWidget):
         self.bundle: DataBundle | None = None
         self.error_text = ""
         self._loading = False  # the widgets are being filled from the document
-        self._loaded_key = None  # the data source shown
         self._wanted_key = None  # the data source asked for last
         self._thread: _LoadThread | None = None  # the load running now
         self._thread_key = None  # ...and the data source it loads
@@ -313,7 +312,7 @@ class DataPanel(QWidget):
         self._wanted_key = key
         self._queued = None  # whatever was waiting is outdated now
         if not project.data:  # nothing to load: answer at once, no thread for a blank project
-            self._apply(key, None, "No data set chosen: pick a source above.")
+            self._apply(None, "No data set chosen: pick a source above.")
             return
         self._set_message("Loading data…", theme.current().dim_text)
         self._set_stale(True)
@@ -332,14 +331,17 @@ class DataPanel(QWidget):
     def _loaded(self, bundle, error: str) -> None:
         self._thread.wait()  # run() returns right after emitting: a join, not a wait
         key, self._thread = self._thread_key, None
-        if self._queued is not None and not self._stopped:
+        if not self._stopped:
+            self._start_queued()
+        if key == self._wanted_key:  # else the user has moved on: drop it
+            self._apply(bundle, error)
+
+    def _start_queued(self) -> None:
+        if self._queued is not None:
             queued, self._queued = self._queued, None
             self._start(*queued)
-        if key == self._wanted_key:  # else the user has moved on: drop it
-            self._apply(key, bundle, error)
 
-    def _apply(self, key, bundle, error: str) -> None:
-        self._loaded_key = key
+    def _apply(self, bundle, error: str) -> None:
         self.bundle, self.error_text = bundle, error
         self._set_stale(False)
         self._show_bundle()
@@ -362,9 +364,8 @@ class DataPanel(QWidget):
         if not self._stopped:
             return
         self._stopped = False
-        if self._thread is None and self._queued is not None:
-            queued, self._queued = self._queued, None
-            self._start(*queued)
+        if self._thread is None:
+            self._start_queued()
         self._reload_timer.start()  # edits made while stopped
 
     def showEvent(self, event) -> None:

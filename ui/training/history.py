@@ -38,9 +38,7 @@ class RunHistory:
         self.info = {k: v for k, v in info.items() if k not in ("history", "steps")}
         self.epochs = list(info.get("history") or [])
         for step, loss, lr in info.get("steps") or []:
-            self.steps.append(step)
-            self.step_loss.append(loss)
-            self.step_lr.append(lr)
+            self.add_step(step, loss, lr)
         spe = int(info.get("steps_per_epoch", 0))
         self.start_step = int(info.get("start_step",
                                        (int(info.get("start_epoch", 1)) - 1) * spe))
