@@ -159,6 +159,14 @@ def test_minimap_shows_when_part_of_the_graph_is_out_of_view(make_window):
         QTest.mouseMove(view.viewport(), center)
         wheel(view, center, 600)
     assert view.minimap.isVisible()
+    # panning scrolls the viewport, and with it its child widgets: the minimap stays put
+    vp = view.viewport()
+    QTest.mousePress(vp, Qt.MiddleButton, Qt.NoModifier, center)
+    QTest.mouseMove(vp, center + QPoint(-150, -80))
+    QTest.mouseRelease(vp, Qt.MiddleButton, Qt.NoModifier, center + QPoint(-150, -80))
+    corner = view.minimap.geometry().bottomRight()
+    assert (corner.x() + 1, corner.y() + 1) == (view.viewport().width() - 12,
+                                                 view.viewport().height() - 12)
     QTest.keyClick(view.viewport(), Qt.Key_F)
     assert not view.minimap.isVisible()
 

@@ -302,12 +302,15 @@ class NetView(QGraphicsView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if getattr(self, "minimap", None) is None:
-            return
+        if getattr(self, "minimap", None) is not None:
+            self._place_minimap()
+
+    def _place_minimap(self) -> None:
         self.minimap.move(self.viewport().width() - self.minimap.width() - 12,
                           self.viewport().height() - self.minimap.height() - 12)
 
     def scrollContentsBy(self, dx, dy):
-        super().scrollContentsBy(dx, dy)
+        super().scrollContentsBy(dx, dy)  # scrolls the viewport's child widgets too
         if getattr(self, "minimap", None) is not None:
+            self._place_minimap()  # ...so the minimap goes back to its corner
             self.minimap.sync()
