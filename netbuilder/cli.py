@@ -112,7 +112,8 @@ def cmd_summary(args) -> int:
         print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"total params: {summary.total_params:,} (trainable {summary.trainable_params:,}); "
+    print(f"total params: {summary.total_params:,} (trainable {summary.trainable_params:,}, "
+          f"frozen {summary.total_params - summary.trainable_params:,}); "
           f"mult-adds per sample: {summary.total_macs:,}")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+from .param_counts import node_params
 from .shapes import Analysis, analyze
 from .spec import InvalidProject, Project
 
@@ -91,6 +92,7 @@ def render_model(project: Project, analysis: Analysis | None = None, param_count
         body += ["        " + line for line in node.layer.forward(node.id, ins, node.resolved())]
     returns = [incoming[o.id][0].source for o in outputs]
     body.append(f"        return {', '.join(returns)}")
+    init += freeze_lines(order, analysis)
 
     doc = [f"    \"\"\"{doc_text(project.name)}."]
     doc.append("")
@@ -112,4 +114,41 @@ def render_model(project: Project, analysis: Analysis | None = None, param_count
     signature[-1] += ":"
     lines += signature
     lines += body
+    lines += train_override(order)
     return "\n".join(lines) + "\n"
+
+
+def frozen_modules(order, analysis: Analysis) -> list[str]:
+    """Ids of the frozen nodes that hold parameters (a frozen ReLU has nothing to freeze)."""
+    return [n.id for n in order if n.frozen and n.layer.has_module
+            and node_params(n, analysis.inferred.get(n.id)) != 0]
+
+
+def for_each_layer(ids: list[str], indent: str) -> list[str]:
+    """`for layer in (self.a, self.b):` on one line, or one module a line as ruff format wraps it."""
+    one = f"{indent}for layer in (" + ", ".join(f"self.{i}" for i in ids) + ("," if len(ids) == 1 else "") + "):"
+    if len(one) <= LINE:
+        return [one]
+    return [f"{indent}for layer in (", *(f"{indent}    self.{i}," for i in ids), f"{indent}):"]
+
+
+def freeze_lines(order, analysis: Analysis) -> list[str]:
+    ids = frozen_modules(order, analysis)
+    if not ids:
+        return []
+    return ["        # frozen layers: their parameters are not trained",
+            *for_each_layer(ids, "        "), "            layer.requires_grad_(False)"]
+
+
+FROZEN_STATS = ("BatchNorm1d", "BatchNorm2d")  # layers whose running statistics a freeze keeps
+
+
+def train_override(order) -> list[str]:
+    """model.train() leaves frozen BatchNorm layers in eval mode: their statistics stay as loaded."""
+    ids = [n.id for n in order if n.frozen and n.type in FROZEN_STATS]
+    if not ids:
+        return []
+    return ["", "    def train(self, mode=True):",
+            '        """Frozen BatchNorm layers keep their running statistics."""',
+            "        super().train(mode)", *for_each_layer(ids, "        "),
+            "            layer.eval()", "        return self"]

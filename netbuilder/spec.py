@@ -51,6 +51,7 @@ class Node:
     type: str
     params: dict = field(default_factory=dict)
     pos: tuple[float, float] | None = None
+    frozen: bool = False  # its parameters are not trained (BatchNorm statistics kept too)
 
     @property
     def layer(self):
@@ -154,6 +155,8 @@ class Project:
                 d["params"] = {k: n.layer.param(k).to_json(v) for k, v in n.params.items()}
             if n.pos is not None:
                 d["pos"] = [round(n.pos[0], 1), round(n.pos[1], 1)]
+            if n.frozen:
+                d["frozen"] = True
             nodes.append(d)
         edges = []
         for e in self.edges:
@@ -279,7 +282,12 @@ def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -
                                     and all(isinstance(v, (int, float)) for v in pos)):
             errors.append(ProjectError(f"Node '{node_id}': 'pos' must be [x, y].", node=node_id, field="pos"))
             pos = None
-        nodes.append(Node(node_id, type_name, clean, tuple(float(v) for v in pos) if pos else None))
+        frozen = raw.get("frozen", False)
+        if not isinstance(frozen, bool):
+            errors.append(ProjectError(f"Node '{node_id}': 'frozen' must be true or false, not {frozen!r}.",
+                                       node=node_id, field="frozen"))
+            frozen = False
+        nodes.append(Node(node_id, type_name, clean, tuple(float(v) for v in pos) if pos else None, frozen))
     return nodes
 
 

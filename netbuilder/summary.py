@@ -42,6 +42,7 @@ class Summary:
 
     def to_dict(self) -> dict:
         return {"total_params": self.total_params, "trainable_params": self.trainable_params,
+                "frozen_params": self.total_params - self.trainable_params,
                 "total_macs": self.total_macs,
                 "nodes": [{"id": n.id, "type": n.type, "output_shape": n.output_shape, "params": n.params,
                            "trainable_params": n.trainable_params, "macs": n.macs} for n in self.nodes]}

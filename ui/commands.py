@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
+from netbuilder.freezing import set_frozen
 from netbuilder.spec import Edge, Node
 
 if TYPE_CHECKING:
@@ -135,3 +136,20 @@ class SetParam(_Command):
             params.pop(self.name, None)
         else:
             params[self.name] = self.old
+
+
+class SetFrozen(_Command):
+    """Freeze or unfreeze several nodes in one step (the inspector's toggle, "Freeze Up to Here")."""
+
+    def __init__(self, doc, changes: dict[str, bool], text: str | None = None):
+        ids = list(changes)
+        super().__init__(doc, text or (f"{'Freeze' if all(changes.values()) else 'Unfreeze'} "
+                                       f"{ids[0] if len(ids) == 1 else f'{len(ids)} layers'}"))
+        self.changes = dict(changes)
+        self.old = {i: doc.project.node(i).frozen for i in ids}
+
+    def _redo(self):
+        set_frozen(self.doc.project, self.changes)
+
+    def _undo(self):
+        set_frozen(self.doc.project, self.old)

@@ -43,6 +43,10 @@ class Document(QObject):
     def total_params(self) -> int:
         return sum(v for v in self.params.values() if v)
 
+    @property
+    def frozen_params(self) -> int:
+        return sum(self.params.get(n.id) or 0 for n in self.project.nodes if n.frozen)
+
     def _reanalyze(self) -> None:
         self.analysis = analyze(self.project)
         self.params = project_params(self.project, self.analysis)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from netbuilder.layers.params import Param
 
 from . import theme
-from .commands import SetParam
+from .commands import SetFrozen, SetParam
 from .document import Document
 from .param_counts import human
 
@@ -108,6 +108,7 @@ class Inspector(QScrollArea):
 
     def _build(self, count: int = 0) -> None:
         self.fields, self.messages = {}, {}
+        self.frozen_box = None
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(14, 12, 14, 12)
@@ -151,6 +152,13 @@ class Inspector(QScrollArea):
             form.addRow(label, col)
             self.fields[p.name], self.messages[p.name] = widget, msg
         lay.addLayout(form)
+        if node.layer.has_module:
+            self.frozen_box = QCheckBox("Frozen (its weights are not trained)")
+            self.frozen_box.setChecked(node.frozen)
+            self.frozen_box.setToolTip("Keep this layer's weights as they are, e.g. loaded from a pretrained "
+                                       "model; a frozen BatchNorm also keeps its running statistics.")
+            self.frozen_box.toggled.connect(self._set_frozen)
+            lay.addWidget(self.frozen_box)
         self.derived = QLabel()
         self.derived.setWordWrap(True)
         self.derived.setTextFormat(Qt.RichText)
@@ -266,6 +274,11 @@ class Inspector(QScrollArea):
             return
         self.doc.push(SetParam(self.doc, self.node_id, name, value))
 
+    @Slot(bool)
+    def _set_frozen(self, frozen: bool) -> None:
+        if not self._updating and self.node_id is not None and self.doc.project.node(self.node_id).frozen != frozen:
+            self.doc.push(SetFrozen(self.doc, {self.node_id: frozen}))
+
     # --- refresh -------------------------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
@@ -289,6 +302,8 @@ class Inspector(QScrollArea):
                     elif not w.hasFocus():
                         w.setText(format_value(v))
                     w.blockSignals(False)
+                if self.frozen_box is not None:
+                    self.frozen_box.setChecked(self.doc.project.node(self.node_id).frozen)
             finally:
                 self._updating = False
         self._update_derived()

@@ -36,6 +36,7 @@ from .palette import Palette
 from .problems import ProblemsList
 from .recovery import Recovery
 from .training.install import install as install_training
+from .transfer import install as install_transfer
 
 FILTER = "NetBuilder projects (*.json);;All files (*)"
 
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._refresh_code)
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
+        self.transfer = install_transfer(self)
         export = QAction("&Export…", self)
         export.setShortcut(QKeySequence("Ctrl+E"))
         export.setStatusTip("Write PyTorch code, ONNX or a torch.export program")
@@ -251,7 +253,8 @@ class MainWindow(QMainWindow):
         n = self.problems.count  # the graph's errors and those of its data
         # a broken graph only counts the layers above the error: no total rather than a wrong one
         graph_ok = not doc.analysis.errors
-        self.params_label.setText(f"{doc.total_params:,} parameters" if graph_ok else "? parameters")
+        frozen = f" ({doc.frozen_params:,} frozen)" if doc.frozen_params else ""
+        self.params_label.setText(f"{doc.total_params:,} parameters{frozen}" if graph_ok else "? parameters")
         self.valid_label.setText(f"<span style='color:{t.ok}'>● valid</span>" if not n else
                                  f"<span style='color:{t.error}'>● {n} problem{'s' * (n > 1)}</span>")
         self.bottom_tabs.setTabText(self.bottom_tabs.indexOf(self.problems), f"Problems ({n})" if n else "Problems")

@@ -36,6 +36,21 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def draw_lock(painter: QPainter, center: QPointF) -> None:
+    """A small white padlock: the mark of a frozen layer (drawn, so that no emoji font is needed)."""
+    painter.save()
+    painter.setRenderHint(QPainter.Antialiasing, True)
+    painter.setPen(QPen(QColor("#ffffff"), 1.6))
+    painter.setBrush(Qt.NoBrush)
+    painter.drawArc(QRectF(center.x() - 3.5, center.y() - 7, 7, 8), 0, 180 * 16)
+    painter.drawLine(QPointF(center.x() - 3.5, center.y() - 3), QPointF(center.x() - 3.5, center.y() - 1))
+    painter.drawLine(QPointF(center.x() + 3.5, center.y() - 3), QPointF(center.x() + 3.5, center.y() - 1))
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawRoundedRect(QRectF(center.x() - 5, center.y() - 1, 10, 7.5), 1.5, 1.5)
+    painter.restore()
+
+
 class NodeItem(QGraphicsItem):
     """Painted in one go (no child items): cheap to create and to draw by the thousand."""
 
@@ -50,6 +65,7 @@ class NodeItem(QGraphicsItem):
         self.params_text = ""
         self.errors: list[str] = []
         self.flag: str | None = None
+        self.frozen = False
         self.n_inputs = input_count(layer.inputs, 0)
         self.connected = 0
         self.has_output = layer.name != "Output"
@@ -80,13 +96,19 @@ class NodeItem(QGraphicsItem):
             ptext = "params ?" if params is None else (f"{human(params)} params" if params else "no params")
         else:
             ptext = "no params"
+        if node.frozen:
+            ptext += "  ·  frozen"
         n_inputs = input_count(node.layer.inputs, connected)
-        state = (summary, ptext, tuple(errors), flag, n_inputs, connected)
-        if state == (self.summary, self.params_text, tuple(self.errors), self.flag, self.n_inputs, self.connected):
+        state = (summary, ptext, tuple(errors), flag, n_inputs, connected, node.frozen)
+        if state == (self.summary, self.params_text, tuple(self.errors), self.flag, self.n_inputs, self.connected,
+                     self.frozen):
             return False
         self.summary, self.params_text, self.errors, self.flag = summary, ptext, list(errors), flag
+        self.frozen = node.frozen
         self.n_inputs, self.connected = n_inputs, connected
         tips = [f"<b>{node.type}</b> <i>{node.id}</i><br>{node.layer.doc}"]
+        if node.frozen:
+            tips.append("<br>🔒 Frozen: its weights are not trained.")
         tips += [f"<br><span style='color:{theme.current().error}'>⚠ {e}</span>" for e in errors]
         if flag:
             tips.append(f"<br><span style='color:{theme.current().warning}'>● {flag}</span>")
@@ -172,8 +194,11 @@ class NodeItem(QGraphicsItem):
         id_w = fm.horizontalAdvance(id_text) + 8
         painter.setPen(QColor("#ffffff"))
         painter.setFont(_title_font)
-        title = QFontMetricsF(_title_font).elidedText(self.title, Qt.ElideRight, NODE_W - 20 - id_w)
+        lock_w = 14 if self.frozen else 0
+        title = QFontMetricsF(_title_font).elidedText(self.title, Qt.ElideRight, NODE_W - 20 - id_w - lock_w)
         painter.drawText(QRectF(10, 0, NODE_W - 20, HEADER), Qt.AlignVCenter | Qt.AlignLeft, title)
+        if self.frozen:
+            draw_lock(painter, QPointF(NODE_W - 10 - id_w - 8, HEADER / 2))
         painter.setFont(_id_font)
         painter.setPen(QColor(255, 255, 255, 200))
         painter.drawText(QRectF(10, 0, NODE_W - 20, HEADER), Qt.AlignVCenter | Qt.AlignRight, id_text)
