@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", metavar="CKPT", help="a .safetensors checkpoint to embed")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.set_defaults(func=cmd_export)
+    from .cli_inspect import add_parsers as add_inspect_parsers  # activations, explain
+    add_inspect_parsers(sub)
     return parser
 
 
