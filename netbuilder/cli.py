@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
     p.add_argument("--out", metavar="RUN_DIR", help="run folder (checkpoints, history)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run")
+    p.add_argument("--init-weights", metavar="W", help="start from these weights (.safetensors, a torch.save'd "
+                   "state_dict or a run folder), matched to the node ids")
+    p.add_argument("--init-strict", action="store_true", help="refuse weights that do not fit the graph exactly")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=cmd_train)
 

@@ -76,7 +76,8 @@ def run(args) -> int:
         previous = signal.signal(signal.SIGINT, interrupt)
         result = run_training(project, project_path.parent, overrides=Overrides.from_args(args),
                               out_dir=args.out, project_path=project_path, reporter=reporter,
-                              resume_from=getattr(args, "resume", None))
+                              resume_from=getattr(args, "resume", None),
+                              on_prepared=lambda p: [reporter._print(f"note: {n}") for n in p.notes])
     except USER_ERRORS as err:
         return _fail(error_message(err), args.json)
     except MemoryError:

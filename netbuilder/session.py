@@ -37,11 +37,14 @@ class Overrides:
     target: str | None = None
     epochs: int | None = None
     device: str | None = None
+    init_weights: str | None = None  # weights to start from (over training.init_weights)
+    init_strict: bool = False  # refuse weights that do not fit exactly
 
     @classmethod
     def from_args(cls, args) -> Overrides:
         return cls(getattr(args, "data", None), getattr(args, "target", None),
-                   getattr(args, "epochs", None), getattr(args, "device", None))
+                   getattr(args, "epochs", None), getattr(args, "device", None),
+                   getattr(args, "init_weights", None), getattr(args, "init_strict", False))
 
 
 @dataclass
@@ -204,7 +207,20 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
         raise mismatch
     seed_everything(settings.seed)  # reproducible initial weights
     model = build_model(project, analysis)
-    return Prepared(project, bundle, settings, model)
+    return Prepared(project, bundle, settings, model, init_weights(model, project, base_dir, overrides))
+
+
+def init_weights(model, project: Project, base_dir: str | Path, over: Overrides | None) -> list[str]:
+    """Load the weights to start from (--init-weights, else training.init_weights); the match report."""
+    from .weights import load_into
+
+    given = over.init_weights if over else None
+    source = Path(given).expanduser() if given else (project.training or {}).get("init_weights")
+    if not source:
+        return []
+    path = source if given else Path(base_dir) / Path(source).expanduser()
+    report = load_into(model, path, strict=bool(over and over.init_strict))
+    return [f"initial weights from {Path(path).name}: {line}" for line in report.lines()]
 
 
 def _data_source(data: dict | None, base_dir: Path) -> dict:

@@ -19,7 +19,7 @@ SCHEDULES = ("StepLR", "CosineAnnealingLR", "ReduceLROnPlateau", "ExponentialLR"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AMP = ("none", "bf16", "fp16")
 KEYS = ("loss", "optimizer", "batch_size", "epochs", "metrics", "schedule", "l1", "l2",
-        "early_stopping", "grad_clip", "seed", "device", "amp")
+        "early_stopping", "grad_clip", "seed", "device", "amp", "init_weights")
 EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta")
 
 
