@@ -20,10 +20,11 @@ def _errors_of(exc: ProjectError) -> list[ProjectError]:
     return exc.errors if isinstance(exc, InvalidProject) else [exc]
 
 
-def _fail(exc: ProjectError, as_json: bool) -> int:
+def _fail(exc: ProjectError, as_json: bool, command: str | None = None) -> int:
     errors = _errors_of(exc)
     if as_json:
-        _emit_json({"error": exc.message, "errors": [e.to_dict() for e in errors]})
+        keys = {"valid": False} if command == "validate" else {}  # validate's object always says "valid"
+        _emit_json({**keys, "error": exc.message, "errors": [e.to_dict() for e in errors]})
     else:
         for e in errors:
             print(f"error: {e.message}", file=sys.stderr)
@@ -192,17 +193,27 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         args = build_parser().parse_args(["gui", *(argv or [])])
+    as_json = getattr(args, "json", False)
     try:
         return args.func(args)
     except ProjectError as exc:
-        return _fail(exc, getattr(args, "json", False))
+        return _fail(exc, as_json, args.command)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # permissions, a full disk, a path below a file: the path and the reason
+        return _fail(ProjectError(os_error_message(exc), field="file"), as_json, args.command)
     except Exception as exc:
         if os.environ.get("NETBUILDER_DEBUG"):
             raise
-        return _fail(ProjectError(f"NetBuilder failed unexpectedly ({type(exc).__name__}: {exc}). "
-                                  "Set NETBUILDER_DEBUG=1 to see the traceback."), getattr(args, "json", False))
+        return _fail(ProjectError(f"NetBuilder failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}). "
+                                  "Set NETBUILDER_DEBUG=1 to see the traceback."), as_json, args.command)
+
+
+def os_error_message(exc: OSError) -> str:
+    """`Cannot write /out/model.py: No space left on device.` from any OSError."""
+    path = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"The file system refused {path}: {reason}."
 
 
 if __name__ == "__main__":

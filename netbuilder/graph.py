@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from . import limits
 from .errors import ProjectError
 from .layers.base import VARIADIC
 from .spec import Project
@@ -50,6 +51,7 @@ def _cycles(g: nx.DiGraph) -> list[ProjectError]:
 def _port_errors(project: Project) -> list[ProjectError]:
     errors = []
     incoming_of = project.incoming_by_node()
+    outputs = {n.id for n in project.nodes if n.type == "Output"}
     for node in project.nodes:
         want = node.layer.inputs
         incoming = incoming_of[node.id]
@@ -57,6 +59,9 @@ def _port_errors(project: Project) -> list[ProjectError]:
         where = f"{node.type} '{node.id}'"
         if want == 0 and got:
             errors.append(ProjectError(f"{where} is a model input and cannot receive an edge.", node=node.id))
+        elif want == VARIADIC and got > limits.FAN_IN:
+            errors.append(ProjectError(f"{where} has {got:,} inputs; a merge takes at most {limits.FAN_IN}. "
+                                       "Merge in stages.", node=node.id))
         elif want == VARIADIC and got < 2:
             errors.append(ProjectError(f"{where} merges two or more inputs but has {got}; connect more.",
                                        node=node.id))
@@ -67,6 +72,9 @@ def _port_errors(project: Project) -> list[ProjectError]:
         ports = [e.target_port for e in incoming if e.target_port is not None]
         if len(ports) != len(set(ports)):
             errors.append(ProjectError(f"{where} has two edges into the same input port.", node=node.id))
+    for source in sorted({e.source for e in project.edges} & outputs):
+        errors.append(ProjectError(f"Output '{source}' is what the model returns and cannot feed another "
+                                   "layer; connect the layer before it instead.", node=source))
     return errors
 
 

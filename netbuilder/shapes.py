@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from . import limits
 from .errors import ProjectError, ShapeError
 from .graph import structure_errors, to_networkx
 from .layers.base import Tensor
@@ -51,12 +53,36 @@ def analyze(project: Project) -> Analysis:
         ins = [result.tensors[s] for s in sources]
         params = node.resolved()
         try:
-            result.tensors[node_id] = node.layer.shape(ins, params)
+            tensor = node.layer.shape(ins, params)
+            _check_size(tensor)
+            result.tensors[node_id] = tensor
             result.inferred[node_id] = node.layer.inferred(ins, params) if ins else {}
         except ShapeError as exc:
             order = f" (inputs in order: {', '.join(repr(s) for s in sources)})" if len(sources) > 1 else ""
             result.errors.append(ProjectError(f"{node.type} '{node_id}': {exc}{order}", node=node_id))
+    if result.valid:
+        result.errors += _parameter_errors(project, result)
     return result
+
+
+def _check_size(tensor: Tensor) -> None:
+    count = math.prod(tensor.shape)
+    if count > limits.ELEMENTS:
+        raise ShapeError(f"its output {tensor} holds {count:,} values per sample; at most {limits.ELEMENTS:,} "
+                         "are allowed. Use smaller sizes.")
+
+
+def _parameter_errors(project: Project, analysis: Analysis) -> list[ProjectError]:
+    """A model too large to build: counted per node on the meta device, before any memory is taken."""
+    from .param_counts import project_params
+
+    counts = {k: v for k, v in project_params(project, analysis).items() if v}
+    total = sum(counts.values())
+    if total <= limits.PARAMETERS:
+        return []
+    biggest = max(counts, key=counts.get)
+    return [ProjectError(f"The model has {total:,} parameters; at most {limits.PARAMETERS:,} are allowed. "
+                         f"The largest layer is '{biggest}' with {counts[biggest]:,}.", node=biggest)]
 
 
 def _position(project: Project):

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import limits
 from .errors import ProjectError
-from .fileio import write_atomic
+from .fileio import remove_stale_temps, write_atomic
 from .layers.registry import LAYERS
 
 FORMAT = "netbuilder-project"
@@ -225,18 +226,44 @@ def parse_project(doc: Any) -> Project:
     if not isinstance(graph, dict) or not isinstance(graph.get("nodes", []), list) \
             or not isinstance(graph.get("edges", []), list):
         raise ProjectError("'graph' must be an object with 'nodes' and 'edges' lists.", field="graph")
-    errors: list[ProjectError] = []
+    errors = limits.document_errors(doc) + _count_errors(graph)
+    if errors:  # the later checks may assume sane sizes and characters
+        raise InvalidProject(errors)
     ids: set[str] = set()  # every well-formed id, also of nodes whose type or params are wrong
     nodes = _parse_nodes(graph.get("nodes", []), ids, errors)
     edges = _parse_edges(graph.get("edges", []), ids, errors)
     for key in ("data", "training"):
         if doc.get(key) is not None and not isinstance(doc[key], dict):
             errors.append(ProjectError(f"'{key}' must be an object.", field=key))
+    for key in ("name", "description"):
+        if not isinstance(doc.get(key, ""), str):
+            errors.append(ProjectError(f"'{key}' must be a text, not {type(doc[key]).__name__}.", field=key))
     if errors:
         raise InvalidProject(errors)
-    name = doc.get("name", "Untitled")
-    return Project(name=str(name), nodes=nodes, edges=edges, data=doc.get("data"),
-                   training=doc.get("training"), description=str(doc.get("description", "")))
+    return Project(name=doc.get("name", "Untitled"), nodes=nodes, edges=edges, data=doc.get("data"),
+                   training=doc.get("training"), description=doc.get("description", ""))
+
+
+def _count_errors(graph: dict) -> list[ProjectError]:
+    """Too many nodes or edges (each step's work grows with them)."""
+    errors = []
+    for key, most in (("nodes", limits.NODES), ("edges", limits.EDGES)):
+        count = len(graph.get(key, []))
+        if count > most:
+            errors.append(ProjectError(f"The graph has {count:,} {key}; at most {most:,} are allowed.",
+                                       field=key))
+    return errors
+
+
+def _parse_pos(node_id: str, pos: Any, errors: list[ProjectError]) -> tuple[float, float] | None:
+    """A canvas position [x, y], moved back within the canvas when it lies beyond its edge."""
+    if pos is None:
+        return None
+    if not (isinstance(pos, (list, tuple)) and len(pos) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos)):
+        errors.append(ProjectError(f"Node '{node_id}': 'pos' must be [x, y].", node=node_id, field="pos"))
+        return None
+    return limits.clamp_position(float(pos[0]), float(pos[1]))
 
 
 def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -> list[Node]:
@@ -277,17 +304,13 @@ def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -
                 clean[key] = layer.param(key).coerce(value)
             except ValueError as exc:
                 errors.append(ProjectError(f"{type_name} '{node_id}': {key} {exc}", node=node_id, field=key))
-        pos = raw.get("pos")
-        if pos is not None and not (isinstance(pos, (list, tuple)) and len(pos) == 2
-                                    and all(isinstance(v, (int, float)) for v in pos)):
-            errors.append(ProjectError(f"Node '{node_id}': 'pos' must be [x, y].", node=node_id, field="pos"))
-            pos = None
+        pos = _parse_pos(node_id, raw.get("pos"), errors)
         frozen = raw.get("frozen", False)
         if not isinstance(frozen, bool):
             errors.append(ProjectError(f"Node '{node_id}': 'frozen' must be true or false, not {frozen!r}.",
                                        node=node_id, field="frozen"))
             frozen = False
-        nodes.append(Node(node_id, type_name, clean, tuple(float(v) for v in pos) if pos else None, frozen))
+        nodes.append(Node(node_id, type_name, clean, pos, frozen))
     return nodes
 
 
@@ -322,22 +345,43 @@ def migrate(doc: dict, version: int) -> dict:
 def load_project(path: str | os.PathLike) -> Project:
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > limits.FILE_BYTES:
+            raise ProjectError(f"{path} is {path.stat().st_size / 2**20:,.0f} MB; a project file may be at most "
+                               f"{limits.FILE_BYTES // 2**20} MB.", field="file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProjectError(f"No project file at {path}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(f"Cannot read {path}: {exc}.") from None
+    remove_stale_temps(path)
+    return parse_project(loads(text, path.name))
+
+
+def loads(text: str, name: str = "The project") -> Any:
+    """The JSON document in `text`, or a ProjectError naming the line and column (or the limit) at fault."""
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProjectError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+        raise ProjectError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                            f"column {exc.colno}.") from None
-    return parse_project(doc)
+    except RecursionError:
+        raise ProjectError(f"{name} nests lists or objects too deeply (at most {limits.DEPTH} levels).",
+                           field="file") from None
+    except ValueError as exc:  # Python refuses integers of more than 4,300 digits
+        raise ProjectError(f"{name} holds a number too long to read ({exc}); integers may be at most "
+                           f"±{limits.INT_MAGNITUDE:,}.", field="file") from None
 
 
 def dumps(project: Project) -> str:
-    return json.dumps(project.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The project as JSON text; a ProjectError (naming the field) for what UTF-8 or the limits refuse."""
+    doc = project.to_dict()
+    errors = limits.document_errors(doc)
+    if errors:
+        raise InvalidProject(errors)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def save_project(project: Project, path: str | os.PathLike) -> None:
-    write_atomic(Path(path), dumps(project))
+    text = dumps(project)
+    remove_stale_temps(Path(path))
+    write_atomic(Path(path), text)

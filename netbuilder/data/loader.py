@@ -31,6 +31,8 @@ _FIELDS = {
 
 def _check_fields(spec: dict, kind: str) -> None:
     allowed = _FIELDS[kind]
+    if kind == "builtin" and not isinstance(spec.get("name"), str):
+        raise DataError(f"data.name must be the name of a built-in set: one of {', '.join(BUILTIN_SETS)}.")
     if kind == "builtin":
         allowed = allowed | set(synthetic.EXTRA_PARAMS.get(spec.get("name"), ()))
     for key in spec:

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..limits import PARAM_INT
+
 # kinds: "int", "float", "bool", "choice", "size" (int or tuple of `dims` ints), "shape" (list of ints)
 
 
@@ -31,28 +33,28 @@ class Param:
         kind = self.kind
         if kind == "bool":
             if not isinstance(value, bool):
-                raise ValueError(f"must be true or false, not {value!r}")
+                raise ValueError(f"must be true or false, not {_short(value)}")
             return value
         if kind == "choice":
             if value not in self.choices:
-                raise ValueError(f"must be one of {', '.join(map(repr, self.choices))}, not {value!r}")
+                raise ValueError(f"must be one of {', '.join(map(repr, self.choices))}, not {_short(value)}")
             return value
         if kind == "int":
             return self._check_range(_as_int(value))
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"must be a finite number, not {value!r}")
+                raise ValueError(f"must be a finite number, not {_short(value)}")
             return self._check_range(float(value))
         if kind == "size":
             if isinstance(value, (list, tuple)):
                 if len(value) != self.dims:
-                    raise ValueError(f"must be one number or a list of {self.dims}, not {list(value)!r}")
+                    raise ValueError(f"must be one number or a list of {self.dims}, not {_short(list(value))}")
                 items = tuple(self._check_range(_as_int(v)) for v in value)
                 return items[0] if len(set(items)) == 1 else items
             return self._check_range(_as_int(value))
         if kind == "shape":
             if not isinstance(value, (list, tuple)) or not value:
-                raise ValueError(f"must be a list of positive integers such as [1, 28, 28], not {value!r}")
+                raise ValueError(f"must be a list of positive integers such as [1, 28, 28], not {_short(value)}")
             return tuple(self._check_range(_as_int(v)) for v in value)
         raise AssertionError(f"unknown param kind {kind}")
 
@@ -77,10 +79,20 @@ class Param:
 
 
 def _as_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or int(value) != value:
-        raise ValueError(f"must be a whole number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and (not math.isfinite(value) or not value.is_integer())):
+        raise ValueError(f"must be a whole number, not {_short(value)}")
+    if abs(value) > PARAM_INT:  # compared as numbers: an int of 400 digits has no float
+        raise ValueError(f"must be a whole number between -{PARAM_INT:,} and {PARAM_INT:,}, not {_short(value)}")
     return int(value)
+
+
+def _short(value: Any) -> str:
+    """A value for a message, cut short (a hostile file's value may be megabytes long)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        return f"an integer of {value.bit_length() * 0.30103:.0f} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _num(v) -> str:
