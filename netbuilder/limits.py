@@ -35,6 +35,8 @@ _UNSAFE = re.compile("[\x00\ud800-\udfff]")
 def where(path: list) -> str:
     """A JSON path as people read it: graph.nodes[3].params.kernel_size."""
     out = ""
+    if len(path) > 8:  # the path into a deep nesting: its start says where
+        return where(path[:6]) + "[…]"
     for step in path:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
     return out or "the file"
@@ -96,7 +98,8 @@ def document_errors(doc: Any, most: int = 20) -> list[ProjectError]:
         if problem:
             node = _owner(doc, path)
             field = next((p for p in reversed(path) if isinstance(p, str)), None)
-            errors.append(ProjectError(f"{where(path)} {problem}.", node=node, field=field))
+            place = f"Node '{node}': {where(path[3:])}" if node and path[3:] else where(path)
+            errors.append(ProjectError(f"{place} {problem}.", node=node, field=field))
     return errors
 
 

@@ -118,6 +118,29 @@ def _structure(doc, rng: random.Random) -> str:
     return kind
 
 
+VALID_TEXTS = ["<img src='/etc/passwd'>", "<b>bold</b> & <i>x</i>", '"""; import os #', "AUGMENT = None",
+               "\\", "é🙂\u202e", "line\nbreak\ttab", "word " * 3000, "self", ""]
+
+
+def _gentle(doc, rng: random.Random) -> str:
+    """A change that may well leave the project valid: a small value, a strange but legal text."""
+    nodes = [n for n in _nodes(doc) if isinstance(n, dict)]
+    kind = rng.choice(["param", "param", "name", "description", "pos", "training"])
+    if kind == "param" and nodes:
+        params = rng.choice(nodes).get("params")
+        numeric = [k for k, v in params.items() if isinstance(v, int) and not isinstance(v, bool)] \
+            if isinstance(params, dict) else []
+        if numeric:
+            params[rng.choice(numeric)] = rng.choice([1, 2, 3, 4, 8, 16])
+    elif kind in ("name", "description"):
+        doc[kind] = rng.choice(VALID_TEXTS)[:200 if kind == "name" else None]
+    elif kind == "pos" and nodes:
+        rng.choice(nodes)["pos"] = [rng.choice([1e308, -1e308, 1e12, -0.0, 3.5]), rng.choice([0, 1e300])]
+    elif kind == "training" and isinstance(doc.get("training"), dict):
+        doc["training"][rng.choice(["batch_size", "epochs"])] = rng.choice([1, 2, 7])
+    return f"gentle {kind}"
+
+
 @dataclass
 class Mutated:
     doc: dict
@@ -130,8 +153,10 @@ def mutate(rng: random.Random, template: Path | None = None, steps: int | None =
     doc = json.loads(template.read_text(encoding="utf-8"))
     out = Mutated(doc, template.stem)
     for _ in range(steps or rng.randint(1, 3)):
-        what = rng.choice(["value", "value", "structure"])
-        if what == "value":
+        what = rng.choice(["gentle", "gentle", "value", "value", "structure"])
+        if what == "gentle":
+            out.changes.append(_gentle(doc, rng))
+        elif what == "value":
             value = hostile_value(rng)
             _set_somewhere(doc, rng, value)
             out.changes.append(f"value {value!r:.40}")

@@ -316,3 +316,208 @@ def test_a_single_number_per_sample_is_refused_by_layers_over_the_last_dim():
         errors = analyze(parse_project(doc)).errors
         assert [e.node for e in errors] == ["n"], errors
         assert "one number per sample ([])" in errors[0].message
+
+
+# --- issue 12: hostile files, each once an internal error, a hang or a false "valid" ------------------
+def validate_and_summary(tmp_path, capsys, doc_or_text):
+    """validate --json and summary --json on one file: both refuse, neither with the internal-error line."""
+    path = write(tmp_path, doc_or_text)
+    code, out = validate_json(capsys, path)
+    assert code == 1 and out["valid"] is False and out["errors"], out
+    assert main(["summary", path, "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    for text in (json.dumps(out), json.dumps(summary)):
+        assert "failed unexpectedly" not in text
+    return out["errors"]
+
+
+def lenet_text_with(node_id, param, raw_value: str) -> str:
+    doc = lenet_doc()
+    node_where(doc, node_id)["params"][param] = "@value@"
+    return json.dumps(doc).replace('"@value@"', raw_value)
+
+
+@pytest.mark.parametrize("raw,words", [
+    ("9" * 4301, "too long to read"),  # Python's int() refuses more than 4,300 digits
+    ("9" * 400, "Node 'fc1': params.out_features is an integer beyond ±9,223,372,036,854,775,807"),  # > 1e308
+    ("1e300", "between -2,147,483,647 and 2,147,483,647"),
+    ("2147483648", "not 2147483648"),
+])
+def test_huge_integers_are_refused_by_name(tmp_path, capsys, raw, words):
+    errors = validate_and_summary(tmp_path, capsys, lenet_text_with("fc1", "out_features", raw))
+    assert words in errors[0]["message"]
+    if "too long" not in words:
+        assert errors[0]["node"] == "fc1" and errors[0]["field"] == "out_features"
+
+
+@pytest.mark.parametrize("depth", [40, 1000, 100_000])
+def test_deep_nesting_is_refused(tmp_path, capsys, depth):
+    doc = lenet_doc()
+    doc["training"]["metrics"] = "@deep@"
+    text = json.dumps(doc).replace('"@deep@"', "[" * depth + "]" * depth)
+    (err,) = validate_and_summary(tmp_path, capsys, text)[:1]
+    assert "nest" in err["message"] and "32 levels" in err["message"]
+
+
+def test_data_name_as_a_list_is_a_data_error(tmp_path, capsys):
+    doc = lenet_doc()
+    doc["data"]["name"] = ["digits"]
+    code, out = validate_json(capsys, write(tmp_path, doc))
+    assert code == 1 and out["errors"][0]["field"] == "data" and "built-in set" in out["errors"][0]["message"]
+
+
+def merge_of(n: int, layers: int = 100) -> dict:
+    """An Add of n inputs, taken in turn from `layers` ReLUs of the Input."""
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": [4]}}]
+    nodes += [{"id": f"r{i}", "type": "ReLU"} for i in range(layers)]
+    nodes += [{"id": "add", "type": "Add"}, {"id": "y", "type": "Output"}]
+    edges = [("x", f"r{i}") for i in range(layers)] + [(f"r{i % layers}", "add") for i in range(n)] + [("add", "y")]
+    return project_doc(nodes, edges)
+
+
+def test_an_add_of_twenty_thousand_inputs_is_refused_without_recursion(tmp_path, capsys):
+    code, out = validate_json(capsys, write(tmp_path, merge_of(20_000)))
+    assert code == 1
+    (err,) = out["errors"]
+    assert err["node"] == "add" and "20,000 inputs" in err["message"] and "at most 512" in err["message"]
+
+
+def test_the_largest_merge_allowed_compiles():
+    from netbuilder.compiler import build_model
+    from netbuilder.limits import FAN_IN
+
+    project = parse_project(merge_of(FAN_IN))
+    assert analyze(project).valid
+    build_model(project, device="meta")
+
+
+def test_an_output_that_feeds_a_layer_is_refused_everywhere(tmp_path, capsys):
+    doc = project_doc([{"id": "x", "type": "Input", "params": {"shape": [4]}},
+                       {"id": "y", "type": "Output"}, {"id": "fc", "type": "Linear", "params": {"out_features": 2}},
+                       {"id": "z", "type": "Output"}], [("x", "y"), ("y", "fc"), ("fc", "z")])
+    errors = validate_and_summary(tmp_path, capsys, doc)
+    assert any(e["node"] == "y" and "cannot feed another layer" in e["message"] for e in errors)
+    assert main(["export", str(tmp_path / "p.json"), "-o", str(tmp_path / "out")]) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("name", "net\x00work", "NUL character at position 4"),
+    ("name", "net\ud800", "lone surrogate (U+D800) at position 4"),
+    ("description", "a\udfff", "lone surrogate (U+DFFF)"),
+    ("name", "n" * 201, "201 characters long; at most 200"),
+    ("description", "word " * 1_200_000, "6,000,000 characters long; at most 20,000"),
+    ("name", ["LeNet"], "must be a text, not list"),
+])
+def test_names_and_descriptions_that_cannot_be_kept_are_refused(tmp_path, capsys, field, value, words):
+    doc = lenet_doc()
+    doc[field] = value
+    errors = validate_and_summary(tmp_path, capsys, json.dumps(doc))  # a lone surrogate is written as \ud800
+    assert errors[0]["field"] == field and words in errors[0]["message"], errors
+
+
+def test_a_nul_in_a_node_field_is_refused_on_that_node(tmp_path, capsys):
+    doc = lenet_doc()
+    node_where(doc, "act1")["type"] = "ReLU\x00"
+    errors = validate_and_summary(tmp_path, capsys, doc)
+    assert errors[0]["node"] == "act1" and errors[0]["field"] == "type"
+
+
+def test_saving_a_name_with_a_lone_surrogate_says_why_and_writes_nothing(tmp_path):
+    from netbuilder.spec import save_project
+
+    project = load_project(LENET)
+    project.name = "LeNet \ud83d"
+    with pytest.raises(ProjectError) as info:
+        save_project(project, tmp_path / "p.json")
+    assert "name" in info.value.message and "lone surrogate" in info.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_saves_temporary_is_removed_next_time(tmp_path):
+    from netbuilder.spec import save_project
+
+    target = tmp_path / "p.json"
+    save_project(load_project(LENET), target)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a finished process: its pid is free
+    stale = tmp_path / f".p.json.{dead}.abc123.tmp"
+    stale.write_bytes(b"x" * 1000)
+    foreign = tmp_path / ".p.json.notes.tmp"  # not ours: kept
+    foreign.write_text("keep")
+    load_project(target)
+    assert not stale.exists() and foreign.exists() and target.exists()
+
+
+def test_huge_and_nan_positions_are_brought_back_onto_the_canvas(tmp_path):
+    from netbuilder.limits import POSITION
+
+    doc = lenet_doc()
+    node_where(doc, "conv1")["pos"] = [1e308, -1e308]
+    node_where(doc, "fc1")["pos"] = [float("nan"), float("inf")]
+    project = load_project(write(tmp_path, json.dumps(doc)))
+    assert project.node("conv1").pos == (POSITION, -POSITION)
+    assert project.node("fc1").pos == (0.0, POSITION)
+
+
+def test_models_too_large_to_build_are_refused_before_building(tmp_path, capsys):
+    doc = project_doc([{"id": "x", "type": "Input", "params": {"shape": [100_000]}},
+                       {"id": "fc", "type": "Linear", "params": {"out_features": 100_000}},
+                       {"id": "y", "type": "Output"}], [("x", "fc"), ("fc", "y")])
+    (err,) = validate_and_summary(tmp_path, capsys, doc)
+    assert err["node"] == "fc" and "10,000,100,000 parameters" in err["message"]
+    doc["graph"]["nodes"][0]["params"]["shape"] = [3, 20_000, 20_000]
+    errors = validate_and_summary(tmp_path, capsys, doc)
+    assert errors[0]["node"] == "x" and "1,200,000,000 values per sample" in errors[0]["message"]
+
+
+def test_too_many_nodes_are_refused(tmp_path, capsys):
+    from netbuilder.limits import NODES
+
+    nodes = [{"id": f"r{i}", "type": "ReLU"} for i in range(NODES + 1)]
+    errors = validate_and_summary(tmp_path, capsys, project_doc(nodes, []))
+    assert errors[0]["field"] == "nodes" and "at most 20,000" in errors[0]["message"]
+
+
+def test_validate_json_says_valid_even_when_netbuilder_itself_fails(tmp_path, capsys, monkeypatch):
+    import netbuilder.shapes
+
+    def broken(project):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(netbuilder.shapes, "analyze", broken)
+    code, out = validate_json(capsys, LENET)
+    assert code == 1 and out["valid"] is False and "failed unexpectedly" in out["error"]
+
+
+@pytest.mark.parametrize("errno_,reason", [(28, "No space left on device"), (30, "Read-only file system")])
+def test_full_or_read_only_disks_are_a_plain_message_naming_the_path(tmp_path, capsys, monkeypatch, errno_, reason):
+    import netbuilder.cli
+
+    target = tmp_path / "p.json"
+
+    def refuse(project, path):
+        raise OSError(errno_, reason, str(path))
+
+    monkeypatch.setattr(netbuilder.cli, "save_project", refuse)
+    assert main(["new", "--template", "mlp", "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: The file system refused {target}: {reason}.\n"
+
+
+def test_an_output_path_below_a_file_is_a_plain_message(tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    out = tmp_path / "file.txt" / "bundle"
+    assert main(["export", LENET, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "failed unexpectedly" not in err and f"error: The file system refused {tmp_path / 'file.txt'}: " in err
+
+
+def test_the_docstring_wrap_matches_textwrap_on_ordinary_text():
+    import textwrap
+
+    from netbuilder.codegen import wrap
+
+    text = " ".join(["word"] * 50 + ["x" * 200] + ["tail"] * 30)
+    assert wrap(text, 82) == textwrap.wrap(text, 82, break_on_hyphens=False)
+    assert wrap("", 82) == [] and wrap("one", 82) == ["one"]

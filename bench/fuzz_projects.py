@@ -1,0 +1,104 @@
+"""A fuzz campaign over project files: mutated templates through validate, summary, compile and export.
+
+    python bench/fuzz_projects.py 2000 [--seed 0] [--no-export] [--keep DIR]
+
+Prints the inputs tried, how many were valid, the refusals by kind, and the crashes (an exception
+or a disagreement between the steps), hangs (an input over --slow seconds) and internal-error lines,
+all of which must be 0. The suite runs the same checks on a few dozen inputs (tests/test_fuzz_projects.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.project_fuzz import INTERNAL, TEMPLATES, mutate, refusal_kind, run_steps, write_doc
+
+
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Hang
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("count", type=int)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--slow", type=float, default=5.0, help="seconds after which an input counts as a hang")
+    parser.add_argument("--keep", metavar="DIR", help="copy each failing input there")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    counts: collections.Counter = collections.Counter()
+    refusals: collections.Counter = collections.Counter()
+    problems: list[str] = []
+    slowest = (0.0, "")
+    signal.signal(signal.SIGALRM, _alarm)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_doc(mutate(random.Random(-1), TEMPLATES[0], steps=1).doc, tmp / "warm.json")
+        run_steps(tmp / "warm.json", tmp, export=not args.no_export)  # imports are not the inputs' time
+        start = time.perf_counter()
+        for i in range(args.count):
+            mutated = mutate(rng)
+            path = tmp / "p.json"
+            write_doc(mutated.doc, path)
+            label = f"#{i} {mutated.template} {mutated.changes}"
+            t0 = time.perf_counter()
+            kind = ""
+            signal.alarm(int(args.slow * 12) + 1)  # a true hang is cut off and counted
+            try:
+                outcome = run_steps(path, tmp, export=not args.no_export)
+            except Hang:
+                kind, outcome = "hang", None
+            except AssertionError as exc:
+                kind, outcome = ("internal error" if INTERNAL in str(exc) else "disagreement"), None
+                label += f": {str(exc)[:300]}"
+            except Exception as exc:  # noqa: BLE001 - what the campaign is looking for
+                kind, outcome = "crash", None
+                label += f": {type(exc).__name__}: {str(exc)[:300]}"
+            finally:
+                signal.alarm(0)
+            took = time.perf_counter() - t0
+            slowest = max(slowest, (took, label))
+            if outcome is not None and took > args.slow:
+                kind = "hang"
+            if outcome is None or kind == "hang":
+                counts[kind] += 1
+                problems.append(f"{kind} ({took:.1f} s) {label}")
+                if args.keep:
+                    Path(args.keep).mkdir(parents=True, exist_ok=True)
+                    shutil.copy(path, Path(args.keep) / f"{i}.json")
+                continue
+            counts["valid" if outcome.valid else "refused"] += 1
+            if outcome.valid:
+                counts["exported"] += outcome.exported
+            else:
+                refusals[refusal_kind(outcome.refusal)] += 1
+        elapsed = time.perf_counter() - start
+    print(f"inputs tried: {args.count} (seed {args.seed}, {elapsed:.0f} s, slowest {slowest[0]:.2f} s)")
+    print(f"valid: {counts['valid']} (exported {counts['exported']}), refused: {counts['refused']}")
+    for kind in ("crash", "hang", "internal error", "disagreement"):
+        print(f"{kind}s: {counts[kind]}")
+    print(f"refusals by kind ({len(refusals)} kinds, top 25):")
+    for kind, n in refusals.most_common(25):
+        print(f"  {n:6d}  {kind}")
+    for line in problems[:30]:
+        print("PROBLEM", line)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
