@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .data import DataBundle, DataError, load_data
+from .data.plan import save_plan
 from .errors import ProjectError
 from .spec import Project
 from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
@@ -181,9 +182,28 @@ def loss_name(training: dict | None) -> str:
 
 
 def load_project_data(project: Project, base_dir: str | Path) -> DataBundle:
+    """The project's data as training loads it. Without a loss in the project, the data's
+    target decides the task (bundle.info["loss"] names the loss it implies)."""
     if not project.data:
         raise DataError("The project has no data section: choose a data set (or pass --data).")
-    return load_data(project.data, Path(base_dir), loss_name(project.training))
+    chosen = "loss" in (project.training or {})
+    return load_data(project.data, Path(base_dir), loss_name(project.training) if chosen else None)
+
+
+def fit_to_data(project: Project, bundle: DataBundle) -> list[str]:
+    """Fill in what the project leaves to the data, in place: the loss its target implies and
+    the Input shape when omitted (CONTRACT.md). Returns notes saying so."""
+    notes = []
+    training = dict(project.training or {})
+    if "loss" not in training and bundle.info.get("loss"):
+        training["loss"] = bundle.info["loss"]
+        project.training = training
+        notes.append(f"loss {training['loss']} follows from the data ({bundle.task})")
+    for node in input_nodes(project):
+        if "shape" not in node.params:
+            node.params["shape"] = list(bundle.input_shape)
+            notes.append(f"Input '{node.id}' takes the data's shape {list(bundle.input_shape)}")
+    return notes
 
 
 # ----- the run --------------------------------------------------------------------------------
@@ -194,20 +214,27 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
     from .shapes import analyze
 
     project = apply_overrides(project, overrides)
+    notes = []
+    if project.data and any("shape" not in n.params for n in input_nodes(project)):
+        bundle = bundle or load_project_data(project, base_dir)  # the data gives the shape
+        notes = fit_to_data(project, bundle)
     analysis = analyze(project)
     if analysis.errors:
         first = analysis.errors[0]
         more = f" (and {len(analysis.errors) - 1} more)" if len(analysis.errors) > 1 else ""
         raise ProjectError(f"The graph is not valid: {first.message}{more}", node=first.node,
                            nodes=first.nodes)
-    settings = TrainSettings.from_dict(project.training)
+    TrainSettings.from_dict(project.training)  # bad settings before a long load
     bundle = bundle or load_project_data(project, base_dir)
+    notes += fit_to_data(project, bundle)
+    settings = TrainSettings.from_dict(project.training)
     mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
     if mismatch:
         raise mismatch
     seed_everything(settings.seed)  # reproducible initial weights
     model = build_model(project, analysis)
-    return Prepared(project, bundle, settings, model, init_weights(model, project, base_dir, overrides))
+    return Prepared(project, bundle, settings, model,
+                    notes + init_weights(model, project, base_dir, overrides))
 
 
 def init_weights(model, project: Project, base_dir: str | Path, over: Overrides | None) -> list[str]:
@@ -292,6 +319,8 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
         out = (Path(out_dir) if out_dir else default_run_dir(prepared.project, project_path)).resolve()
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    if not resume_from:
+        save_plan(out, prepared.bundle)  # raw rows can be predicted from the run folder
     try:
         result = train(prepared.model, prepared.bundle, prepared.settings, reporter=reporter,
                        out_dir=out, project_dict=prepared.project.to_dict(),

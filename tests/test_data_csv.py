@@ -26,12 +26,16 @@ def load(tmp_path, name, loss="CrossEntropyLoss", **extra):
 
 def test_numeric_and_categorical_columns(tmp_path):
     b = load(tmp_path, write(tmp_path, csv_rows()), split={"val": 0.0})
-    assert b.feature_names == ["age", "city=paris", "city=rome", "income"]
+    # two values make one 0/1 column (a boolean), more make one-hot columns
+    assert b.feature_names == ["age", "city=rome", "income"]
     assert b.class_names == ["no", "yes"] and b.y_train.dtype == torch.int64
-    onehot = b.x_train[:, 1:3]
-    assert torch.equal(onehot.sum(1), torch.ones(len(onehot)))  # one-hot is not normalized
+    assert set(b.x_train[:, 1].tolist()) == {0.0, 1.0}  # not normalized
     assert b.normalization["mean"][1] == 0 and b.normalization["std"][1] == 1
     assert b.info["categorical_features"] == {"city": ["paris", "rome"]}
+    three = write(tmp_path, "c,label\n" + "".join(f"{'abc'[i % 3]},{i % 2}\n" for i in range(9)), "c.csv")
+    c = load(tmp_path, three)
+    assert c.feature_names == ["c=a", "c=b", "c=c"]
+    assert torch.equal(c.x_train.sum(1), torch.ones(len(c.x_train)))
 
 
 def test_stray_text_in_numeric_column_names_row_and_column(tmp_path):
@@ -46,7 +50,7 @@ def test_stray_text_in_numeric_column_names_row_and_column(tmp_path):
 def test_empty_cell_names_row_and_column(tmp_path):
     name = write(tmp_path, "a,b,label\n1,2,x\n3,,y\n")
     with pytest.raises(DataError, match='row 3, column "b": is empty'):
-        load(tmp_path, name)
+        load(tmp_path, name, missing="error")
 
 
 def test_missing_target_lists_columns(tmp_path):
@@ -71,7 +75,7 @@ def test_ragged_row_is_named(tmp_path):
 
 
 def test_regression_targets_and_text_target(tmp_path):
-    name = write(tmp_path, "x1,x2,y1,y2\n" + "".join(f"{i},{i*i},{i/2},{-i}\n" for i in range(10)))
+    name = write(tmp_path, "x1,x2,y1,y2\n" + "".join(f"{3 * i + 2},{i*i},{i/2},{-i}\n" for i in range(10)))
     b = load_data({"kind": "csv", "path": name, "target": "y1"}, tmp_path, "MSELoss")
     assert b.y_train.shape == (8, 1) and b.y_train.dtype == torch.float32
     assert b.feature_names == ["x1", "x2", "y2"]
@@ -85,16 +89,16 @@ def test_regression_targets_and_text_target(tmp_path):
 def test_binary_and_numeric_class_labels(tmp_path):
     b = load(tmp_path, write(tmp_path, csv_rows()), "BCEWithLogitsLoss")
     assert b.task == "binary" and b.y_train.shape[1:] == (1,)
-    nums = write(tmp_path, "f,label\n" + "".join(f"{i},{[2, 10, 1][i % 3]}\n" for i in range(30)),
+    nums = write(tmp_path, "f,label\n" + "".join(f"{i % 7},{[2, 10, 1][i % 3]}\n" for i in range(30)),
                  "n.csv")
     c = load(tmp_path, nums)
     assert c.class_names == ["1", "2", "10"]  # numeric labels sort as numbers
 
 
 def test_tsv_and_semicolon(tmp_path):
-    b = load(tmp_path, write(tmp_path, "a\tlabel\n1\tx\n2\ty\n3\tx\n4\ty\n5\tx\n", "d.tsv"))
+    b = load(tmp_path, write(tmp_path, "a\tlabel\n1\tx\n5\ty\n3\tx\n4\ty\n5\tx\n", "d.tsv"))
     assert b.input_shape == (1,)
-    c = load(tmp_path, write(tmp_path, "a;b;label\n1;2;x\n2;3;y\n3;4;x\n4;5;y\n5;5;x\n", "s.csv"))
+    c = load(tmp_path, write(tmp_path, "a;b;label\n1;2;x\n3;3;y\n2;4;x\n4;5;y\n5;5;x\n", "s.csv"))
     assert c.input_shape == (2,)
 
 

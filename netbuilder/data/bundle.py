@@ -28,15 +28,23 @@ class DataBundle:
     info: dict = field(default_factory=dict)
     augment: Callable[[torch.Tensor], torch.Tensor] | None = None  # training batches only
     normalization: dict = field(default_factory=lambda: {"method": "none"})
+    plan: dict | None = None  # a table's fitted preprocessing (plain JSON): predicts raw rows
+    raw_preview: torch.Tensor | None = None  # the first training samples before normalization
 
     def __len__(self) -> int:
         return len(self.x_train) + len(self.x_val) + len(self.x_test)
 
     def preview(self, n: int = 20) -> tuple[list[list[str]], list[str]]:
         """First `n` training rows as text, in original units, and the column names."""
-        x, y = self.x_train[:n], self.y_train[:n]
+        y = self.y_train[:n]
+        table = self.info.get("preview")
+        if table:  # a table: the cells as the file spells them, every column
+            return [list(r) for r in table["rows"][:n]], list(table["columns"])
+        x = self.raw_preview[:n] if self.raw_preview is not None else self.x_train[:n]
         if x.ndim == 2 and x.dtype.is_floating_point:
-            values = normalize.invert(x.numpy().astype(np.float64), self.normalization)
+            values = x.numpy().astype(np.float64)
+            if self.raw_preview is None:
+                values = normalize.invert(values, self.normalization)
             names = list(self.feature_names or [f"x{i}" for i in range(x.shape[1])])
             rows = [[f"{v:.6g}" for v in row] for row in values]
         else:

@@ -15,14 +15,18 @@ from .digits import load_digits
 from .errors import DataError
 from .images import read_images
 from .split import parse_split, split_indices
+from .plan import normalization_stats
 from .tabular import read_table
-from .targets import encode, task_for_loss
+from .targets import LOSS_FOR_TASK, encode, task_for_loss
 
+PREVIEW_ROWS = 50
 BUILTIN_SETS = (*synthetic.GENERATORS, "digits")
 KINDS = ("csv", "numpy", "images", "builtin")
 _COMMON = {"kind", "split", "normalize", "target"}
+TABLE_FIELDS = {"path", "features", "ignore", "types", "missing", "missing_indicator",
+                "max_levels", "vocabulary", "delimiter", "decimal"}
 _FIELDS = {
-    "csv": _COMMON | {"path", "features", "delimiter"},
+    "csv": _COMMON | TABLE_FIELDS,
     "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
     "images": _COMMON | {"path", "size", "channels", "augment"},
     "builtin": _COMMON | {"name", "n", "noise", "seed", "size", "augment"},
@@ -83,15 +87,10 @@ def _read(spec: dict, base_dir: Path, task: str):
     _check_fields(spec, kind)
     info = {"kind": kind}
     mask = None
-    if kind == "csv":
-        if "path" not in spec:
-            raise DataError("data.path is missing: name the CSV file.")
-        single = isinstance(spec.get("target"), str)
-        table = read_table(base_dir / spec["path"], spec,
-                           categorical_target=task != "regression" and single)
-        info.update(target_names=table.target_names,
-                    categorical_features=table.categorical_features)
-        return table.x, table.y, None, "tabular", table.feature_names, table.numeric_mask, info
+    if kind == "csv":  # target "input": the table's features are the targets too
+        raise DataError('data.target "input" (reconstruct the input) needs NumPy arrays, images '
+                        "or a built-in set; for a table, name the columns to reconstruct as "
+                        "targets.")
     if kind == "numpy":
         x, y = read_arrays(spec, base_dir)
         layout = "tokens" if spec.get("dtype") == "int64" else (
@@ -114,16 +113,56 @@ def _balance(y: torch.Tensor, task: str, names: list[str] | None) -> dict | None
     return dict(zip(names, counts))
 
 
-def load_data(spec: dict, base_dir: Path, loss: str) -> DataBundle:
-    """Read, encode targets for `loss`, split, normalize (fit on train) and preload tensors."""
+def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None) -> DataBundle:
+    """A CSV/TSV: its own path (profile, missing values, plan fitted on the training rows)."""
+    if "path" not in spec:
+        raise DataError("data.path is missing: name the CSV file.")
+    split = parse_split(spec.get("split"))
+    table = read_table(base_dir / spec["path"], spec, task, split)
+    task = table.task
+    what = f'{spec["path"]}'
+    targets = table.plan["target"]["names"]
+    y_t, classes, num_classes = encode(np.asarray(table.y), task, None, f'Target "{targets[0]}" of {what}')
+    if classes:
+        table.plan["target"]["classes"] = list(classes)
+    x_t = torch.from_numpy(table.x)
+    parts = {name: (x_t[idx], y_t[idx]) for name, idx in
+             (("train", torch.from_numpy(table.train)), ("val", torch.from_numpy(table.val)),
+              ("test", torch.from_numpy(table.test)))}
+    info = {"kind": "csv", "layout": "tabular", "split": split, "target_names": targets,
+            "counts": {k: len(v[0]) for k, v in parts.items()},
+            "class_balance": {k: _balance(v[1], task, classes) for k, v in parts.items()},
+            "categorical_features": {f["name"]: f["levels"] for f in table.plan["features"]
+                                     if f["type"] in ("categorical", "boolean")},
+            "columns": table.plan["columns"], "missing": table.missing,
+            "preview": table.preview, "rows": int(len(table.x)),
+            "loss": loss or LOSS_FOR_TASK[task], "loss_inferred": loss is None}
+    return DataBundle(
+        *parts["train"], *parts["val"], *parts["test"],
+        task=task, class_names=classes, num_classes=num_classes,
+        input_shape=tuple(x_t.shape[1:]), target_shape=tuple(y_t.shape[1:]),
+        feature_names=table.plan["feature_names"], info=info,
+        normalization=normalization_stats(table.plan), plan=table.plan)
+
+
+def load_data(spec: dict, base_dir: Path, loss: str | None) -> DataBundle:
+    """Read, encode targets for `loss`, split, normalize (fit on train) and preload tensors.
+    `loss` None: a table's target decides the task (decimals: regression, else classes);
+    other sources are classified (reconstructed, for target "input")."""
     if not isinstance(spec, dict):
         raise DataError("The project's data section must be an object with a \"kind\".")
-    task = task_for_loss(loss)
     autoencoder = spec.get("target") == "input"
+    if spec.get("kind") == "csv" and not autoencoder:
+        _check_fields(spec, "csv")
+        return _load_table(spec, Path(base_dir), task_for_loss(loss) if loss else None, loss)
+    inferred = loss is None
+    loss = loss or ("MSELoss" if autoencoder else "CrossEntropyLoss")
+    task = task_for_loss(loss)
     if autoencoder and task != "regression":
         raise DataError('data.target "input" (reconstruct the input) needs a regression loss '
                         "such as MSELoss.")
     x, y, classes, layout, features, mask, info = _read(spec, Path(base_dir), task)
+    info.update(loss=loss, loss_inferred=inferred)
     what = f'{spec.get("path") or spec.get("name")}'
 
     if autoencoder:
@@ -139,6 +178,7 @@ def load_data(spec: dict, base_dir: Path, loss: str) -> DataBundle:
         method = "none"  # images are already in [0, 1]; tokens are ids
     # images normalize per channel: move the channel axis last for fit/apply
     channel_axis = 1 if layout == "image" else x.ndim - 1
+    raw_preview = torch.from_numpy(np.ascontiguousarray(x[train[:PREVIEW_ROWS]]))
     x_last = np.moveaxis(x, channel_axis, -1)
     stats = normalize.fit(x_last[train], method, mask)
     if stats["method"] != "none":
@@ -168,4 +208,5 @@ def load_data(spec: dict, base_dir: Path, loss: str) -> DataBundle:
         *parts["train"], *parts["val"], *parts["test"],
         task=task, class_names=classes, num_classes=num_classes,
         input_shape=tuple(x_t.shape[1:]), target_shape=tuple(y_t.shape[1:]),
-        feature_names=features, info=info, augment=augment, normalization=stats)
+        feature_names=features, info=info, augment=augment, normalization=stats,
+        raw_preview=raw_preview)

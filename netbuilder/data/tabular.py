@@ -1,148 +1,165 @@
-"""CSV/TSV tables: numeric columns as floats, text columns one-hot, row/column-exact errors."""
+"""CSV/TSV tables: read (csv_read), profile every column (profile), drop or refuse rows with
+missing values, split, fit the preprocessing plan on the training rows (plan) and encode.
+
+    read_table(path, spec, loss_task, split) -> Table
+"""
 
 from __future__ import annotations
 
-import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .csv_read import column_list, looks_like_table, read_frame
 from .errors import DataError
+from .plan import encode_frame, fit_plan
+from .profile import has_decimals, infer_task, names_list, profile_columns
+from .split import split_indices
+
+MISSING = ("impute", "drop", "error")
+PREVIEW_ROWS = 50
 
 
 @dataclass
 class Table:
-    x: np.ndarray  # [N, F] float32
+    x: np.ndarray  # [N, F] float32, already normalized by the plan
     y: np.ndarray  # [N] or [N, k], float or str
-    feature_names: list[str]
-    numeric_mask: np.ndarray  # False for one-hot columns (not normalized)
-    target_names: list[str]
-    categorical_features: dict[str, list[str]]
+    train: np.ndarray  # row indices of x
+    val: np.ndarray
+    test: np.ndarray
+    task: str
+    plan: dict
+    missing: dict  # counts shown before training
+    preview: dict  # {"columns", "rows"}: the first training rows as the file spells them
 
 
-def _delimiter(path: Path, spec: dict, header_line: str) -> str:
-    if spec.get("delimiter"):
-        return spec["delimiter"]
-    if path.suffix.lower() == ".tsv":
-        return "\t"
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(str(r) for r in rows)
 
 
-def _read_rows(path: Path, spec: dict) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (spreadsheet row number, cells) for each non-blank data row."""
-    if not path.is_file():
-        raise DataError(f"Data file {path} does not exist. Check data.path in the project "
-                        "(paths are relative to the project file).", path=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path.name} is not UTF-8 text (byte {err.start}). Save it as "
-                        "UTF-8 CSV from your spreadsheet program.", path=str(path)) from None
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
-        raise DataError(f"{path.name} is empty: it needs a header row and data rows.",
-                        path=str(path))
-    reader = csv.reader(lines, delimiter=_delimiter(path, spec, lines[0]))
-    header = [h.strip() for h in next(reader)]
-    rows = []
-    for cells in reader:
-        if not cells or all(not c.strip() for c in cells):
+def _check_numeric(frame, profiles, path: Path) -> None:
+    """Text in a column that is otherwise numbers: refuse, naming the column and rows."""
+    import pandas as pd
+
+    for p in profiles:
+        if p.role == "ignored" or p.type != "numeric" or frame[p.name].dtype.kind in "iuf":
             continue
-        if len(cells) != len(header):
-            raise DataError(f"{path.name} row {reader.line_num} has {len(cells)} cells but the "
-                            f"header has {len(header)} columns.", path=str(path),
-                            row=reader.line_num)
-        rows.append((reader.line_num, [c.strip() for c in cells]))
-    if not rows:
-        raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
-    return header, rows
+        col = frame[p.name]
+        parsed = pd.to_numeric(col, errors="coerce")
+        bad = parsed.isna() & col.notna()
+        rows = [int(i) + 2 for i in col.index[bad.to_numpy()][:5]]
+        if rows:
+            first = col.iloc[rows[0] - 2]
+            raise DataError(f'{path.name} row {rows[0]}, column "{p.name}": "{first}" is not a '
+                            f"number (rows {_rows_text(rows)}). The column is numeric (most of "
+                            "its values are numbers); fix those cells, or mark the column "
+                            "categorical.", path=str(path), row=rows[0], column=p.name)
+        frame[p.name] = parsed
 
 
-def _as_float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value
+def _task(frame, targets: list[str], loss_task: str | None, path: Path) -> str:
+    col = frame[targets[0]]
+    if loss_task is None:
+        return infer_task(col) if len(targets) == 1 else "regression"
+    if loss_task == "classification" and len(targets) == 1 and has_decimals(col):
+        example = col.dropna()[np.mod(col.dropna(), 1) != 0].iloc[0]
+        raise DataError(f'Target column "{targets[0]}" of {path.name} holds decimals (e.g. '
+                        f"{example:g}; {col.nunique()} distinct values): CrossEntropyLoss would "
+                        "treat each value as a class. Use a regression loss (MSELoss) for it.",
+                        path=str(path), column=targets[0])
+    if loss_task == "regression":
+        for name in targets:
+            if frame[name].dtype.kind not in "iuf":
+                example = frame[name].dropna().iloc[0] if frame[name].notna().any() else ""
+                raise DataError(f'Target column "{name}" of {path.name} holds text (e.g. '
+                                f'"{example}"), but the loss is a regression loss. Use '
+                                "CrossEntropyLoss to classify it.", path=str(path), column=name)
+    return loss_task
 
 
-def _numeric(path: Path, name: str, col: int, rows) -> np.ndarray:
-    out = np.empty(len(rows), dtype=np.float64)
-    for i, (row_no, cells) in enumerate(rows):
-        value = _as_float(cells[col])
-        if value is None or not math.isfinite(value):
-            what = "is empty" if not cells[col] else (
-                f'"{cells[col]}" is not a number' if value is None
-                else f'"{cells[col]}" is not a finite number')
-            raise DataError(f'{path.name} row {row_no}, column "{name}": {what}. The column '
-                            "is numeric (most of its values are numbers); fix or remove that "
-                            "row.", path=str(path), row=row_no, column=name)
-        out[i] = value
-    return out
+def _missing(frame, profiles, policy: str, path: Path, targets: list[str]):
+    """(rows kept, counts). Rows without a target are always dropped (and counted)."""
+    features = [p.name for p in profiles if p.role == "feature"]
+    target_missing = frame[targets].isna().any(axis=1).to_numpy()
+    per_column = {p.name: p.missing for p in profiles if p.role == "feature" and p.missing}
+    feature_missing = (frame[features].isna().any(axis=1).to_numpy() if features
+                       else np.zeros(len(frame), bool))
+    counts = {"policy": policy, "cells": int(sum(per_column.values())),
+              "rows": int((feature_missing & ~target_missing).sum()),
+              "columns": per_column, "target_rows_dropped": int(target_missing.sum()),
+              "rows_dropped": 0}
+    if policy == "error" and per_column:
+        name = next(iter(per_column))
+        rows = [int(i) + 2 for i in np.nonzero(frame[name].isna().to_numpy())[0][:5]]
+        raise DataError(f'{path.name} row {rows[0]}, column "{name}": is empty (rows '
+                        f"{_rows_text(rows)}; {counts['cells']} missing cells in all). Fill them, "
+                        'or set data.missing to "impute" or "drop".', path=str(path), row=rows[0],
+                        column=name)
+    keep = ~target_missing
+    if policy == "drop":
+        counts["rows_dropped"] = int((feature_missing & keep).sum())
+        keep &= ~feature_missing
+    return np.nonzero(keep)[0], counts
 
 
-def _mostly_text(col: int, rows) -> bool:
-    text = sum(_as_float(cells[col]) is None for _, cells in rows)
-    return text * 2 > len(rows)
+def _target_info(frame, targets: list[str], task: str) -> dict:
+    info = {"names": targets, "task": task}
+    if task != "regression":
+        info["numeric_labels"] = frame[targets[0]].dtype.kind in "iuf"
+    return info
 
 
-def _names(value, field: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return value
-    raise DataError(f"data.{field} must be a column name or a list of column names.")
-
-
-def read_table(path: Path, spec: dict, categorical_target: bool) -> Table:
-    header, rows = _read_rows(path, spec)
+def read_table(path: Path, spec: dict, loss_task: str | None, split: dict) -> Table:
+    frame, read_info = read_frame(path, spec)
     if "target" not in spec:
-        raise DataError(f"data.target is missing: name the column of {path.name} to predict "
-                        f"(columns: {', '.join(header)}).", path=str(path))
-    targets = _names(spec["target"], "target")
-    features = (_names(spec["features"], "features") if spec.get("features")
-                else [h for h in header if h not in targets])
-    for name in targets + features:
-        if name not in header:
+        listed = f" (columns: {column_list(frame)})" if looks_like_table(frame) else ""
+        raise DataError(f"data.target is missing: name the column of {path.name} to predict"
+                        f"{listed}.", path=str(path))
+    targets = names_list(spec["target"], "target")
+    if not targets:
+        raise DataError("data.target must name a column.")
+    for name in targets + names_list(spec.get("features"), "features"):
+        if name not in frame.columns:
             role = "Target" if name in targets else "Feature"
-            raise DataError(f'{role} column "{name}" does not exist in {path.name}. Available '
-                            f"columns: {', '.join(header)}.", path=str(path), column=name)
-    if not features:
-        raise DataError(f"{path.name} has no feature columns besides the target.",
+            listed = (f" Available columns: {column_list(frame)}." if looks_like_table(frame)
+                      else f" {path.name} does not look like a table (one column only).")
+            raise DataError(f'{role} column "{name}" does not exist in {path.name}.{listed}',
+                            path=str(path), column=name)
+    policy = spec.get("missing", "impute")
+    if policy not in MISSING:
+        raise DataError(f'data.missing must be one of {", ".join(MISSING)}; got {policy!r}.')
+    try:
+        profiles = profile_columns(frame, spec, targets)
+    except DataError as err:
+        err.path = str(path)
+        raise
+    if not any(p.role == "feature" for p in profiles):
+        raise DataError(f"{path.name} has no feature columns besides the target (the others are "
+                        "ignored: " + "; ".join(f"{p.name}: {p.why}" for p in profiles
+                                                if p.role == "ignored")[:400] + ").",
                         path=str(path))
+    _check_numeric(frame, profiles, path)
+    task = _task(frame, targets, loss_task, path)
+    keep, missing = _missing(frame, profiles, policy, path, targets)
+    frame = frame.iloc[keep].reset_index(drop=True)
+    train, val, test = split_indices(len(frame), split, path.name)
+    y = frame[targets[0]].to_numpy() if len(targets) == 1 else frame[targets].to_numpy()
+    if task == "regression":
+        y = y.astype(np.float64)
+    elif len(targets) == 1:
+        y = np.array([str(v) if isinstance(v, str) else v for v in y.tolist()], dtype=object)
+    plan = fit_plan(frame, profiles, train, spec, read_info, _target_info(frame, targets, task))
+    x = encode_frame(frame, plan)
+    shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
+    rows = frame.iloc[train[:PREVIEW_ROWS]][shown]
+    preview = {"columns": shown,
+               "rows": [["" if v is None or v != v else _cell(v) for v in r]
+                        for r in rows.astype(object).itertuples(index=False)]}
+    return Table(x, y, train, val, test, task, plan, missing, preview)
 
-    columns, names, mask, categorical = [], [], [], {}
-    for name in features:
-        col = header.index(name)
-        if _mostly_text(col, rows):
-            levels = sorted({cells[col] for _, cells in rows})
-            index = {v: i for i, v in enumerate(levels)}
-            onehot = np.zeros((len(rows), len(levels)))
-            onehot[np.arange(len(rows)), [index[cells[col]] for _, cells in rows]] = 1
-            columns.append(onehot)
-            names += [f"{name}={v}" for v in levels]
-            mask += [False] * len(levels)
-            categorical[name] = levels
-        else:
-            columns.append(_numeric(path, name, col, rows)[:, None])
-            names.append(name)
-            mask.append(True)
-    x = np.concatenate(columns, axis=1).astype(np.float32)
 
-    ys = []
-    for name in targets:
-        col = header.index(name)
-        if categorical_target:
-            ys.append(np.array([cells[col] for _, cells in rows], dtype=object))
-        elif _mostly_text(col, rows):
-            raise DataError(f'Target column "{name}" of {path.name} holds text (e.g. '
-                            f'"{rows[0][1][col]}"), but the loss is a regression loss. Use '
-                            "CrossEntropyLoss to classify it.", path=str(path), column=name)
-        else:
-            ys.append(_numeric(path, name, col, rows))
-    y = ys[0] if len(ys) == 1 else np.stack(ys, axis=1)
-    return Table(x, y, names, np.array(mask), targets, categorical)
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)

@@ -10,6 +10,8 @@ from .errors import DataError
 CLASSIFICATION_LOSSES = ("CrossEntropyLoss", "NLLLoss")
 BINARY_LOSSES = ("BCEWithLogitsLoss", "BCELoss")
 REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss")
+LOSS_FOR_TASK = {"classification": "CrossEntropyLoss", "binary": "BCEWithLogitsLoss",
+                 "regression": "MSELoss"}  # the loss a task implies when none is chosen
 
 
 def task_for_loss(loss: str) -> str:

@@ -1,0 +1,178 @@
+"""Reading a CSV/TSV file into a pandas DataFrame with pandas' pyarrow engine (a C++ parser that
+runs without the GIL): the encoding, delimiter and decimal comma are detected, and every file the
+parser cannot take gets one message naming the file, row or column.
+
+Messages never quote a file's content before it has been recognised as a table (issue 12): a
+secrets file given as data must not be echoed on screen."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DataError
+
+# the strings pandas reads as missing; kept in the preprocessing plan so that predict.py, which
+# reads new rows with the csv module, calls the same cells missing
+NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+             "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+ENCODINGS = ("utf-8", "cp1252")  # cp1252 (Excel on Windows) leaves 5 bytes undefined
+DELIMITERS = (",", ";", "\t", "|")
+MAX_NAMES = 20  # column names quoted in one message
+
+
+@dataclass
+class ReadInfo:
+    encoding: str
+    delimiter: str
+    decimal: str
+
+    def to_dict(self) -> dict:
+        return {"encoding": self.encoding, "delimiter": self.delimiter, "decimal": self.decimal}
+
+
+def decode(path: Path) -> tuple[str, str]:
+    """(text, encoding). UTF-8 (with or without a BOM), UTF-16 with a BOM, then cp1252; else an
+    error naming the first byte that no encoding could read."""
+    if not path.is_file():
+        if path.is_dir():
+            raise DataError(f"{path} is a folder, not a table file. For images choose the "
+                            "source \"Image folder\".", path=str(path))
+        raise DataError(f"Data file {path} does not exist. Check data.path in the project "
+                        "(paths are relative to the project file).", path=str(path))
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"{path} cannot be read: {err.strerror or err}.", path=str(path)) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in raw[:65536]:
+        raise DataError(f"{path.name} is a binary file, not a text table (CSV/TSV).",
+                        path=str(path))
+    first_error = None
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+            return text, encoding
+        except UnicodeDecodeError as err:
+            first_error = first_error or err
+    line = raw.count(b"\n", 0, first_error.start) + 1
+    raise DataError(f"{path.name} is not text in UTF-8 or Windows-1252: byte 0x"
+                    f"{raw[first_error.start]:02x} at offset {first_error.start} (line {line}) "
+                    "cannot be read. Save it as UTF-8 CSV.", path=str(path), row=line)
+
+
+def _header_and_sample(text: str) -> tuple[list[str], str]:
+    lines = []
+    for line in text.splitlines():
+        if line.strip():
+            lines.append(line)
+            if len(lines) == 50:
+                break
+    if not lines:
+        return [], ""
+    return lines, "\n".join(lines)
+
+
+def sniff_delimiter(path: Path, lines: list[str], sample: str) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+def sniff_decimal(lines: list[str], delimiter: str) -> str:
+    """A decimal comma is possible only when the comma is not the delimiter: "3,5" cells."""
+    if delimiter == ",":
+        return "."
+    rows = list(csv.reader(lines[1:], delimiter=delimiter))
+    cells = [c.strip() for row in rows for c in row]
+    commas = sum(bool(_DECIMAL_COMMA.match(c)) for c in cells)
+    return "," if commas and commas * 4 >= sum(bool(re.match(r"^-?\d+[.,]?\d*$", c)) for c in cells) else "."
+
+
+def header_names(path: Path, first_line: str, delimiter: str) -> list[str]:
+    """The header cells, stripped; empty names read as pandas names them ("Unnamed: 3").
+    Duplicated names are refused here: pandas would rename the second one silently."""
+    header = next(csv.reader([first_line], delimiter=delimiter), [])
+    names = [h.strip() or f"Unnamed: {i}" for i, h in enumerate(header)]
+    seen, duplicated = set(), []
+    for name in names:
+        if name in seen and name not in duplicated:
+            duplicated.append(name)
+        seen.add(name)
+    if duplicated and len(names) > 1:
+        shown = ", ".join(f'"{n}"' for n in duplicated[:MAX_NAMES])
+        raise DataError(f"{path.name} has duplicated column names: {shown}. Rename them so "
+                        "each column has its own name.", path=str(path), column=duplicated[0])
+    return names
+
+
+def _ragged_row(path: Path, text: str, delimiter: str, width: int) -> DataError:
+    """The first row whose cell count differs from the header's (only called on failure)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)
+    for cells in reader:
+        if cells and any(c.strip() for c in cells) and len(cells) != width:
+            return DataError(f"{path.name} row {reader.line_num} has {len(cells)} cells but "
+                             f"the header has {width} columns.", path=str(path),
+                             row=reader.line_num)
+    return DataError(f"{path.name} could not be read as a table with delimiter "
+                     f"{delimiter!r}.", path=str(path))
+
+
+def read_frame(path: Path, spec: dict | None = None):
+    """(DataFrame, ReadInfo). Cells are as pandas reads them: numbers as float/int columns,
+    text as strings, NA_VALUES as missing; "true"/"false" stay text (one encoding for all
+    two-valued columns)."""
+    import pandas as pd
+
+    spec = spec or {}
+    text, encoding = decode(path)
+    lines, sample = _header_and_sample(text)
+    if not lines:
+        raise DataError(f"{path.name} is empty: it needs a header row and data rows.",
+                        path=str(path))
+    delimiter = spec.get("delimiter") or sniff_delimiter(path, lines, sample)
+    decimal = spec.get("decimal") or sniff_decimal(lines, delimiter)
+    names = header_names(path, lines[0], delimiter)
+    if len(lines) < 2:
+        raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
+    try:
+        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), engine="pyarrow", sep=delimiter,
+                            decimal=decimal, header=0, names=names, na_values=list(NA_VALUES),
+                            keep_default_na=False, true_values=[], false_values=[],
+                            skip_blank_lines=True)
+    except (pd.errors.ParserError, ValueError) as err:
+        if "Expected" in str(err) or "columns" in str(err):
+            raise _ragged_row(path, text, delimiter, len(names)) from None
+        raise DataError(f"{path.name} could not be read as a table: {type(err).__name__}.",
+                        path=str(path)) from None
+    if frame.empty:
+        raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
+    return frame, ReadInfo(encoding, delimiter, decimal)
+
+
+def looks_like_table(frame) -> bool:
+    """A file whose header gave one column is not recognisably a table: never list its
+    'column names' (they may be a secret's first line)."""
+    return frame.shape[1] > 1
+
+
+def column_list(frame) -> str:
+    names = [str(c) for c in frame.columns[:MAX_NAMES]]
+    more = frame.shape[1] - len(names)
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,216 @@
+"""The fitted preprocessing of a table, as plain JSON: fitted on the training rows only, applied
+to whole columns with numpy here and to new raw rows by plan_apply.py (standard library, copied
+into predict.py).
+
+    fit_plan(frame, profiles, train_rows, spec, read_info, target) -> plan (a dict)
+    encode_frame(frame, plan) -> float32 array [rows, features]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .csv_read import NA_VALUES
+from .errors import DataError
+from .normalize import METHODS
+from .plan_apply import PLAN_FORMAT, WORD, level_key
+from .profile import MAX_LEVELS
+
+MAX_VOCABULARY = 50  # words a text column contributes as bag-of-words inputs
+PLAN_FILE = "preprocessing.json"
+
+
+def _levels(col) -> tuple:
+    """Cells as level strings (numbers spelled as plan_apply.level_key spells them)."""
+    if col.dtype.kind in "iufb":
+        return col.map(lambda v: level_key(float(v)), na_action="ignore"), True
+    return col.astype(object), False
+
+
+def _numeric(name: str, col, method: str, indicator: bool) -> dict:
+    values = col.to_numpy(np.float64)
+    present = values[~np.isnan(values)]
+    if not len(present):
+        raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
+    fill = float(np.median(present))
+    filled = np.where(np.isnan(values), fill, values)
+    if method == "standard":
+        shift, scale = float(filled.mean()), float(filled.std())
+    elif method == "minmax":
+        shift, scale = float(filled.min()), float(filled.max() - filled.min())
+    else:
+        shift, scale = 0.0, 1.0
+    scale = scale if scale > 1e-12 else 1.0  # a constant column never divides by zero
+    return {"name": name, "type": "numeric", "fill": fill, "shift": shift, "scale": scale,
+            "indicator": indicator and bool(np.isnan(values).any()),
+            "outputs": [name] + ([f"{name}=missing"] if indicator and np.isnan(values).any()
+                                 else [])}
+
+
+def _categorical(name: str, kind: str, col, max_levels: int, indicator: bool) -> dict:
+    cells, numeric_levels = _levels(col)
+    counts = cells.value_counts(dropna=True)
+    if not len(counts):
+        raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
+    fill = str(counts.index[0])  # the most frequent level
+    if kind == "boolean":
+        levels, other = sorted(str(v) for v in counts.index[:2]), False
+        if len(levels) == 1:
+            levels = levels * 2
+        outputs = [f"{name}={levels[1]}"]
+    else:
+        top = counts.index[:max_levels]
+        other = len(counts) > max_levels
+        levels = sorted(str(v) for v in top)
+        outputs = [f"{name}={v}" for v in levels] + ([f"{name}=other"] if other else [])
+    has_missing = indicator and bool(cells.isna().any())
+    return {"name": name, "type": kind, "levels": levels, "other": other, "fill": fill,
+            "numeric_levels": numeric_levels, "indicator": has_missing,
+            "outputs": outputs + ([f"{name}=missing"] if has_missing else [])}
+
+
+def _text(name: str, col, size: int) -> dict:
+    counts: dict[str, int] = {}
+    for text in col.dropna().astype(str):
+        for word in set(WORD.findall(text.lower())):
+            counts[word] = counts.get(word, 0) + 1
+    vocabulary = sorted(sorted(counts, key=lambda w: (-counts[w], w))[:size])
+    return {"name": name, "type": "text", "vocabulary": vocabulary, "indicator": False,
+            "outputs": [f"{name}:{w}" for w in vocabulary]}
+
+
+def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, target: dict) -> dict:
+    method = spec.get("normalize", "standard")
+    if method not in METHODS:
+        raise DataError(f'data.normalize must be one of {", ".join(METHODS)}; got "{method}".')
+    indicator = spec.get("missing_indicator", False)
+    if not isinstance(indicator, bool):
+        raise DataError("data.missing_indicator must be true or false.")
+    max_levels = spec.get("max_levels", MAX_LEVELS)
+    train = frame.iloc[train_rows]
+    features = []
+    for p in profiles:
+        if p.role != "feature":
+            continue
+        col = train[p.name]
+        if p.type == "numeric":
+            f = _numeric(p.name, col, method, indicator)
+        elif p.type == "text":
+            f = _text(p.name, col, spec.get("vocabulary", MAX_VOCABULARY))
+        else:
+            f = _categorical(p.name, p.type, col, max_levels, indicator)
+        p.features = len(f["outputs"])
+        if p.missing and "fill" in f and spec.get("missing", "impute") == "impute":
+            how = "median" if p.type == "numeric" else "most frequent value"
+            fill = f"{f['fill']:.6g}" if p.type == "numeric" else f'"{f["fill"]}"'
+            p.why = "; ".join(filter(None, [p.why, f"{p.missing} missing: filled with the {how} "
+                                            f"({fill})" + (", with an indicator column"
+                                                           if f["indicator"] else "")]))
+        features.append(f)
+    names = [n for f in features for n in f["outputs"]]
+    return {"format": PLAN_FORMAT, "version": 1, "kind": "csv",
+            "read": {**read_info.to_dict(), "na_values": list(NA_VALUES)},
+            "missing": spec.get("missing", "impute"), "normalize": method,
+            "columns": [p.to_dict() for p in profiles], "features": features,
+            "feature_names": names, "input_shape": [len(names)], "target": target}
+
+
+def encode_frame(frame, plan: dict) -> np.ndarray:
+    """All rows of `frame` as the model's inputs: what plan_apply.encode_rows gives for the same
+    cells (checked in the tests)."""
+    n = len(frame)
+    width = len(plan["feature_names"])
+    x = np.empty((n, width), dtype=np.float32)
+    at = 0
+    for f in plan["features"]:
+        col = frame[f["name"]]
+        if f["type"] == "numeric":
+            values = col.to_numpy(np.float64)
+            absent = np.isnan(values)
+            values = np.where(absent, f["fill"], values)
+            x[:, at] = ((values - f["shift"]) / f["scale"]).astype(np.float32)
+            at += 1
+            if f["indicator"]:
+                x[:, at] = absent
+                at += 1
+            continue
+        if f["type"] == "text":
+            vocabulary = {w: i for i, w in enumerate(f["vocabulary"])}
+            block = np.zeros((n, len(vocabulary)), dtype=np.float32)
+            for r, text in enumerate(col.astype(object).tolist()):
+                if isinstance(text, str):
+                    for word in set(WORD.findall(text.lower())):
+                        if word in vocabulary:
+                            block[r, vocabulary[word]] = 1.0
+            x[:, at:at + len(vocabulary)] = block
+            at += len(vocabulary)
+            continue
+        cells, _ = _levels(col)
+        absent = cells.isna().to_numpy()
+        cells = cells.where(~absent, f["fill"]).astype(str)
+        levels = f["levels"]
+        if f["type"] == "boolean":
+            known = cells.isin(levels).to_numpy()
+            cells = cells.where(known, f["fill"])
+            x[:, at] = (cells == levels[1]).to_numpy()
+            at += 1
+        else:
+            codes = np.full(n, -1, dtype=np.int64)
+            lookup = {v: i for i, v in enumerate(levels)}
+            mapped = cells.map(lookup)
+            known = mapped.notna().to_numpy()
+            codes[known] = mapped[known].to_numpy(np.int64)
+            k = len(levels) + f["other"]
+            if f["other"]:
+                codes[~known] = len(levels)
+            block = np.zeros((n, k), dtype=np.float32)
+            rows = np.nonzero(codes >= 0)[0]
+            block[rows, codes[rows]] = 1.0
+            x[:, at:at + k] = block
+            at += k
+        if f["indicator"]:
+            x[:, at] = absent
+            at += 1
+    return x
+
+
+def normalization_stats(plan: dict) -> dict:
+    """The plan's numeric scaling in the older per-feature form (DataBundle.normalization)."""
+    if plan["normalize"] == "none":
+        return {"method": "none"}
+    shift, scale = [], []
+    for f in plan["features"]:
+        for i, _ in enumerate(f["outputs"]):
+            numeric = f["type"] == "numeric" and i == 0
+            shift.append(f["shift"] if numeric else 0.0)
+            scale.append(f["scale"] if numeric else 1.0)
+    keys = ("mean", "std") if plan["normalize"] == "standard" else ("min", "range")
+    return {"method": plan["normalize"], "axis": -1, keys[0]: shift, keys[1]: scale}
+
+
+def save_plan(folder, bundle) -> None:
+    """preprocessing.json in a run folder or export, when the data has a fitted plan."""
+    import json
+    from pathlib import Path
+
+    from ..fileio import write_atomic
+
+    if getattr(bundle, "plan", None) is not None:
+        write_atomic(Path(folder) / PLAN_FILE, json.dumps(bundle.plan, indent=1, allow_nan=False))
+
+
+def read_plan(path) -> dict:
+    """A plan file, checked enough that a hand-edited one fails with its name, not a KeyError."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise DataError(f"{path} cannot be read as a preprocessing plan: {err}.",
+                        path=str(path)) from None
+    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT or not all(
+            k in plan for k in ("read", "features", "target", "feature_names")):
+        raise DataError(f"{path} is not a NetBuilder preprocessing plan.", path=str(path))
+    return plan
