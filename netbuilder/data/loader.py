@@ -14,8 +14,8 @@ from .bundle import DataBundle
 from .digits import load_digits
 from .errors import DataError
 from .images import read_images
-from .split import parse_split, split_indices
 from .plan import normalization_stats
+from .split import parse_split, split_indices
 from .tabular import read_table
 from .targets import LOSS_FOR_TASK, encode, task_for_loss
 
@@ -135,7 +135,7 @@ def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None) 
             "categorical_features": {f["name"]: f["levels"] for f in table.plan["features"]
                                      if f["type"] in ("categorical", "boolean")},
             "columns": table.plan["columns"], "missing": table.missing,
-            "preview": table.preview, "rows": int(len(table.x)),
+            "preview": table.preview, "rows": len(table.x),
             "loss": loss or LOSS_FOR_TASK[task], "loss_inferred": loss is None}
     return DataBundle(
         *parts["train"], *parts["val"], *parts["test"],

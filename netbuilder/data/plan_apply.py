@@ -39,7 +39,7 @@ def read_rows(path, plan):
     header = []
     for cells in reader:
         if any(c.strip() for c in cells):
-            header = [c.strip() or "Unnamed: %d" % i for i, c in enumerate(cells)]
+            header = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(cells)]
             break
     rows = [cells for cells in reader if any(c.strip() for c in cells)]
     return header, rows
@@ -127,15 +127,13 @@ def describe_notes(notes, plan):
     lines = []
     for (name, what), n in sorted(notes.items()):
         f = by_name[name]
-        rows = "%d row%s" % (n, "" if n == 1 else "s")
+        rows = f"{n} row{'' if n == 1 else 's'}"
         if what == "unseen category":
             where = ('the level "other"' if f.get("other") else
                      "the most frequent level" if f["type"] == "boolean" else "no level (all zeros)")
-            lines.append('%s: "%s" had a category not seen in training; encoded as %s.'
-                         % (rows, name, where))
+            lines.append(f'{rows}: "{name}" had a category not seen in training; encoded as {where}.')
         else:
-            lines.append('%s: "%s" was %s; filled with %r as in training.'
-                         % (rows, name, what, f["fill"]))
+            lines.append(f'{rows}: "{name}" was {what}; filled with {f["fill"]!r} as in training.')
     return lines
 
 
@@ -157,7 +155,7 @@ def decode_outputs(outputs, plan):
         for out in outputs:
             p = _softmax(out)
             best = max(range(len(p)), key=p.__getitem__)
-            rows.append([classes[best]] + ["%.6g" % v for v in p])
+            rows.append([classes[best]] + [f"{v:.6g}" for v in p])
         return columns, rows
     if task == "binary":
         columns = ["prediction"] + ["p_" + c for c in classes]
@@ -165,11 +163,11 @@ def decode_outputs(outputs, plan):
         for out in outputs:
             z = out[0]
             p1 = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
-            rows.append([classes[int(p1 > 0.5)], "%.6g" % (1 - p1), "%.6g" % p1])
+            rows.append([classes[int(p1 > 0.5)], f"{1 - p1:.6g}", f"{p1:.6g}"])
         return columns, rows
     names = target["names"]
     columns = ["prediction"] if len(names) == 1 else ["prediction_" + n for n in names]
-    return columns, [["%.9g" % v for v in out] for out in outputs]
+    return columns, [[f"{v:.9g}" for v in out] for out in outputs]
 
 
 def write_predictions(path, header, rows, columns, predictions):

@@ -101,7 +101,7 @@ def _one(col, name: str, max_levels: int) -> ColumnProfile:
         values = col.dropna().to_numpy()
         if kind == "b":
             values = values.astype(np.int64)
-        distinct = int(len(np.unique(values)))
+        distinct = len(np.unique(values))
         profile = ColumnProfile(name, "numeric", "feature", missing, distinct,
                                 summary=_summary_numeric(values.astype(np.float64)))
         if name.strip().lower() in ID_NAMES or name.startswith("Unnamed: "):

@@ -154,7 +154,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict) -> Ta
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
     rows = frame.iloc[train[:PREVIEW_ROWS]][shown]
     preview = {"columns": shown,
-               "rows": [["" if v is None or v != v else _cell(v) for v in r]
+               "rows": [["" if v is None or (isinstance(v, float) and np.isnan(v)) else _cell(v) for v in r]
                         for r in rows.astype(object).itertuples(index=False)]}
     return Table(x, y, train, val, test, task, plan, missing, preview)
 
