@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_data import add_parsers as add_data_parsers
 from .errors import ProjectError
 from .spec import InvalidProject, load_project, save_project
 
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     from .cli_inspect import add_parsers as add_inspect_parsers  # activations, explain
     add_inspect_parsers(sub)
+    add_data_parsers(sub)  # data, predict
     return parser
 
 

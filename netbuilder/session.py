@@ -206,6 +206,18 @@ def fit_to_data(project: Project, bundle: DataBundle) -> list[str]:
     return notes
 
 
+def with_data_defaults(project: Project, base_dir: str | Path) -> Project:
+    """A copy of `project` with what it leaves to the data filled in (see fit_to_data): for
+    steps that need the graph complete before they load data themselves (export)."""
+    leaves = "loss" not in (project.training or {}) or any(
+        "shape" not in n.params for n in input_nodes(project))
+    if not project.data or not leaves:
+        return project
+    project = copy.deepcopy(project)
+    fit_to_data(project, load_project_data(project, base_dir))
+    return project
+
+
 # ----- the run --------------------------------------------------------------------------------
 def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None = None,
             bundle: DataBundle | None = None) -> Prepared:

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ProjectError
-from ..session import loss_name
+from ..session import loss_name, with_data_defaults
 from ..spec import Project, dumps
 from ..train_script import render_train_script, script_config
 from .common import (
@@ -30,6 +30,7 @@ from .common import (
     publish_file,
     staging,
 )
+from .predict import write_predict
 
 
 def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
@@ -66,9 +67,13 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
     from ..train.settings import TrainSettings
 
     out = Path(out)
+    base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+    try:
+        project = with_data_defaults(project, base_dir)  # Input shape / loss left to the data
+    except ValueError:
+        pass  # DataError: reported below where the data is prepared
     analysis = checked(project)
     check_target(out, force, folder=True)
-    base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
     progress("Generating the model code", 0.05)
     model, source = build(project, analysis, weights)
     state = None if weights is None else model.state_dict()
@@ -98,6 +103,7 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
         (tmp / "project.json").write_text(dumps(project), encoding="utf-8")
         if data is not None:
             torch.save(data, tmp / "data.pt")
+            write_predict(tmp, bundle)  # a table: predict.py and preprocessing.json
         if state is not None:
             from safetensors.torch import save_file
 

@@ -1,0 +1,91 @@
+"""Predict new raw rows with a trained model and the run's saved preprocessing plan.
+
+    predict_file(project, base_dir, weights, data) -> Predictions
+
+The rows are read, encoded and decoded by plan_apply (the code the exported predict.py
+carries), so the GUI, `netbuilder predict` and predict.py give identical predictions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DataError
+from .plan import PLAN_FILE, read_plan
+from .plan_apply import decode_outputs, describe_notes, encode_rows, read_rows, write_predictions
+
+CHUNK = 1024  # rows per forward pass; predict.py uses the same, so sums round alike
+
+
+@dataclass
+class Predictions:
+    header: list[str]  # the input file's columns
+    rows: list[list[str]]  # its cells
+    columns: list[str]  # prediction, p_<class>...
+    values: list[list[str]]  # one row of `columns` per input row
+    notes: list[str] = field(default_factory=list)  # how missing and unseen cells were handled
+
+    def save_csv(self, path: str | Path) -> None:
+        write_predictions(path, self.header, self.rows, self.columns, self.values)
+
+    def to_json(self) -> dict:
+        return {"rows": len(self.rows), "columns": self.header + self.columns,
+                "notes": self.notes}
+
+
+def plan_for(weights: Path, project, base_dir: Path) -> tuple[dict, list[str]]:
+    """The plan saved beside the weights (a run folder, an export); else fitted again from the
+    project's data, said so."""
+    saved = Path(weights).resolve().parent / PLAN_FILE
+    if saved.is_file():
+        return read_plan(saved), []
+    from ..session import load_project_data
+
+    bundle = load_project_data(project, base_dir)
+    if bundle.plan is None:
+        raise DataError("Predicting raw rows needs table (CSV) data; this project's data is "
+                        f"{(project.data or {}).get('kind', 'missing')}.")
+    return bundle.plan, [(f"{saved.parent} has no {PLAN_FILE}: the preprocessing was fitted "
+                         "again on the project's data, as training fits it.")]
+
+
+def run_model(model, inputs: list[list[float]]) -> list[list[float]]:
+    import torch
+
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, len(inputs), CHUNK):
+            out = model(torch.tensor(inputs[start:start + CHUNK], dtype=torch.float32))
+            if isinstance(out, (tuple, list)):
+                out = out[0]
+            outputs += out.reshape(len(out), -1).tolist()
+    return outputs
+
+
+def predict_file(project, base_dir: str | Path, weights: str | Path, data: str | Path,
+                 ) -> Predictions:
+    from ..compiler import build_model
+    from ..train.checkpoint import load_model
+
+    weights, data = Path(weights), Path(data)
+    if not weights.is_file():
+        raise DataError(f"Weights {weights} do not exist: pass a run's best.safetensors or "
+                        "last.safetensors.", path=str(weights))
+    if not data.is_file():
+        raise DataError(f"Data file {data} does not exist.", path=str(data))
+    plan, notes = plan_for(weights, project, Path(base_dir))
+    for node in project.nodes:  # the data decided the Input's shape when it was left out
+        if node.type == "Input" and "shape" not in node.params:
+            node.params["shape"] = list(plan["input_shape"])
+    try:
+        header, rows = read_rows(data, plan)
+        inputs, counts = encode_rows(header, rows, plan)
+    except (OSError, ValueError) as err:
+        raise DataError(f"{data.name}: {err}.", path=str(data)) from None
+    if not rows:
+        raise DataError(f"{data.name} has no data rows to predict.", path=str(data))
+    model = build_model(project)
+    load_model(weights, model)
+    columns, values = decode_outputs(run_model(model, inputs), plan)
+    return Predictions(header, rows, columns, values, notes + describe_notes(counts, plan))

@@ -1,0 +1,41 @@
+"""The `netbuilder data --json` object (CONTRACT.md): what training will make of the data."""
+
+from __future__ import annotations
+
+
+def data_report(bundle) -> dict:
+    info = bundle.info
+    return {
+        "rows": info.get("rows", len(bundle)),
+        "task": bundle.task,
+        "loss": info.get("loss"),
+        "classes": bundle.class_names,
+        "input_shape": list(bundle.input_shape),
+        "target_shape": list(bundle.target_shape),
+        "split": info.get("counts", {}),
+        "columns": [{k: c[k] for k in ("name", "role", "type", "missing", "distinct", "why",
+                                       "features", "flag")} for c in info.get("columns", [])],
+        "missing": info.get("missing", {}),
+        "features": list(bundle.feature_names or []),
+    }
+
+
+def report_text(report: dict) -> str:
+    """The same report for a terminal: one line per column."""
+    split = report["split"]
+    task = report["task"] + (f" ({len(report['classes'])} classes)" if report["classes"] else "")
+    lines = [(f"{report['rows']} rows: {split.get('train', 0)} train, {split.get('val', 0)} val, "
+             f"{split.get('test', 0)} test; task {task}, loss {report['loss']}; input shape "
+             f"{report['input_shape']}")]
+    if report["columns"]:
+        width = max(len(c["name"]) for c in report["columns"])
+        for c in report["columns"]:
+            lines.append(f"  {c['name']:<{width}}  {c['role']:<8} {c['type']:<11} "
+                         f"missing {c['missing']:<5} distinct {c['distinct']:<6} "
+                         f"-> {c['features']} input(s)" + (f"  ({c['why']})" if c["why"] else ""))
+    m = report["missing"]
+    if m.get("cells") or m.get("target_rows_dropped"):
+        lines.append(f"missing: {m['cells']} cells in {m['rows']} rows ({m['policy']}); "
+                     f"{m['rows_dropped']} rows dropped, {m['target_rows_dropped']} rows without "
+                     "a target dropped")
+    return "\n".join(lines)
