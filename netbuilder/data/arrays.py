@@ -13,6 +13,11 @@ def _load(path: Path, what: str):
     if not path.is_file():
         raise DataError(f"{what} {path} does not exist. Check the path in the project's data "
                         "section (paths are relative to the project file).", path=str(path))
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic != b"\x93NUMPY" and not magic.startswith(b"PK\x03\x04"):  # .npy / .npz (a zip)
+        raise DataError(f"{path.name} is not a NumPy file by its content (neither .npy nor "
+                        ".npz); save arrays with np.save or np.savez.", path=str(path))
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as err:  # object arrays need pickle: refused on purpose
