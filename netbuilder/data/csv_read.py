@@ -7,9 +7,11 @@ secrets file given as data must not be echoed on screen."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +136,20 @@ def _ragged_row(path: Path, text: str, delimiter: str, width: int) -> DataError:
                      f"{delimiter!r}.", path=str(path))
 
 
+@contextlib.contextmanager
+def _no_dummy_thread():
+    """pyarrow asks threading.current_thread(), which registers a thread Python did not start
+    (a QThread) as a _DummyThread that Python 3.11 never removes: it would look like a thread
+    left running. Forget it again when this call made it."""
+    ident = threading.get_ident()
+    known = ident in threading._active  # no public way to ask
+    try:
+        yield
+    finally:
+        if not known:
+            threading._active.pop(ident, None)
+
+
 def read_frame(path: Path, spec: dict | None = None):
     """(DataFrame, ReadInfo). Cells are as pandas reads them: numbers as float/int columns,
     text as strings, NA_VALUES as missing; "true"/"false" stay text (one encoding for all
@@ -152,10 +168,11 @@ def read_frame(path: Path, spec: dict | None = None):
     if len(lines) < 2:
         raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
     try:
-        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), engine="pyarrow", sep=delimiter,
-                            decimal=decimal, header=0, names=names, na_values=list(NA_VALUES),
-                            keep_default_na=False, true_values=[], false_values=[],
-                            skip_blank_lines=True)
+        with _no_dummy_thread():
+            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), engine="pyarrow",
+                                sep=delimiter, decimal=decimal, header=0, names=names,
+                                na_values=list(NA_VALUES), keep_default_na=False,
+                                true_values=[], false_values=[], skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError) as err:
         if "Expected" in str(err) or "columns" in str(err):
             raise _ragged_row(path, text, delimiter, len(names)) from None
