@@ -188,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_inspect import add_parsers as add_inspect_parsers  # activations, explain
     add_inspect_parsers(sub)
     add_data_parsers(sub)  # data, predict
+    from .cli_import import add_parser as add_import_parser  # import
+    add_import_parser(sub)
     return parser
 
 

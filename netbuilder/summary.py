@@ -62,7 +62,7 @@ def summarize(project: Project) -> Summary:
     analysis = analyze(project)
     if analysis.errors:
         raise InvalidProject(analysis.errors)
-    model = build_model(project, analysis, device="meta")
+    model = build_model(project, analysis, device="meta").eval()  # BatchNorm1d on a batch of 1
     with FlopCounterMode(display=False) as counter:
         try:
             model(*example_inputs(project, analysis))
