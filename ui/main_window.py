@@ -30,6 +30,7 @@ from .commands import AddItems, MoveNodes
 from .dialogs import TemplateGallery, shortcuts_html
 from .document import Document
 from .export_dialog import ExportDialog
+from .inspect.install import install as install_inspect
 from .inspector import Inspector
 from .layout import layered_positions
 from .palette import Palette
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._refresh_code)
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
+        self.inspect = install_inspect(self)
         self.transfer = install_transfer(self)
         export = QAction("&Export…", self)
         export.setShortcut(QKeySequence("Ctrl+E"))

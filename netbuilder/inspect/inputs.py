@@ -24,7 +24,8 @@ def image_sample(pixels: np.ndarray, shape) -> torch.Tensor:
     if img.shape[0] != c:
         img = img.mean(0, keepdim=True).expand(c, -1, -1) if c in (1, 3) else img
     if tuple(img.shape[1:]) != (h, w):
-        img = F.interpolate(img[None], size=(h, w), mode="bilinear", align_corners=False)[0]
+        img = F.interpolate(img[None], size=(h, w), mode="bilinear", align_corners=False,
+                            antialias=True)[0]
     return img.clamp(0, 1).contiguous()
 
 

@@ -26,6 +26,7 @@ class TrainingRunner(QObject):
     run_failed = Signal(str, str)    # message, details
     thread_ended = Signal()
     pause_confirmed = Signal()       # the training thread is blocked: no step runs until resume
+    weights_updated = Signal(int, object)  # step, CPU state_dict copy (while weights_wanted)
 
     def __init__(self, parent: QObject | None = None, report_every: int = 10):
         super().__init__(parent)
@@ -35,6 +36,13 @@ class TrainingRunner(QObject):
         self.thread: QThread | None = None
         self.worker: TrainingWorker | None = None
         self.last_result = None
+        self.weights_wanted = False  # live previews want copies of the weights during a run
+        self.weights_interval_s = 0.25  # at most this often (a few previews a second)
+
+    def want_weights(self, wanted: bool) -> None:
+        self.weights_wanted = wanted
+        if self.worker is not None:
+            (self.worker.weights_wanted.set if wanted else self.worker.weights_wanted.clear)()
 
     @property
     def busy(self) -> bool:
@@ -68,6 +76,10 @@ class TrainingRunner(QObject):
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.blocked.connect(self._on_blocked)
+        worker.weights.connect(self._on_weights)
+        worker.weights_interval_s = self.weights_interval_s
+        if self.weights_wanted:
+            worker.weights_wanted.set()
         # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() still ends it
         worker.done.connect(thread.quit, Qt.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
@@ -129,6 +141,10 @@ class TrainingRunner(QObject):
     def _on_grads(self, step, norms, histograms) -> None:
         self.history.add_grads(step, norms, histograms)
         self.grads_updated.emit()
+
+    @Slot(int, object)
+    def _on_weights(self, step, state) -> None:
+        self.weights_updated.emit(step, state)
 
     @Slot()
     def _on_blocked(self) -> None:

@@ -7,6 +7,7 @@ training thread on a threading.Event; Stop is polled by the trainer before every
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -28,8 +29,10 @@ class QtReporter(Reporter):
 
     def on_step(self, step, epoch, loss, lr):
         self.worker.step.emit(step, epoch, loss, lr)
+        self.worker.snapshot_weights(step)
 
     def on_epoch(self, epoch, logs):
+        self.worker.snapshot_weights(logs.get("step", 0))
         self.worker.epoch.emit(epoch, logs)
 
     def on_grad_stats(self, step, norms, histograms):
@@ -55,6 +58,7 @@ class TrainingWorker(QObject):
     finished = Signal(object)              # TrainResult
     failed = Signal(str, str)              # message, details (a traceback for our own bugs)
     blocked = Signal()                     # the training thread is now waiting in a pause
+    weights = Signal(int, object)          # step, a CPU copy of the state_dict (when wanted)
     done = Signal()                        # always last: the thread may quit
 
     def __init__(self, project, base_dir, out_dir=None, project_path=None,
@@ -66,6 +70,26 @@ class TrainingWorker(QObject):
         self.stop_requested = threading.Event()
         self.resume_event = threading.Event()
         self.resume_event.set()
+        # live previews (ui/inspect): copies of the weights, taken on the training thread
+        # between two steps, at most every weights_interval_s and only while a view wants them
+        self.weights_wanted = threading.Event()
+        self.weights_interval_s = 0.25
+        self._model = None
+        self._weights_at = 0.0
+
+    def _on_prepared(self, prepared) -> None:
+        self._model = prepared.model
+        self.prepared.emit(prepared)
+
+    def snapshot_weights(self, step: int) -> None:
+        """Training thread: hand a detached CPU copy of the weights to the views."""
+        now = time.perf_counter()
+        if (self._model is None or not self.weights_wanted.is_set()
+                or now - self._weights_at < self.weights_interval_s):
+            return
+        self._weights_at = now
+        state = {k: v.detach().to("cpu", copy=True) for k, v in self._model.state_dict().items()}
+        self.weights.emit(step, state)
 
     # thread-safe controls: called from the GUI thread, read by the training thread
     def request_stop(self) -> None:
@@ -89,7 +113,7 @@ class TrainingWorker(QObject):
             result = run_training(self.project, self.base_dir, overrides=self.overrides,
                                   out_dir=self.out_dir, project_path=self.project_path,
                                   reporter=QtReporter(self), report_every=self.report_every,
-                                  resume_from=self.resume_from, on_prepared=self.prepared.emit)
+                                  resume_from=self.resume_from, on_prepared=self._on_prepared)
         except USER_ERRORS as err:
             self.failed.emit(error_message(err), "")
         except MemoryError:
