@@ -39,8 +39,9 @@ def preview_batch(bundle, sample: int) -> torch.Tensor:
     return x[[sample, *rest]]
 
 
-def node_preview(model, project, x: torch.Tensor, node_id: str | None):
-    """(the node's Preview of x[0] or None, {node: stats of x[0]} for the edges)."""
+def node_preview(model, project, x: torch.Tensor, node_id: str | None, weights: str = ""):
+    """(the node's Preview of x[0] or None, {node: stats of x[0]} for the edges, `weights`:
+    which weights these are, as the view said when it asked)."""
     ids = [n.id for n in project.nodes]
     outs = node_outputs(model, project, x, ids)
     stats = {nid: tensor_stats(out[0]) for nid, out in outs.items()}
@@ -48,7 +49,7 @@ def node_preview(model, project, x: torch.Tensor, node_id: str | None):
     if node_id in outs:
         att = attention_weights(model, project, x, [node_id]).get(node_id)
         result = preview(project, node_id, outs[node_id], 0, att)
-    return result, stats
+    return result, stats, weights
 
 
 def boundary(model, bundle, loss: str, resolution: int = 72):

@@ -112,7 +112,7 @@ class LayerPreview(QWidget):
                                f"'{self.node_id}' is not in the model the preview runs "
                                "(edited during the run?).")
         x = jobs.preview_batch(c.bundle, self.sample.value())
-        c.compute(self.KIND, jobs.node_preview, c.project, x, node)
+        c.compute(self.KIND, jobs.node_preview, c.project, x, node, c.weights_text)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -123,9 +123,9 @@ class LayerPreview(QWidget):
     def _result(self, kind, value) -> None:
         if kind != self.KIND:
             return
-        p, stats = value
+        p, stats, weights = value
         self._set_edge_tips(stats)
-        self.source.setText(f"{self.controller.weights_text}")
+        self.source.setText(weights)
         if p is None:
             self.picture.clear()
             self.hist.hide()
