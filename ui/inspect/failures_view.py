@@ -23,7 +23,7 @@ from netbuilder.inspect import METHODS, cell_samples
 from netbuilder.inspect.inputs import original_units, table_baseline
 
 from . import jobs
-from .pictures import gray, heat_over, pixmap, unit
+from .pictures import gray, heat_over, picture_label, pixmap, unit
 
 THUMB = 56
 METHOD_LABELS = {"integrated_gradients": "Integrated gradients", "saliency": "Saliency",
@@ -51,8 +51,7 @@ class ExplainPanel(QWidget):
             self.method.addItem(METHOD_LABELS[m], m)
         self.title = QLabel("Click a sample to explain the model's decision.")
         self.title.setWordWrap(True)
-        self.picture = QLabel()
-        self.picture.setAlignment(Qt.AlignCenter)
+        self.picture = picture_label(100)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.RichText)
@@ -95,7 +94,7 @@ class ExplainPanel(QWidget):
             heat = a.values.sum(axis=0)
             rgb = heat_over(s.numpy().mean(axis=0), heat)
             both = np.concatenate([gray(unit(s.numpy().mean(axis=0))), np.zeros((rgb.shape[0], 2, 3), np.uint8), rgb], 1)
-            self.picture.setPixmap(pixmap(both, 420, 220))
+            self.picture.setPixmap(pixmap(both, self.picture.width(), self.picture.height()))
             self.text.setText(f"{METHOD_LABELS[a.method]} for <b>{what}</b> (score "
                               f"{a.output:.3g}). Red pixels push the score up, blue down.")
         elif s.ndim == 1 and s.dtype.is_floating_point and b is not None and b.feature_names:

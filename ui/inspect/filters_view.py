@@ -4,13 +4,13 @@ time (an image of readings × bins, newest at the bottom), gathered from the tra
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from netbuilder.inspect import histogram_image
 
 from . import jobs
-from .pictures import colored, mosaic, pixmap
+from .pictures import colored, mosaic, picture_label, pixmap
 
 MAX_READINGS = 400
 
@@ -24,12 +24,10 @@ class FiltersView(QWidget):
         self.readings: dict[str, list[dict]] = {}  # layer -> weight histograms, oldest first
         self._seen_version = None
         self.filters_title = QLabel("First convolution")
-        self.filters = QLabel()
-        self.filters.setAlignment(Qt.AlignCenter)
+        self.filters = picture_label()
         self.layer = QComboBox()
         self.layer.setToolTip("The layer whose weight distribution is drawn over time")
-        self.hist_image = QLabel()
-        self.hist_image.setAlignment(Qt.AlignCenter)
+        self.hist_image = picture_label()
         self.hist_caption = QLabel()
         self.hist_caption.setObjectName("dim")
         self.hist_caption.setWordWrap(True)
@@ -93,8 +91,8 @@ class FiltersView(QWidget):
             maps = kernels.mean(axis=1)
         else:
             maps = kernels
-        w = max(160, min(self.width() // 2 - 30, 480))
-        self.filters.setPixmap(pixmap(colored(mosaic(maps, pad=1), cmap="inferno"), w, 300))
+        self.filters.setPixmap(pixmap(colored(mosaic(maps, pad=1), cmap="inferno"),
+                                      self.filters.width(), self.filters.height()))
         self.filters_title.setText(f"First convolution '{node}': {len(kernels)} filters of "
                                    f"{kernels.shape[-2]}×{kernels.shape[-1]} "
                                    f"({self.controller.weights_text})")
@@ -108,8 +106,7 @@ class FiltersView(QWidget):
             self.hist_image.clear()
             return
         image, lo, hi = histogram_image(readings)
-        w = max(160, min(self.width() // 2 - 30, 480))
-        rgb = colored(np.sqrt(image), cmap="inferno")
-        self.hist_image.setPixmap(pixmap(rgb, w, 260).scaled(w, 260))
+        rgb = colored(np.sqrt(image), cmap="inferno")  # sqrt: thin tails still show
+        self.hist_image.setPixmap(pixmap(rgb).scaled(self.hist_image.size()))
         self.hist_caption.setText(f"'{name}': {len(readings)} readings, oldest at the top; "
                                   f"weights from {lo:.3g} (left) to {hi:.3g} (right).")

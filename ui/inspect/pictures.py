@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 _LUTS: dict[str, np.ndarray] = {}
 
@@ -72,3 +73,13 @@ def heat_over(sample_gray: np.ndarray, heat: np.ndarray) -> np.ndarray:
     base = gray(unit(sample_gray)).astype(np.float64) / 255.0
     alpha = rgba[..., 3:4]
     return ((base * (1 - alpha) + rgba[..., :3] * alpha) * 255).astype(np.uint8)
+
+
+def picture_label(min_height: int = 60) -> QLabel:
+    """A label for pictures that never asks for its pixmap's size: the views' pixmaps follow
+    the room they get, not the other way round."""
+    label = QLabel()
+    label.setAlignment(Qt.AlignCenter)
+    label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
+    label.setMinimumSize(40, min_height)
+    return label

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from ui.training import style
 
 from . import jobs
-from .pictures import colored, gray, mosaic, pixmap, unit
+from .pictures import colored, gray, mosaic, picture_label, pixmap, unit
 
 PICTURE_W = 300
 
@@ -47,9 +47,7 @@ class LayerPreview(QWidget):
         self.sample.setToolTip("Which validation sample goes through the network")
         self.sample_label = QLabel()
         self.sample_label.setObjectName("dim")
-        self.picture = QLabel()
-        self.picture.setAlignment(Qt.AlignCenter)
-        self.picture.setMinimumHeight(80)
+        self.picture = picture_label(80)
         self.hist = pg.PlotWidget()
         style.style_plot(self.hist.getPlotItem(), "", left="count", bottom="value")
         self.hist.setFixedHeight(140)
@@ -145,7 +143,7 @@ class LayerPreview(QWidget):
             self.stats.setText(f"Preview failed: {message}")
 
     def _draw(self, p) -> None:
-        width = max(120, min(self.width() - 16, 520))
+        width = max(120, min(self.picture.width(), 520))
         rgb = None
         if p.kind == "feature_maps":
             rgb = colored(mosaic(p.maps))
@@ -164,7 +162,7 @@ class LayerPreview(QWidget):
         elif p.values is not None and p.values.ndim == 2:
             rgb = colored(unit(p.values))
         if rgb is not None:
-            self.picture.setPixmap(pixmap(rgb, width, 360))
+            self.picture.setPixmap(pixmap(rgb, width, max(80, self.picture.height())))
             self.picture.setToolTip({"feature_maps": "one map per channel (each scaled to its own range)",
                                      "attention": "attention weights per head: row = query, column = key",
                                      "dense": "each unit's value, row by row (scaled to the layer's range)"
