@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import __version__
 from .cli_data import add_parsers as add_data_parsers
 from .errors import ProjectError
 from .spec import InvalidProject, load_project, save_project
@@ -139,8 +140,11 @@ def cmd_export(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="netbuilder", description="Design, train and export neural networks.")
+    parser = argparse.ArgumentParser(prog="netbuilder", description="Design, train and export neural networks. "
+                                     "`netbuilder [PROJECT.json]` opens the app.")
+    parser.add_argument("--version", action="version", version=f"netbuilder {__version__}")
     sub = parser.add_subparsers(dest="command")
+    parser.commands = sub.choices  # name -> subparser, also those that cli_<name> modules register
 
     p = sub.add_parser("gui", help="open the app")
     p.add_argument("project", nargs="?")
@@ -193,10 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gui_when_no_command(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`netbuilder` and `netbuilder PROJECT.json` open the app, as desktop apps do."""
+    if not argv or (argv[0] not in parser.commands and not argv[0].startswith("-")):
+        return ["gui", *argv]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        args = build_parser().parse_args(["gui", *(argv or [])])
+    parser = build_parser()
+    args = parser.parse_args(_gui_when_no_command(parser, sys.argv[1:] if argv is None else list(argv)))
     as_json = getattr(args, "json", False)
     try:
         return args.func(args)

@@ -1,20 +1,24 @@
-"""Built-in starter networks: each a valid project file in templates/."""
+"""Built-in starter networks: each a valid project file in netbuilder/resources/templates/."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .resources import resource
 from .spec import Project, parse_project
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
+
+TEMPLATE_DIR = resource("templates")
 
 
 def template_names() -> list[str]:
-    return sorted(p.stem for p in TEMPLATE_DIR.glob("*.json"))
+    return sorted(p.name[:-5] for p in TEMPLATE_DIR.iterdir() if p.name.endswith(".json"))
 
 
-def template_path(name: str) -> Path:
+def template_path(name: str) -> Traversable:
     path = TEMPLATE_DIR / f"{name}.json"
     if not path.is_file():
         raise KeyError(f"No template named {name!r}. Available: {', '.join(template_names())}.")

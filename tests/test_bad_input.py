@@ -13,7 +13,7 @@ from netbuilder.shapes import analyze
 from netbuilder.spec import load_project, parse_project
 from tests.helpers import project_doc
 
-LENET = "templates/lenet5.json"
+LENET = "netbuilder/resources/templates/lenet5.json"
 
 
 def lenet_doc():

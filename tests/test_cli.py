@@ -42,7 +42,7 @@ def test_every_template_summarizes(capsys, tmp_path, name):
 
 
 def test_lenet5_has_the_classic_parameter_count(capsys):
-    code, summary = run_json(capsys, "summary", "templates/lenet5.json", "--json")
+    code, summary = run_json(capsys, "summary", "netbuilder/resources/templates/lenet5.json", "--json")
     assert code == 0 and summary["total_params"] == 61_706
     by_id = {n["id"]: n for n in summary["nodes"]}
     assert by_id["conv1"]["output_shape"] == [6, 28, 28] and by_id["conv1"]["macs"] == 6 * 28 * 28 * 25
@@ -59,7 +59,7 @@ def test_new_refuses_to_overwrite(tmp_path, capsys):
 
 
 def test_json_output_is_the_only_thing_on_stdout():
-    proc = subprocess.run([sys.executable, "-m", "netbuilder.cli", "summary", "templates/resnet.json", "--json"],
+    proc = subprocess.run([sys.executable, "-m", "netbuilder.cli", "summary", "netbuilder/resources/templates/resnet.json", "--json"],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout)["total_params"] > 0
 
@@ -73,7 +73,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 def test_export_format_follows_the_output_extension(tmp_path, capsys):
     out = tmp_path / "mlp.pt2"
-    assert main(["export", "templates/mlp.json", "-o", str(out)]) == 0
+    assert main(["export", "netbuilder/resources/templates/mlp.json", "-o", str(out)]) == 0
     assert out.is_file()  # a torch.export archive, not a folder holding a Python bundle
 
 
@@ -91,7 +91,7 @@ def test_a_missing_edge_gives_one_error_where_the_path_ends():
     from netbuilder.shapes import analyze
     from netbuilder.spec import load_project
 
-    project = load_project("templates/lenet5.json")
+    project = load_project("netbuilder/resources/templates/lenet5.json")
     project.remove_edge(next(e for e in project.edges if e.target == "y"))
     messages = {e.node: e.message for e in analyze(project).errors}
     assert set(messages) == {"y", "fc3"}, messages

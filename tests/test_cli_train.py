@@ -13,7 +13,7 @@ from netbuilder.cli import main
 from netbuilder.templates import template_names
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "netbuilder" / "resources" / "templates"
 
 
 def train_json(capsys, *args):

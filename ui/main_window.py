@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.canvas.message.connect(self.show_message)
         self.menus: dict[str, QMenu] = {}
+        self._file_tail: QAction | None = None  # the separator above Quit
         self._build_docks()
         self._build_status()
         self._build_actions()
@@ -187,7 +188,11 @@ class MainWindow(QMainWindow):
             else:
                 self.menuBar().addMenu(menu)
             self.menus[menu_name] = menu
-        menu.addAction(action)
+        tail = self._file_tail if menu_name == "File" else None
+        if tail is not None:
+            menu.insertAction(tail, action)  # File ends with Quit
+        else:
+            menu.addAction(action)
 
     def _action(self, menu: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         a = QAction(text, self)
@@ -210,8 +215,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action("File", "&Save", self.save, K.Save)
         self._action("File", "Save &As…", self.save_as, K("Ctrl+Shift+S"))
-        self.menus["File"].addSeparator()
-        self._action("File", "&Quit", self.close, K.Quit)
+        quit_action = self._action("File", "&Quit", self.close, K.Quit)
+        self._file_tail = self.menus["File"].insertSeparator(quit_action)  # later File items go above it
         stack = self.document.undo_stack
         undo = stack.createUndoAction(self, "&Undo")
         undo.setShortcut(K.Undo)
@@ -440,8 +445,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def about(self) -> None:
-        QMessageBox.about(self, "About NetBuilder", "<b>NetBuilder</b><br>Design neural networks on a canvas, "
-                          "train them on your data, export PyTorch code.")
+        from .about import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
 
     # --- window state --------------------------------------------------------------------------
     def _restore_layout(self) -> None:

@@ -94,5 +94,5 @@ def test_screenshot_command(tmp_path):
     from ui.app import main
 
     out = tmp_path / "shot.png"
-    assert main("templates/lenet5.json", screenshot=str(out)) == 0
+    assert main("netbuilder/resources/templates/lenet5.json", screenshot=str(out)) == 0
     assert out.stat().st_size > 10_000
