@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 
 import torch
-import torchmetrics.functional as TM
-import torchmetrics.functional.classification as TC
+
+# torchmetrics (about 1 s to import) is imported where a metric is computed, not at import:
+# validating or opening a project needs these names but computes no metric.
 
 CLASSIFIER_METRICS = ("accuracy", "precision", "recall", "f1", "auroc")
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
@@ -39,6 +40,8 @@ def _roc_points(fpr: torch.Tensor, tpr: torch.Tensor) -> dict:
 
 
 def _classification(logits, target, num_classes, names, details):
+    import torchmetrics.functional.classification as TC
+
     probs = logits.float().softmax(dim=-1)
     kw = {"num_classes": num_classes}
     out = {
@@ -57,6 +60,8 @@ def _classification(logits, target, num_classes, names, details):
 
 
 def _binary(logits, target, names, details, probabilities=False):
+    import torchmetrics.functional.classification as TC
+
     probs = logits.float() if probabilities else logits.float().sigmoid()
     target = target.long()
     if probs.ndim == 2 and probs.shape[1] > 1:  # several 0/1 targets: multi-label
@@ -84,6 +89,8 @@ def _binary(logits, target, names, details, probabilities=False):
 
 
 def _regression(pred, target, details):
+    import torchmetrics.functional as TM
+
     pred, target = pred.float().reshape(target.shape), target.float()
     mse = TM.mean_squared_error(pred, target)
     out = {"mse": mse, "rmse": mse.sqrt(), "mae": TM.mean_absolute_error(pred, target)}
