@@ -110,6 +110,8 @@ class Dashboard(QWidget):
         layout.addWidget(g, 1)
         layout.addLayout(bar)
 
+        self._empty_axes()
+
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._tick)
@@ -231,6 +233,7 @@ class Dashboard(QWidget):
             self._set_range(plot, x, y)
 
     def clear(self) -> None:
+        """Back to empty plots: call once the history was reset for a new run or project."""
         for curves, plot in ((self.metric_curves, self.metric_plot),
                              (self.grad_curves, self.grad_plot)):
             for curve in curves.values():
@@ -238,7 +241,26 @@ class Dashboard(QWidget):
             curves.clear()
         self._key_titles()
         self.layer_box.clear()
-        self.rescale()
+        self._hist_title = None
+        self.hist_plot.setTitle("Histogram", color=theme.current().text, size="10pt")
+        self._ranges.clear()
+        self.refresh(force=True)  # the (empty) history: every curve loses its points
+        self._empty_axes()
+
+    def _empty_axes(self) -> None:
+        """Plain axes for plots without data, instead of the last run's ranges; the log plot
+        shows whole decades, as it does with data (its default minor labels overlap)."""
+        for plot in self._plots():
+            plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.grad_plot.getViewBox().setRange(yRange=_decades_view(-3, 0), padding=0)
+        self._decade_ticks(-3, 0)
+
+    def _decade_ticks(self, lo: int, hi: int) -> None:
+        """Decade labels only: pyqtgraph labels minor log ticks too, and on a short plot they
+        overlap; fixed ticks also keep the axis cached."""
+        major = [(k, f"{10.0 ** k:g}") for k in range(lo, hi + 1)]
+        minor = [(k + math.log10(m), "") for k in range(lo, hi) for m in range(2, 10)]
+        self.grad_plot.getAxis("left").setTicks([major, minor])
 
     def rescale(self) -> None:
         """Forget the managed view ranges: the next draw fits them to the data again."""
@@ -259,9 +281,20 @@ class Dashboard(QWidget):
     def _plots(self) -> tuple[pg.PlotItem, ...]:
         return (self.loss_plot, self.metric_plot, self.lr_plot, self.grad_plot, self.hist_plot)
 
+    def _drop_stale(self, curves: dict, plot: pg.PlotItem, current) -> None:
+        """Curves of names the current run does not have (an earlier run's) go, with their keys."""
+        stale = [name for name in curves if name not in current]
+        for name in stale:
+            plot.removeItem(curves.pop(name))
+            if curves is self.grad_curves:
+                self.layer_box.removeItem(self.layer_box.findText(name))
+        if stale:
+            self._key_titles()
+
     def _draw_metrics(self) -> None:
         h = self.history
         epochs = [e["epoch"] for e in h.epochs]
+        self._drop_stale(self.metric_curves, self.metric_plot, h.metric_names())
         for i, name in enumerate(h.metric_names()):
             curve = self.metric_curves.get(name)
             if curve is None:
@@ -286,6 +319,7 @@ class Dashboard(QWidget):
     def _draw_grads(self) -> None:
         h = self.history
         steps = np.asarray(h.grad_steps, dtype=float)
+        self._drop_stale(self.grad_curves, self.grad_plot, h.grad_norms)
         for i, (name, norms) in enumerate(h.grad_norms.items()):
             curve = self.grad_curves.get(name)
             if curve is None:
@@ -308,12 +342,8 @@ class Dashboard(QWidget):
             old = self._old(self.grad_plot, 1)
             if old is None or not (old[0] <= lo and hi <= old[1]
                                    and hi - lo >= KEEP_DECADES * (old[1] - old[0])):
-                self._set_range(self.grad_plot, None, (lo, hi))
-                # decade labels only: pyqtgraph labels minor log ticks too, and on a short
-                # plot they overlap; fixed ticks also keep the axis cached
-                major = [(k, f"{10.0 ** k:g}") for k in range(lo, hi + 1)]
-                minor = [(k + math.log10(m), "") for k in range(lo, hi) for m in range(2, 10)]
-                self.grad_plot.getAxis("left").setTicks([major, minor])
+                self._set_range(self.grad_plot, None, _decades_view(lo, hi))
+                self._decade_ticks(lo, hi)
 
     def _draw_histogram(self) -> None:
         name, kind = self.layer_box.currentText(), self.hist_kind.currentData()
@@ -344,6 +374,13 @@ class Dashboard(QWidget):
     @Slot()
     def _layer_chosen(self, *_) -> None:
         self._draw_histogram()
+
+
+def _decades_view(lo: int, hi: int) -> tuple[float, float]:
+    """The log plot's view of decades lo..hi, with room for the end labels (pyqtgraph drops a
+    label that would stick out of its axis, and the end decades sit right on the edges)."""
+    pad = 0.1 * (hi - lo) + 0.1
+    return lo - pad, hi + pad
 
 
 def _same(a, b) -> bool:

@@ -22,6 +22,8 @@ LABELS = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall", 
 CLASSIFIER = ("accuracy", "precision", "recall", "f1", "auroc")
 REGRESSION = ("mse", "rmse", "mae", "r2")
 
+IDLE_TEXT = "Train a model to see its evaluation on the validation split."
+
 
 class MetricCard(QLabel):
     def __init__(self, name: str):
@@ -44,7 +46,7 @@ class EvaluationPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.values: dict[str, float] = {}
-        self.status = QLabel("Train a model to see its evaluation on the validation split.")
+        self.status = QLabel(IDLE_TEXT)
         self.status.setObjectName("dim")
         self.cards = {name: MetricCard(name) for name in CLASSIFIER + REGRESSION}
         cards = QHBoxLayout()

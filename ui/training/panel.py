@@ -29,7 +29,7 @@ from netbuilder.train.checkpoint import has_finished_epoch, read_resume_state
 from ..settings import config_dir
 from .dashboard import Dashboard
 from .data_panel import DataPanel, base_dir_of
-from .evaluation import EvaluationPanel
+from .evaluation import IDLE_TEXT, EvaluationPanel
 from .runner import IDLE, PAUSED, PREPARING, RUNNING, STOPPING, TrainingRunner
 from .settings_form import SettingsForm
 from .threads import reserve_cores_for_training
@@ -189,17 +189,31 @@ class TrainingPanel(QWidget):
                                  resume_from=Path(run_dir))
 
     def _clear_for_run(self) -> None:
+        self._clear_plots()
+        self.status.setText("Loading data and building the model…")
+
+    def _clear_plots(self) -> None:
+        """Every series, legend and chooser comes from the run about to be shown: the last
+        run's numbers go first, so that nothing is redrawn from them."""
         self.message.hide()
         self.clear_flags()
+        self.runner.history.reset()
         self.evaluation.clear()
         self.dashboard.clear()
-        self.status.setText("Loading data and building the model…")
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.eta.setText(format_eta(None))
 
     @Slot()
     def _forget_last_run(self) -> None:
-        """Another project came in: this window's last run belongs to the one before."""
+        """Another project came in: this window's last run, its plots and its status belong to
+        the one before (a run still going on keeps them until it ends)."""
         self.last_run_dir = None
         self._update_continue()
+        if not self.runner.busy:
+            self._clear_plots()
+            self.evaluation.status.setText(IDLE_TEXT)
+            self.status.setText("Ready.")
 
     def _update_continue(self) -> None:
         available = self.can_continue()
