@@ -7,8 +7,9 @@ class DataError(ValueError):
     """Bad or missing data. `str(err)` is one human paragraph naming the file (row, column)."""
 
     def __init__(self, message: str, path: str | None = None, row: int | None = None,
-                 column: str | None = None):
+                 column: str | None = None, suggest: dict | None = None):
         super().__init__(message)
+        self.suggest = suggest  # training settings that would fix it, e.g. {"loss": "MSELoss"}
         self.message = message
         self.path = path
         self.row = row  # 1-based, the header is row 1 (as a spreadsheet counts)

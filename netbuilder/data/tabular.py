@@ -67,14 +67,15 @@ def _task(frame, targets: list[str], loss_task: str | None, path: Path) -> str:
         raise DataError(f'Target column "{targets[0]}" of {path.name} holds decimals (e.g. '
                         f"{example:g}; {col.nunique()} distinct values): CrossEntropyLoss would "
                         "treat each value as a class. Use a regression loss (MSELoss) for it.",
-                        path=str(path), column=targets[0])
+                        path=str(path), column=targets[0], suggest={"loss": "MSELoss"})
     if loss_task == "regression":
         for name in targets:
             if frame[name].dtype.kind not in "iuf":
                 example = frame[name].dropna().iloc[0] if frame[name].notna().any() else ""
                 raise DataError(f'Target column "{name}" of {path.name} holds text (e.g. '
                                 f'"{example}"), but the loss is a regression loss. Use '
-                                "CrossEntropyLoss to classify it.", path=str(path), column=name)
+                                "CrossEntropyLoss to classify it.", path=str(path), column=name,
+                                suggest={"loss": "CrossEntropyLoss"})
     return loss_task
 
 

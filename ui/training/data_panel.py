@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -51,6 +52,7 @@ from netbuilder.session import (
 from ui import theme
 
 from . import style
+from .column_table import ColumnTable
 from .commands import set_section
 from .threads import reserve_cores_for_training
 
@@ -78,7 +80,7 @@ def csv_columns(path: Path) -> list[str]:
 class _LoadThread(QThread):
     """One load, then the thread ends: between loads no loader thread exists."""
 
-    done = Signal(object, str)  # DataBundle or None, error text
+    done = Signal(object, str, object)  # DataBundle or None, error text, the error
 
     def __init__(self, project, base_dir: Path):
         super().__init__()
@@ -89,13 +91,14 @@ class _LoadThread(QThread):
         # Serial torch in this thread: a parallel op here would start a second OpenMP team
         # that competes with the training thread's (see threads.py).
         torch.set_num_threads(1)
+        failure = None
         try:
             bundle, error = load_project_data(self.project, self.base_dir), ""
         except USER_ERRORS as err:
-            bundle, error = None, error_message(err)
+            bundle, error, failure = None, error_message(err), err
         except Exception as err:  # noqa: BLE001 - a bug must not leave the tab loading forever
             bundle, error = None, f"Loading the data failed: {type(err).__name__}: {err}"
-        self.done.emit(bundle, error)  # queued to the panel in the GUI thread
+        self.done.emit(bundle, error, failure)  # queued to the panel in the GUI thread
 
 
 class DataPanel(QWidget):
@@ -108,6 +111,8 @@ class DataPanel(QWidget):
         self.document = document
         self.bundle: DataBundle | None = None
         self.error_text = ""
+        self.error: Exception | None = None  # the DataError behind error_text
+        self.fix = None  # (label, action) of the one-click fix for the problem shown
         self._loading = False  # the widgets are being filled from the document
         self._wanted_key = None  # the data source asked for last
         self._thread: _LoadThread | None = None  # the load running now
@@ -134,7 +139,8 @@ class DataPanel(QWidget):
         file_form = QFormLayout(self.file_box)
         file_form.setContentsMargins(0, 0, 0, 0)
         file_form.addRow("Path", path_row)
-        file_form.addRow("Target column", self.target)
+        file_form.addRow("Target column", self.target)  # tables only
+        self.file_form = file_form
         self.builtin_box = QWidget()  # a form row, so the combo keeps its natural height
         builtin_form = QFormLayout(self.builtin_box)
         builtin_form.setContentsMargins(0, 0, 0, 0)
@@ -146,6 +152,13 @@ class DataPanel(QWidget):
 
         self.shape_label = QLabel()
         self.shape_label.setWordWrap(True)
+        self.shape_label.setTextFormat(Qt.PlainText)  # messages quote column names
+        self.fix_button = QPushButton()
+        self.fix_button.hide()
+        self.fix_button.clicked.connect(self._apply_fix)
+        self.predict_button = QPushButton("Predict new rows…")
+        self.predict_button.setToolTip("Predict a CSV of new rows with a trained run's weights")
+        self.predict_button.clicked.connect(self.open_predict)
         self.summary = QLabel()
         self.summary.setObjectName("dim")
         self.summary.setWordWrap(True)
@@ -159,8 +172,13 @@ class DataPanel(QWidget):
         self.thumbs.setIconSize(QSize(48, 48))
         self.thumbs.setResizeMode(QListWidget.Adjust)
         self.thumbs.setSpacing(4)
+        self.columns = ColumnTable()
+        self.columns.spec_changed.connect(self._columns_edited)
+        self.views = QTabWidget()  # a table: its columns (what the app does) and its rows
+        self.views.addTab(self.columns, "Columns")
+        self.views.addTab(self.table, "Rows")
         self.preview = QStackedWidget()
-        self.preview.addWidget(self.table)
+        self.preview.addWidget(self.views)
         self.preview.addWidget(self.thumbs)
         self.balance = style.layout_widget()
         self.balance_plot = style.style_plot(self.balance.addPlot(), "Class balance (train)")
@@ -172,7 +190,9 @@ class DataPanel(QWidget):
         form.addRow("Source", self.source)
         form.addRow(self.stack)
         form.addRow(self.shape_label)
+        form.addRow(self.fix_button)
         form.addRow(self.summary)
+        form.addRow(self.predict_button)
         form.setRowWrapPolicy(QFormLayout.DontWrapRows)
         holder = QWidget()
         holder_layout = QVBoxLayout(holder)
@@ -209,10 +229,12 @@ class DataPanel(QWidget):
             index = max(0, self.source.findData(kind))
             self.source.setCurrentIndex(index)
             self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
+            # the path shown is this project's own (never a path left from another project)
+            self.path.setText(str(data.get("path", "")) if kind != "builtin" else "")
+            self._show_kind(kind)
             if kind == "builtin":
                 self.builtin.setCurrentText(data.get("name", BUILTIN_SETS[0]))
             else:
-                self.path.setText(str(data.get("path", "")))
                 self._fill_targets(kind, data.get("target"))
         finally:
             self._loading = False
@@ -240,11 +262,19 @@ class DataPanel(QWidget):
             self._loading = loading
 
     # ----- widgets -> document -----------------------------------------------------------------
+    def _show_kind(self, kind: str) -> None:
+        self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
+        self.file_form.setRowVisible(self.target, kind == "csv")  # folders name their classes
+        self.predict_button.setVisible(kind == "csv")
+
     @Slot()
     def _source_changed(self, *_) -> None:
         kind = self.source.currentData()
-        self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
+        self._show_kind(kind)
         if not self._loading:
+            was = (self.document.project.data or {}).get("kind")
+            if kind != was:
+                self.path.clear()  # a CSV's path is no image folder (and the other way round)
             if kind == "builtin" or self.path.text():
                 self._edited()
             else:
@@ -312,6 +342,7 @@ class DataPanel(QWidget):
         self._wanted_key = key
         self._queued = None  # whatever was waiting is outdated now
         if not project.data:  # nothing to load: answer at once, no thread for a blank project
+            self.error = None
             self._apply(None, "No data set chosen: pick a source above.")
             return
         self._set_message("Loading data…", theme.current().dim_text)
@@ -327,13 +358,14 @@ class DataPanel(QWidget):
         self._thread.done.connect(self._loaded)
         self._thread.start()
 
-    @Slot(object, str)
-    def _loaded(self, bundle, error: str) -> None:
+    @Slot(object, str, object)
+    def _loaded(self, bundle, error: str, failure=None) -> None:
         self._thread.wait()  # run() returns right after emitting: a join, not a wait
         key, self._thread = self._thread_key, None
         if not self._stopped:
             self._start_queued()
         if key == self._wanted_key:  # else the user has moved on: drop it
+            self.error = failure
             self._apply(bundle, error)
 
     def _start_queued(self) -> None:
@@ -347,6 +379,7 @@ class DataPanel(QWidget):
         self._show_bundle()
         self.bundle_loaded.emit(self.bundle)
         self._show_shape()
+        self._preselect_loss()
 
     def shutdown(self) -> None:
         """Join the loader thread (after its load: a load cannot be interrupted) and start no
@@ -380,6 +413,7 @@ class DataPanel(QWidget):
         t = theme.current()
         if self.bundle is None:
             self._set_message(self.error_text or "No data loaded.", t.error)
+            self._set_fix(self._settings_fix())
             no_data_yet = self.document.project.data is None  # a blank project is not a problem
             self.problem_changed.emit(None if no_data_yet or not self.error_text
                                       else ProjectError(self.error_text, field="data"))
@@ -388,12 +422,73 @@ class DataPanel(QWidget):
         problem = (input_mismatch(project, self.bundle)
                    or output_mismatch(project, self.document.analysis, self.bundle))
         self.problem_changed.emit(problem)
+        self._set_fix(self._graph_fix(problem) if problem else None)
         if problem:
             self._set_message(problem.message, t.error)
         else:
             dtype = str(self.bundle.x_train.dtype).removeprefix("torch.")
             shape = list(self.bundle.input_shape)
             self._set_message(f"✓ Each sample reaches the Input as {shape} {dtype}.", t.ok)
+
+    # ----- one-click fixes for the problems the tab explains --------------------------------------
+    def _settings_fix(self):
+        suggest = getattr(self.error, "suggest", None)
+        if not suggest or "loss" not in suggest:
+            return None
+        loss = suggest["loss"]
+
+        def use_loss():
+            training = {k: v for k, v in (self.document.project.training or {}).items()
+                        if k != "metrics"}  # the new task's usual metrics
+            set_section(self.document, "training", {**training, "loss": loss}, "loss")
+        return f"Use {loss}", use_loss
+
+    def _graph_fix(self, problem):
+        b, node, field = self.bundle, getattr(problem, "node", None), getattr(problem, "field", None)
+        if node is None or b is None:
+            return None
+        if field == "shape":
+            value = list(b.input_shape)
+        elif field == "out_features":
+            value = b.num_classes if b.task == "classification" else int(b.target_shape[-1])
+        else:
+            return None
+
+        def set_param():
+            from ui.commands import SetParam
+
+            self.document.push(SetParam(self.document, node, field, value))
+        return f"Set {node}.{field} to {value}", set_param
+
+    def _set_fix(self, fix) -> None:
+        self.fix = fix
+        self.fix_button.setVisible(fix is not None)
+        if fix is not None:
+            self.fix_button.setText(fix[0])
+
+    @Slot()
+    def _apply_fix(self) -> None:
+        if self.fix is not None:
+            self.fix[1]()
+
+    def _preselect_loss(self) -> None:
+        """No loss in the project: the one the data implies, with that task's metrics."""
+        b, training = self.bundle, self.document.project.training or {}
+        if b is not None and b.info.get("loss_inferred") and "loss" not in training:
+            set_section(self.document, "training", {**training, "loss": b.info["loss"]}, "loss")
+
+    @Slot(dict)
+    def _columns_edited(self, data: dict) -> None:
+        set_section(self.document, "data", data, "columns")
+
+    @Slot()
+    def open_predict(self) -> None:
+        from .predict_dialog import PredictDialog
+
+        dialog = PredictDialog(self.document, base_dir_of(self.document), self)
+        dialog.setModal(True)
+        dialog.show()
+        self.predict_dialog = dialog
 
     def _set_stale(self, stale: bool) -> None:
         """While loading, the previous source's preview stays, faded (not blank: most loads
@@ -419,7 +514,8 @@ class DataPanel(QWidget):
         self.balance_plot.getAxis("bottom").setTicks(None)  # not the last data's class names
         if b is None:  # an error: nothing to preview (the message says why)
             self.summary.clear()
-            self.preview.setCurrentWidget(self.table)
+            self.columns.setRowCount(0)
+            self.preview.setCurrentWidget(self.views)
             self.balance.hide()
             return
         counts = b.info.get("counts", {})
@@ -427,7 +523,8 @@ class DataPanel(QWidget):
                 "regression": "regression"}[b.task]
         self.summary.setText(f"{len(b):,} samples: {counts.get('train', 0):,} train, "
                              f"{counts.get('val', 0):,} val, {counts.get('test', 0):,} test. "
-                             f"Task: {task}. Targets {list(b.target_shape) or 'class index'}.")
+                             f"Task: {task}. Targets {list(b.target_shape) or 'class index'}."
+                             + _table_note(b.info))
         if b.info.get("layout") == "image":
             self._show_thumbnails(b)
         else:
@@ -444,7 +541,13 @@ class DataPanel(QWidget):
 
     def _show_table(self, b: DataBundle) -> None:
         rows, columns = b.preview(50)
-        self.preview.setCurrentWidget(self.table)
+        self.preview.setCurrentWidget(self.views)
+        profile = b.info.get("columns")
+        self.views.setTabVisible(0, bool(profile))
+        if profile:
+            self.columns.show_columns(profile, self.document.project.data or {})
+        else:
+            self.views.setCurrentWidget(self.table)
         self.table.setColumnCount(len(columns))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels(columns)
@@ -477,3 +580,20 @@ def _pixmap(img: np.ndarray) -> QPixmap:
                       QImage.Format_Grayscale8)
     return QPixmap.fromImage(qimg.copy()).scaled(48, 48, Qt.KeepAspectRatio,
                                                  Qt.FastTransformation)
+
+
+def _table_note(info: dict) -> str:
+    """What the tab did to a table's columns and missing cells, in one or two sentences."""
+    columns, missing = info.get("columns"), info.get("missing") or {}
+    if not columns:
+        return ""
+    used = sum(c["role"] == "feature" for c in columns)
+    ignored = sum(c["role"] == "ignored" for c in columns)
+    text = f" {used} feature columns, {ignored} ignored."
+    if missing.get("cells"):
+        how = {"impute": "filled in", "drop": "their rows dropped", "error": "refused"}
+        text += (f" {missing['cells']} missing cells in {missing['rows']} rows "
+                 f"({how.get(missing['policy'], missing['policy'])}).")
+    if missing.get("target_rows_dropped"):
+        text += f" {missing['target_rows_dropped']} rows without a target dropped."
+    return text

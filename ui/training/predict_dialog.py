@@ -1,0 +1,163 @@
+"""Predict: new raw rows in, a table of predictions (with class probabilities) out, saveable as
+CSV. The same core call as `netbuilder predict` (netbuilder.data.predict.predict_file), run in
+its own thread so a large file never freezes the window."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from netbuilder.session import USER_ERRORS, error_message
+
+SHOWN_ROWS = 1000  # rows drawn in the table; the saved CSV holds all
+
+
+def latest_checkpoint(project_dir: Path) -> Path | None:
+    """The newest run's best weights beside the project (runs/<name>-<time>/best.safetensors)."""
+    found = sorted((project_dir / "runs").glob("*/best.safetensors"),
+                   key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+class _PredictThread(QThread):
+    done = Signal(object, str)  # Predictions or None, error text
+
+    def __init__(self, project, base_dir: Path, weights: str, data: str):
+        super().__init__()
+        self.setObjectName("predict")
+        self.args = (project, base_dir, weights, data)
+
+    def run(self) -> None:
+        from netbuilder.data.predict import predict_file
+
+        torch.set_num_threads(1)  # the training thread keeps the cores (see threads.py)
+        try:
+            result, error = predict_file(*self.args), ""
+        except USER_ERRORS as err:
+            result, error = None, error_message(err)
+        except Exception as err:  # noqa: BLE001 - the dialog must stay usable
+            result, error = None, f"Predicting failed: {type(err).__name__}: {err}"
+        self.done.emit(result, error)
+
+
+class PredictDialog(QDialog):
+    finished_predicting = Signal()
+
+    def __init__(self, document, base_dir: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Predict new rows")
+        self.resize(900, 520)
+        self.document, self.base_dir = document, base_dir
+        self.result = None
+        self._thread: _PredictThread | None = None
+        self.weights = QLineEdit(str(latest_checkpoint(base_dir) or ""))
+        self.weights.setPlaceholderText("a run's best.safetensors")
+        self.data = QLineEdit()
+        self.data.setPlaceholderText("a CSV with the training columns (the target may be absent)")
+        form = QFormLayout()
+        for label, edit, title, pattern in (
+                ("Weights", self.weights, "Trained weights", "Weights (*.safetensors)"),
+                ("New rows", self.data, "Rows to predict", "Tables (*.csv *.tsv *.txt)")):
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(lambda _=False, e=edit, t=title, p=pattern: self._browse(e, t, p))
+            row.addWidget(browse)
+            form.addRow(label, row)
+        self.predict_button = QPushButton("Predict")
+        self.predict_button.setDefault(True)
+        self.predict_button.clicked.connect(self.predict)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.PlainText)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        self.save_button = buttons.addButton("Save as CSV…", QDialogButtonBox.ActionRole)
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.predict_button)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+
+    def _browse(self, edit: QLineEdit, title: str, pattern: str) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, title, str(self.base_dir), pattern)
+        if chosen:
+            edit.setText(chosen)
+
+    @Slot()
+    def predict(self) -> None:
+        if self._thread is not None:
+            return
+        self.predict_button.setEnabled(False)
+        self.status.setText("Predicting…")
+        self._thread = _PredictThread(copy.deepcopy(self.document.project), self.base_dir,
+                                      self.weights.text(), self.data.text())
+        self._thread.done.connect(self._done)
+        self._thread.start()
+
+    @Slot(object, str)
+    def _done(self, result, error: str) -> None:
+        self._thread.wait()
+        self._thread = None
+        self.predict_button.setEnabled(True)
+        self.result = result
+        self.save_button.setEnabled(result is not None)
+        if result is None:
+            self.status.setText(error)
+            self.table.setRowCount(0)
+        else:
+            shown = min(len(result.rows), SHOWN_ROWS)
+            more = f" (the first {shown} shown; Save as CSV keeps all)" if shown < len(result.rows) else ""
+            self.status.setText("\n".join([f"{len(result.rows)} rows predicted{more}.",
+                                           *result.notes]))
+            self._fill(result, shown)
+        self.finished_predicting.emit()
+
+    def _fill(self, result, shown: int) -> None:
+        header = result.header + result.columns
+        self.table.setColumnCount(len(header))
+        self.table.setHorizontalHeaderLabels(header)
+        self.table.setRowCount(shown)
+        for r in range(shown):
+            for c, text in enumerate(list(result.rows[r]) + result.values[r]):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def _save(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save predictions",
+                                                str(self.base_dir / "predictions.csv"),
+                                                "CSV (*.csv)")
+        if chosen and self.result is not None:
+            try:
+                self.result.save_csv(chosen)
+                self.status.setText(f"Saved {len(self.result.rows)} rows to {chosen}.")
+            except OSError as err:
+                self.status.setText(f"{chosen} cannot be written: {err.strerror or err}.")
+
+    def done(self, code: int) -> None:  # closing while predicting: join the thread first
+        if self._thread is not None:
+            self._thread.wait()
+        super().done(code)
