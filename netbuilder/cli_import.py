@@ -53,5 +53,6 @@ def run(args) -> int:
     else:
         print(f"wrote {project_path} ({layers} layers, {params:,} parameters) and {weights_path}"
               + ("" if imported.had_weights else " (the module's initial weights: none were given)"))
-        print(f"outputs match {Path(args.source).name} within {imported.max_difference:.1g}")
+        if imported.max_difference is not None:
+            print(f"outputs match {Path(args.source).name} within {imported.max_difference:.1g}")
     return 0

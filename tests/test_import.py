@@ -95,14 +95,48 @@ def test_weights_of_another_model_are_refused_and_the_file_must_be_python_or_onn
 
 
 def test_round_trip_import_edit_export_reimport(tmp_path):
-    from netbuilder.export.python import export_python
-
     imported = import_file(MODELS, "LeNet", (1, 28, 28))
     project = imported.project
     project.set_param("fc3", "out_features", 3)  # a new head
     project.node("conv1").frozen = True
-    export_python(project, tmp_path / "bundle")
-    again = import_file(tmp_path / "bundle" / "model.py", "Model", (1, 28, 28))
+    (tmp_path / "model.py").write_text(model_source(project))  # the exported model.py
+    again = import_file(tmp_path / "model.py", "Model", (1, 28, 28))
     assert [(n.type, n.params) for n in again.project.nodes] == [(n.type, n.params) for n in project.nodes]
     assert [n.id for n in again.project.nodes] == [n.id for n in project.nodes]
     assert [n.id for n in again.project.nodes if n.frozen] == ["conv1"]
+
+
+def export_onnx(model, shape, path):
+    """As a person exports for another tool; BatchNorm kept as its own operator (not folded into Conv)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(2, *shape),), str(path), dynamo=False, do_constant_folding=False,
+                          training=torch.onnx.TrainingMode.PRESERVE, input_names=["x"])
+
+
+@pytest.mark.parametrize("name", ["LeNet", "TinyResNet", "Stack"])
+def test_onnx_files_exported_by_torch_import_with_their_weights(name, tmp_path, capsys):
+    original = trained_looking(source_module(name)())
+    shape = CASES[name] or (12,)
+    export_onnx(original, shape, tmp_path / "net.onnx")
+    assert main(["import", str(tmp_path / "net.onnx"), "-o", str(tmp_path / "net.json"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    project = load_project(out["project"])
+    assert summarize(project).total_params == sum(p.numel() for p in original.parameters())
+    model = exported_model(project, tmp_path)
+    model.load_state_dict(load_file(out["weights"]))
+    x = torch.randn(2, *shape, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert torch.allclose(model(x), original(x), atol=1e-5, rtol=0)
+
+
+def test_unsupported_onnx_operators_and_damaged_files_are_named(tmp_path):
+    export_onnx(source_module("SeqClassifier")().eval(), (10, 3), tmp_path / "seq.onnx")
+    with pytest.raises(ImportRefused, match=r"ONNX node '/lstm/\w+' \(\w+\) is an operator NetBuilder has no layer "
+                                            "for; the nearest supported layer is"):
+        import_file(tmp_path / "seq.onnx")
+    (tmp_path / "bad.onnx").write_bytes(b"not onnx")
+    with pytest.raises(ImportRefused, match="bad.onnx is not a readable ONNX file"):
+        import_file(tmp_path / "bad.onnx")
