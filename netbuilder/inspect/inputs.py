@@ -41,13 +41,6 @@ def image_file_sample(path: str | Path, shape) -> torch.Tensor:
     return image_sample(pixels, shape)
 
 
-def model_space(bundle, values: np.ndarray) -> torch.Tensor:
-    """Rows in the columns' original units -> the model's (normalized) input."""
-    stats = bundle.normalization
-    return torch.from_numpy(np.asarray(normalize.apply(np.asarray(values, dtype=np.float64), stats),
-                                       dtype=np.float32))
-
-
 def original_units(bundle, x: torch.Tensor) -> np.ndarray:
     return normalize.invert(x.detach().cpu().numpy().astype(np.float64), bundle.normalization)
 
@@ -57,61 +50,47 @@ def table_baseline(bundle) -> torch.Tensor:
     return bundle.x_train.float().mean(0)
 
 
-def feature_columns(bundle) -> list[tuple[str, list[str] | None]]:
-    """The raw columns a person fills in: (name, None) for numbers, (name, levels) for
-    categories (one-hot in the model)."""
-    categorical = bundle.info.get("categorical_features") or {}
-    out, seen = [], set()
-    for name in bundle.feature_names or []:
-        base = name.split("=", 1)[0] if "=" in name else name
-        if base in categorical:
-            if base not in seen:
-                out.append((base, list(categorical[base])))
-                seen.add(base)
-        else:
-            out.append((name, None))
-    return out
+def _plan(bundle) -> dict:
+    plan = getattr(bundle, "plan", None)
+    if plan is None:
+        raise InspectError("Rows of a table need a project whose data is a table (CSV).")
+    return plan
 
 
-def encode_row(bundle, row: dict) -> np.ndarray:
-    """One raw row {column: value} -> feature values in original units (one-hot categories)."""
-    categorical = bundle.info.get("categorical_features") or {}
-    values = []
-    for name in bundle.feature_names or []:
-        base, _, level = name.partition("=")
-        if level and base in categorical:
-            values.append(1.0 if str(row.get(base)) == level else 0.0)
-            continue
-        if name not in row:
-            raise InspectError(f'The row has no column "{name}".', field=name)
-        try:
-            values.append(float(row[name]))
-        except (TypeError, ValueError):
-            raise InspectError(f'Column "{name}" needs a number, got "{row[name]}".',
-                               field=name) from None
-    return np.asarray(values, dtype=np.float64)
+def feature_columns(bundle) -> list[tuple[str, str, list[str] | None]]:
+    """The raw columns a person fills in: (name, type, levels): numbers have no levels,
+    categories list theirs; encoded by the data's own preprocessing plan."""
+    return [(f["name"], f["type"], [str(v) for v in f.get("levels") or []] or None)
+            for f in _plan(bundle)["features"]]
+
+
+def _encode(plan: dict, header: list[str], rows: list[list[str]], what: str) -> torch.Tensor:
+    """Raw cells -> model inputs, by the plan the training data was encoded with
+    (netbuilder.data.plan_apply: the code `netbuilder predict` and predict.py run)."""
+    from ..data.plan_apply import encode_rows
+
+    try:
+        inputs, _ = encode_rows(header, rows, plan)
+    except ValueError as err:
+        raise InspectError(f"{what}: {err}.") from None
+    return torch.tensor(inputs, dtype=torch.float32).reshape(len(rows), -1)
+
+
+def encode_row(bundle, row: dict) -> torch.Tensor:
+    """One raw row {column: value} -> one model input."""
+    names = list(row)
+    return _encode(_plan(bundle), names, [[str(row[n]) for n in names]], "the row")[0]
 
 
 def table_rows_samples(path: str | Path, bundle) -> torch.Tensor:
     """The rows of a CSV with the project's feature columns, as the model's inputs."""
-    from ..data.tabular import _read_rows
+    from ..data.plan_apply import read_rows
 
     path = Path(path)
     if not path.is_file():
         raise InspectError(f"--data {path}: no such file.")
-    if not bundle.feature_names:
+    if getattr(bundle, "plan", None) is None:
         raise InspectError(f"--data {path}: this project's data is not a table; give a .npy "
                            "array of samples or an image.")
-    header, rows = _read_rows(path, {})
-    wanted = [name for name, _ in feature_columns(bundle)]
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        raise InspectError(f"{path.name} lacks the feature column(s) {', '.join(missing)} "
-                           f"(it has {', '.join(header)}).", field=missing[0])
-    encoded = []
-    for line, cells in rows:
-        try:
-            encoded.append(encode_row(bundle, dict(zip(header, cells))))
-        except InspectError as err:
-            raise InspectError(f"{path.name}, line {line}: {err.message}", field=err.field) from None
-    return model_space(bundle, np.stack(encoded))
+    header, rows = read_rows(path, bundle.plan)
+    return _encode(bundle.plan, header, rows, path.name)

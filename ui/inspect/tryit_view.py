@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -26,7 +27,6 @@ from netbuilder.inspect.inputs import (
     feature_columns,
     image_file_sample,
     image_sample,
-    model_space,
     original_units,
 )
 
@@ -222,22 +222,26 @@ class TryItView(QWidget):
         self.fields = {}
         start = original_units(bundle, bundle.x_train.float().mean(0))
         names = list(bundle.feature_names)
-        for name, levels in feature_columns(bundle):
+        for name, kind, levels in feature_columns(bundle):
             if levels:
                 w = QComboBox()
                 w.addItems([str(v) for v in levels])
                 w.currentIndexChanged.connect(self._timer.start)
-            else:
+            elif kind == "numeric":
                 w = QDoubleSpinBox()
                 w.setRange(-1e9, 1e9)
                 w.setDecimals(4)
-                w.setValue(float(start[names.index(name)]))
+                w.setValue(float(start[names.index(name)]) if name in names else 0.0)
                 w.valueChanged.connect(self._timer.start)
+            else:  # free text, encoded by its words
+                w = QLineEdit()
+                w.textChanged.connect(self._timer.start)
             self.fields[name] = w
             self.form.addRow(name, w)
 
     def row(self) -> dict:
-        return {name: (w.currentText() if isinstance(w, QComboBox) else w.value())
+        return {name: (w.currentText() if isinstance(w, QComboBox) else
+                       w.text() if isinstance(w, QLineEdit) else repr(w.value()))
                 for name, w in self.fields.items()}
 
     def current_sample(self):
@@ -245,8 +249,7 @@ class TryItView(QWidget):
         if self.stack.currentIndex() == 0:
             return image_sample(self.pad.pixels(), shape)
         if self.stack.currentIndex() == 1:
-            b = self.controller.bundle
-            return model_space(b, encode_row(b, self.row())[None])[0]
+            return encode_row(self.controller.bundle, self.row())
         return None
 
     # ----- predicting ------------------------------------------------------------------------
