@@ -50,18 +50,13 @@ def table_baseline(bundle) -> torch.Tensor:
     return bundle.x_train.float().mean(0)
 
 
-def _plan(bundle) -> dict:
-    plan = getattr(bundle, "plan", None)
-    if plan is None:
-        raise InspectError("Rows of a table need a project whose data is a table (CSV).")
-    return plan
-
-
 def feature_columns(bundle) -> list[tuple[str, str, list[str] | None]]:
     """The raw columns a person fills in: (name, type, levels): numbers have no levels,
     categories list theirs; encoded by the data's own preprocessing plan."""
+    if getattr(bundle, "plan", None) is None:  # built-in tables: numbers, normalized
+        return [(name, "numeric", None) for name in bundle.feature_names or []]
     return [(f["name"], f["type"], [str(v) for v in f.get("levels") or []] or None)
-            for f in _plan(bundle)["features"]]
+            for f in bundle.plan["features"]]
 
 
 def _encode(plan: dict, header: list[str], rows: list[list[str]], what: str) -> torch.Tensor:
@@ -78,8 +73,15 @@ def _encode(plan: dict, header: list[str], rows: list[list[str]], what: str) -> 
 
 def encode_row(bundle, row: dict) -> torch.Tensor:
     """One raw row {column: value} -> one model input."""
+    if getattr(bundle, "plan", None) is None:
+        try:
+            values = [float(row[name]) for name in bundle.feature_names or []]
+        except (KeyError, TypeError, ValueError) as err:
+            raise InspectError(f"The row needs a number in every feature column ({err}).") from None
+        normalized = normalize.apply(np.asarray([values], dtype=np.float64), bundle.normalization)
+        return torch.tensor(np.asarray(normalized, dtype=np.float32))[0]
     names = list(row)
-    return _encode(_plan(bundle), names, [[str(row[n]) for n in names]], "the row")[0]
+    return _encode(bundle.plan, names, [[str(row[n]) for n in names]], "the row")[0]
 
 
 def table_rows_samples(path: str | Path, bundle) -> torch.Tensor:
