@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from netbuilder.limits import clamp_position
 from netbuilder.spec import Project
 
 NODE_W, NODE_H = 190.0, 70.0
@@ -47,7 +48,7 @@ def layered_positions(project: Project, max_rows: int = MAX_ROWS) -> dict[str, t
             for v in layers[lv]:
                 pos[v] = (x0 + order[v] * (NODE_W + GAP_X), row * (NODE_H + GAP_Y))
         x0 += widest * (NODE_W + GAP_X) / 2 + GAP_X * 1.5
-    return pos
+    return {v: clamp_position(*p) for v, p in pos.items()}  # a huge graph would run off the canvas
 
 
 def _columns(g: nx.DiGraph, level: dict[str, int], depth: int, max_rows: int) -> list[list[int]]:

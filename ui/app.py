@@ -42,6 +42,7 @@ def main(project_path: str | None = None, screenshot: str | None = None) -> int:
 
     from . import recovery, theme
     from .main_window import MainWindow
+    from .plain import escape
     from .settings import settings
 
     theme.apply(app, str(settings().value("theme", "dark")))
@@ -53,7 +54,7 @@ def main(project_path: str | None = None, screenshot: str | None = None) -> int:
             if screenshot:
                 print(f"netbuilder: {exc}", file=sys.stderr)
                 return 1
-            QMessageBox.warning(None, "Cannot open project", str(exc))
+            QMessageBox.warning(None, "Cannot open project", escape(str(exc)))
     elif "lenet5" in template_names():
         project = load_template("lenet5")
     window = MainWindow(project, path)

@@ -7,6 +7,7 @@ import json
 from PySide6.QtCore import QMimeData
 
 from netbuilder.errors import ProjectError
+from netbuilder.limits import clamp_position
 from netbuilder.spec import Edge, Node, Project, parse_project
 
 MIME_FRAGMENT = "application/x-netbuilder-fragment"
@@ -52,7 +53,7 @@ def pasteable(doc: dict, into: Project, offset: tuple[float, float]) -> tuple[li
         rename[n.id] = new
         taken.add(new)
         pos = n.pos or (0.0, 0.0)
-        node = Node(new, n.type, dict(n.params), (pos[0] + offset[0], pos[1] + offset[1]))
+        node = Node(new, n.type, dict(n.params), clamp_position(pos[0] + offset[0], pos[1] + offset[1]))
         scratch.nodes.append(node)
         nodes.append(node)
     edges = [Edge(rename[e.source], rename[e.target], e.target_port) for e in sub.edges]

@@ -24,6 +24,8 @@ from netbuilder.errors import ProjectError
 from netbuilder.shapes import Analysis, analyze
 from netbuilder.spec import Project
 
+from .plain import plain
+
 DEBOUNCE_MS = 150
 
 
@@ -89,7 +91,7 @@ class CodeView(QWidget):
         font.setPointSize(max(font.pointSize(), 10))
         self.editor.setFont(font)
         self.highlighter = PythonHighlighter(self.editor.document())
-        self.status = QLabel("No model yet.")
+        self.status = plain(QLabel("No model yet."))
         self.status.setWordWrap(True)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the model code to the clipboard")

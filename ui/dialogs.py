@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QL
 from netbuilder.templates import load_template, template_names
 
 from . import theme
+from .plain import escape
 
 SHORTCUTS = [
     ("Ctrl+N", "New project (blank or from a template)"), ("Ctrl+O", "Open"), ("Ctrl+S", "Save"),
@@ -45,11 +46,11 @@ class TemplateGallery(QDialog):
             proj = load_template(name)  # shipped templates are checked by the tests
             item = QListWidgetItem(proj.name)
             item.setData(Qt.UserRole, name)
-            item.setData(Qt.UserRole + 1, f"{proj.description}<br><br><span style='color:{t.dim_text}'>"
+            item.setData(Qt.UserRole + 1, f"{escape(proj.description)}<br><br><span style='color:{t.dim_text}'>"
                                           f"{len(proj.nodes)} layers · template <code>{name}</code></span>")
             self.list.addItem(item)
         self.list.currentItemChanged.connect(lambda cur, prev: self.info.setText(
-            f"<h3>{cur.text()}</h3>{cur.data(Qt.UserRole + 1)}" if cur else ""))
+            f"<h3>{escape(cur.text())}</h3>{cur.data(Qt.UserRole + 1)}" if cur else ""))
         self.list.itemDoubleClicked.connect(lambda item: self.accept())
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Create")

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from netbuilder.errors import ProjectError
 from netbuilder.spec import InvalidProject, Project
 
+from .plain import escape, plain
+
 FORMATS = [("python", "PyTorch project folder (model.py, train.py, weights, data)"),
            ("onnx", "ONNX model (.onnx)"), ("pt2", "torch.export program (.pt2)")]
 
@@ -106,7 +108,7 @@ class ExportDialog(QDialog):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
         self.progress_bar.hide()
-        self.status = QLabel("")
+        self.status = plain(QLabel(""))
         self.status.setWordWrap(True)
         self.status.setObjectName("exportStatus")
         self.export_button = QPushButton("Export")
@@ -157,7 +159,7 @@ class ExportDialog(QDialog):
 
     def confirm_overwrite(self, path: Path) -> bool:
         """Ask before replacing an existing output (tests replace this method)."""
-        answer = QMessageBox.question(self, "Overwrite?", f"{path} already exists. Overwrite it?",
+        answer = QMessageBox.question(self, "Overwrite?", escape(f"{path} already exists. Overwrite it?"),
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes

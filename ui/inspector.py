@@ -28,6 +28,7 @@ from . import theme
 from .commands import SetFrozen, SetParam
 from .document import Document
 from .param_counts import human
+from .plain import plain_label
 
 INT_LIMIT = 2**31 - 1
 
@@ -165,7 +166,7 @@ class Inspector(QScrollArea):
         self.derived.setStyleSheet(f"background: {t.base}; border: 1px solid {t.border}; border-radius: 4px;"
                                    " padding: 8px;")
         lay.addWidget(self.derived)
-        self.problems = QLabel()
+        self.problems = plain_label()
         self.problems.setWordWrap(True)
         self.problems.setObjectName("error")
         lay.addWidget(self.problems)
@@ -174,12 +175,12 @@ class Inspector(QScrollArea):
 
     def _project_page(self, lay, count: int) -> None:
         p = self.doc.project
-        head = QLabel(p.name if count < 2 else f"{count} layers selected")
+        head = plain_label(p.name if count < 2 else f"{count} layers selected")
         head.setObjectName("heading")
         head.setWordWrap(True)
         lay.addWidget(head)
         if count < 2 and p.description:
-            d = QLabel(p.description)
+            d = plain_label(p.description)
             d.setWordWrap(True)
             d.setObjectName("dim")
             lay.addWidget(d)

@@ -34,6 +34,7 @@ from .inspect.install import install as install_inspect
 from .inspector import Inspector
 from .layout import layered_positions
 from .palette import Palette
+from .plain import escape
 from .problems import ProblemsList
 from .recovery import Recovery
 from .training.install import install as install_training
@@ -316,10 +317,11 @@ class MainWindow(QMainWindow):
         except ProjectError as exc:
             errors = getattr(exc, "errors", None) or [exc]
             detail = "\n".join(f"• {e.message}" for e in errors[:12])
-            QMessageBox.warning(self, "Cannot open project", f"{Path(path).name} could not be opened.\n\n{detail}")
+            QMessageBox.warning(self, "Cannot open project",
+                                escape(f"{Path(path).name} could not be opened.\n\n{detail}"))
             return False
         except Exception as exc:  # noqa: BLE001 - never a traceback for a hostile file
-            QMessageBox.warning(self, "Cannot open project", f"{Path(path).name} could not be opened:\n{exc}")
+            QMessageBox.warning(self, "Cannot open project", escape(f"{Path(path).name} could not be opened:\n{exc}"))
             return False
         app_settings.add_recent(path)
         self.recovery.discard()
@@ -349,8 +351,8 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: Path) -> bool:
         try:
             self.document.save(path)
-        except OSError as exc:
-            QMessageBox.warning(self, "Cannot save", f"Saving to {path} failed:\n{exc}")
+        except (OSError, ProjectError) as exc:  # a full disk, or a text UTF-8 cannot hold
+            QMessageBox.warning(self, "Cannot save", escape(f"Saving to {path} failed:\n{exc}"))
             return False
         app_settings.add_recent(str(path))
         self.recovery.discard()
@@ -362,7 +364,7 @@ class MainWindow(QMainWindow):
         project, path = pending
         answer = QMessageBox.question(self, "Recover unsaved work?",
                                       f"NetBuilder did not close cleanly last time. Restore the unsaved "
-                                      f"project “{project.name}” ({len(project.nodes)} layers)?",
+                                      f"project “{escape(project.name)}” ({len(project.nodes)} layers)?",
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
             self.document.set_project(project, path, dirty=True)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from . import theme
 from .document import Document
+from .plain import escape
 
 
 class ProblemsList(QTreeWidget):
@@ -38,7 +39,7 @@ class ProblemsList(QTreeWidget):
                 [(s, e) for s, errs in self.external.items() for e in errs]:
             item = QTreeWidgetItem(self, ["⚠", err.node or source, err.message])
             item.setForeground(0, QBrush(QColor(t.error)))
-            item.setToolTip(2, err.message)
+            item.setToolTip(2, escape(err.message))
             item.setData(0, Qt.UserRole, err.node or (err.nodes[0] if err.nodes else None))
             item.setData(0, Qt.UserRole + 1, list(err.nodes))
 

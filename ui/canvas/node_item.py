@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
 
 from .. import theme
 from ..layout import NODE_H, NODE_W
+from ..plain import escape
 from .port_item import HIT, Port, draw_port, input_count, input_positions
 
 HEADER = 26.0
@@ -109,9 +110,9 @@ class NodeItem(QGraphicsItem):
         tips = [f"<b>{node.type}</b> <i>{node.id}</i><br>{node.layer.doc}"]
         if node.frozen:
             tips.append("<br>🔒 Frozen: its weights are not trained.")
-        tips += [f"<br><span style='color:{theme.current().error}'>⚠ {e}</span>" for e in errors]
+        tips += [f"<br><span style='color:{theme.current().error}'>⚠ {escape(e)}</span>" for e in errors]
         if flag:
-            tips.append(f"<br><span style='color:{theme.current().warning}'>● {flag}</span>")
+            tips.append(f"<br><span style='color:{theme.current().warning}'>● {escape(flag)}</span>")
         self.setToolTip("".join(tips))
         self.update()
         return True

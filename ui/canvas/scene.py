@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
+from netbuilder.limits import clamp_position
+
 from .. import theme
 from ..commands import Connect, DeleteItems, MoveNodes
 from ..document import Document
@@ -85,7 +87,7 @@ class NetScene(QGraphicsScene):
                     item = self.nodes[node.id] = NodeItem(node.id, node.layer)
                     self.addItem(item)
                     self.node_moved(item)
-                pos = QPointF(*node.pos) if node.pos is not None else QPointF(0, 0)
+                pos = QPointF(*clamp_position(*node.pos)) if node.pos is not None else QPointF(0, 0)
                 if item.pos() != pos:
                     item.snap = False
                     item.setPos(pos)

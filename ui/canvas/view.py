@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
 from netbuilder.layers.registry import LAYERS
+from netbuilder.limits import POSITION
 from netbuilder.spec import Edge, Node
 
 from .. import theme
@@ -44,7 +45,8 @@ class NetView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setFrameShape(QGraphicsView.NoFrame)
-        self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
+        edge = POSITION + 10_000  # every node lies within ±POSITION (netbuilder.limits)
+        self.setSceneRect(QRectF(-edge, -edge, 2 * edge, 2 * edge))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self._space = False
@@ -74,7 +76,7 @@ class NetView(QGraphicsView):
     @Slot()
     def fit_all(self) -> None:
         rect = self.net_scene.itemsBoundingRect()
-        if rect.isNull():
+        if rect.isNull() or not all(map(math.isfinite, rect.getRect())):
             self.resetTransform()
             self.centerOn(0, 0)
             return
@@ -156,21 +158,22 @@ class NetView(QGraphicsView):
         delta = event.angleDelta().y() or event.angleDelta().x()
         if not delta:
             return
-        factor = math.pow(1.0015, delta)
-        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
-        factor = target / self.zoom()
-        self.scale(factor, factor)
-        self.minimap.sync()
+        self.zoom_by(math.pow(1.0015, max(-2400, min(2400, delta))))
         event.accept()
 
     def zoom_by(self, factor: float) -> None:
-        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
+        """Zoom within MIN_ZOOM..MAX_ZOOM; a zoom that is not a finite positive number is reset first."""
+        if not (math.isfinite(self.zoom()) and self.zoom() > 0):
+            self.resetTransform()
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor)) if math.isfinite(factor) else self.zoom()
         self.scale(target / self.zoom(), target / self.zoom())
         self.minimap.sync()
 
     def _pan(self, pos: QPointF) -> None:
         delta = pos - self._pan_from
         self._pan_from = pos
+        if not (math.isfinite(delta.x()) and math.isfinite(delta.y())):
+            return
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
         self.minimap.sync()

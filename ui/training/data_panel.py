@@ -160,6 +160,7 @@ class DataPanel(QWidget):
         self.predict_button.setToolTip("Predict a CSV of new rows with a trained run's weights")
         self.predict_button.clicked.connect(self.open_predict)
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.PlainText)
         self.summary.setObjectName("dim")
         self.summary.setWordWrap(True)
 

@@ -26,6 +26,7 @@ from netbuilder.session import default_run_dir
 from netbuilder.train import TrainError, TrainSettings
 from netbuilder.train.checkpoint import has_finished_epoch, read_resume_state
 
+from ..plain import escape, plain
 from ..settings import config_dir
 from .dashboard import Dashboard
 from .data_panel import DataPanel, base_dir_of
@@ -78,9 +79,9 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("")
         self.eta = QLabel(format_eta(None))
         self.eta.setObjectName("dim")
-        self.status = QLabel("Ready.")
+        self.status = plain(QLabel("Ready."))
         self.status.setObjectName("dim")
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setObjectName("error")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -229,7 +230,7 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str, details: str = "") -> None:
         self.message.setText(text)
-        self.message.setToolTip(details[-4000:] if details else "")
+        self.message.setToolTip(escape(details[-4000:]) if details else "")
         self.message.show()
         self.message_shown.emit(text)
 

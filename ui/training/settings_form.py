@@ -26,6 +26,7 @@ from netbuilder.session import loss_name
 from netbuilder.train import TrainError, TrainSettings
 from netbuilder.train.settings import AMP
 
+from ..plain import plain
 from .commands import set_section
 
 OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
@@ -136,7 +137,7 @@ class SettingsForm(QWidget):
             form.addRow(label, f[key])
             if key == "epochs":
                 form.addRow("Metrics", metrics_box)
-        self.error = QLabel()
+        self.error = plain(QLabel())
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         form.addRow(self.error)
