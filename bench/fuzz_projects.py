@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.project_fuzz import INTERNAL, TEMPLATES, mutate, refusal_kind, run_steps, write_doc
+from tests.project_fuzz import INTERNAL, TEMPLATES, mutate, refusal_kind, run_steps, train_one_epoch, write_doc
 
 
 class Hang(Exception):
@@ -39,6 +39,9 @@ def main() -> int:
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--slow", type=float, default=5.0, help="seconds after which an input counts as a hang")
     parser.add_argument("--keep", metavar="DIR", help="copy each failing input there")
+    parser.add_argument("--train", type=int, default=0, metavar="N",
+                        help="also train the first N valid inputs for one epoch (validate must not accept what "
+                             "train refuses)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     counts: collections.Counter = collections.Counter()
@@ -57,10 +60,14 @@ def main() -> int:
             write_doc(mutated.doc, path)
             label = f"#{i} {mutated.template} {mutated.changes}"
             t0 = time.perf_counter()
-            kind = ""
-            signal.alarm(int(args.slow * 12) + 1)  # a true hang is cut off and counted
+            kind, took = "", 0.0
+            signal.alarm(int(args.slow * 12) + 120)  # a true hang is cut off and counted
             try:
                 outcome = run_steps(path, tmp, export=not args.no_export)
+                took = time.perf_counter() - t0  # training, when asked for, is not counted
+                if outcome.valid and counts["trained"] < args.train:
+                    counts["trained"] += 1
+                    train_one_epoch(path, tmp)
             except Hang:
                 kind, outcome = "hang", None
             except AssertionError as exc:
@@ -71,7 +78,7 @@ def main() -> int:
                 label += f": {type(exc).__name__}: {str(exc)[:300]}"
             finally:
                 signal.alarm(0)
-            took = time.perf_counter() - t0
+            took = took if outcome is not None else time.perf_counter() - t0
             slowest = max(slowest, (took, label))
             if outcome is not None and took > args.slow:
                 kind = "hang"
@@ -89,7 +96,8 @@ def main() -> int:
                 refusals[refusal_kind(outcome.refusal)] += 1
         elapsed = time.perf_counter() - start
     print(f"inputs tried: {args.count} (seed {args.seed}, {elapsed:.0f} s, slowest {slowest[0]:.2f} s)")
-    print(f"valid: {counts['valid']} (exported {counts['exported']}), refused: {counts['refused']}")
+    print(f"valid: {counts['valid']} (exported {counts['exported']}, trained one epoch {counts['trained']}), "
+          f"refused: {counts['refused']}")
     for kind in ("crash", "hang", "internal error", "disagreement"):
         print(f"{kind}s: {counts[kind]}")
     print(f"refusals by kind ({len(refusals)} kinds, top 25):")

@@ -196,6 +196,9 @@ def check_node_id(node_id: Any, taken: set[str]) -> None:
         raise ProjectError(f"Node id {node_id!r} is not a valid name: use letters, digits and _ "
                            "(not starting with a digit), e.g. 'conv1'. Ids name the layers in the code.",
                            node=node_id if isinstance(node_id, str) else None, field="id")
+    if len(node_id) > limits.ID_CHARS:
+        raise ProjectError(f"Node id '{node_id[:40]}…' is {len(node_id)} characters long; at most {limits.ID_CHARS} "
+                           "are allowed.", node=None, field="id")
     if node_id in RESERVED_IDS or node_id.startswith("_"):
         raise ProjectError(f"Node id '{node_id}' is reserved by PyTorch or the generated code; "
                            "choose another name.", node=node_id, field="id")

@@ -13,14 +13,15 @@ import io
 import json
 import random
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netbuilder.cli import main
-from netbuilder.templates import TEMPLATE_DIR
+from netbuilder.templates import template_names, template_path
 
 INTERNAL = "failed unexpectedly"
-TEMPLATES = sorted(TEMPLATE_DIR.glob("*.json"))
+TEMPLATES = template_names()
 
 HOSTILE_STRINGS = ["", " ", "\x00", "\ud800", "a\udfffb", "<img src='/etc/passwd'>", "<b>bold</b>",
                    '"""; import os; os.system("x") #', "\\", "AUGMENT = None", "\n\n", "é" * 50, "x" * 5000,
@@ -148,10 +149,10 @@ class Mutated:
     changes: list[str] = field(default_factory=list)
 
 
-def mutate(rng: random.Random, template: Path | None = None, steps: int | None = None) -> Mutated:
+def mutate(rng: random.Random, template: str | None = None, steps: int | None = None) -> Mutated:
     template = template or rng.choice(TEMPLATES)
-    doc = json.loads(template.read_text(encoding="utf-8"))
-    out = Mutated(doc, template.stem)
+    doc = json.loads(template_path(template).read_text(encoding="utf-8"))
+    out = Mutated(doc, template)
     for _ in range(steps or rng.randint(1, 3)):
         what = rng.choice(["gentle", "gentle", "value", "value", "structure"])
         if what == "gentle":
@@ -236,6 +237,15 @@ def run_steps(path: Path, out_dir: Path, export: bool = True) -> Outcome:
             assert (target / "model.py").is_file()
     refusal = v["errors"][0]["message"] if v["errors"] else ""
     return Outcome(v["valid"], graph_ok, exported, refusal)
+
+
+def train_one_epoch(path: Path, out_dir: Path) -> None:
+    """`train --epochs 1` on a project validate accepted: it must train (AssertionError saying why not)."""
+    run = out_dir / "run"
+    shutil.rmtree(run, ignore_errors=True)
+    code, out, err = _cli(["train", str(path), "--epochs", "1", "--device", "cpu", "--out", str(run), "--json"])
+    assert INTERNAL not in out + err, f"train: {out}{err}"
+    assert code == 0, f"validate said valid, train refused: {out.strip()[:300]} {err.strip()[-300:]}"
 
 
 def refusal_kind(message: str) -> str:

@@ -142,7 +142,7 @@ def test_several_problems_are_all_listed(tmp_path, capsys):
     assert {e["node"] for e in out["errors"]} == {"conv1", "fc1"}
 
 
-@pytest.mark.parametrize("bad_id", ["1conv", "class", "training", "my-layer", ""])
+@pytest.mark.parametrize("bad_id", ["1conv", "class", "training", "my-layer", "", "a" * 101])
 def test_node_ids_must_be_python_names(bad_id):
     doc = project_doc([{"id": bad_id, "type": "Input", "params": {"shape": [3]}}], [])
     with pytest.raises(ProjectError) as info:

@@ -36,7 +36,7 @@ def from_mime(mime: QMimeData) -> dict | None:
         return None
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, a 5,000-digit number, or nested too deep
         return None
     return doc if isinstance(doc, dict) and doc.get("format") == "netbuilder-project" else None
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
-from netbuilder.fileio import write_atomic
+from netbuilder.errors import ProjectError
+from netbuilder.fileio import remove_stale_temps, write_atomic
 from netbuilder.spec import dumps, parse_project
 
 from .document import Document
@@ -21,6 +22,7 @@ class Recovery(QObject):
         super().__init__(parent)
         self.doc = document
         self.file = recovery_dir() / "autosave.json"
+        remove_stale_temps(self.file)  # left by an autosave that a crash interrupted
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.autosave)
@@ -31,8 +33,11 @@ class Recovery(QObject):
         if not self.doc.dirty:
             return False
         meta = {"path": str(self.doc.path) if self.doc.path else None}
-        text = json.dumps({"meta": meta, "project": json.loads(dumps(self.doc.project))}, indent=1)
-        write_atomic(self.file, text)
+        try:
+            text = json.dumps({"meta": meta, "project": json.loads(dumps(self.doc.project))}, indent=1)
+            write_atomic(self.file, text)
+        except (ProjectError, OSError):  # a text UTF-8 cannot hold, a full disk: Save will say why
+            return False
         return True
 
     def discard(self) -> None:

@@ -11,13 +11,16 @@ from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
 from netbuilder.limits import POSITION
-from netbuilder.spec import load_project
+from netbuilder.spec import parse_project
+from netbuilder.templates import template_path
 
-LENET = "templates/lenet5.json"
+
+def lenet_doc() -> dict:
+    return json.loads(template_path("lenet5").read_text(encoding="utf-8"))
 
 
 def hostile_file(tmp_path, **changes) -> str:
-    doc = json.loads(open(LENET, encoding="utf-8").read())
+    doc = lenet_doc()
     doc.update(changes.pop("top", {}))
     for node_id, pos in changes.items():
         next(n for n in doc["graph"]["nodes"] if n["id"] == node_id)["pos"] = pos
@@ -54,7 +57,7 @@ def test_huge_and_nan_positions_open_and_the_view_stays_finite(make_window, tmp_
 
 
 def test_positions_set_in_code_are_clamped_before_they_reach_qt(make_window):
-    project = load_project(LENET)
+    project = parse_project(lenet_doc())
     for i, node in enumerate(project.nodes):
         node.pos = (0.0, 130.0 * i)
     project.node("conv1").pos = (float("nan"), -1e308)  # what no file can hold any more, set by a script
@@ -88,7 +91,7 @@ def test_rich_text_name_and_description_are_shown_as_typed(make_window, tmp_path
 
 def test_a_problem_quoting_markup_is_escaped_in_its_tooltip(make_window, tmp_path):
     w = make_window()
-    doc = json.loads(open(LENET, encoding="utf-8").read())
+    doc = lenet_doc()
     doc["graph"]["nodes"].append({"id": "odd", "type": "ReLU"})  # not connected: a problem names it
     doc["graph"]["edges"].append({"source": "fc3", "target": "odd"})
     path = tmp_path / "p.json"
@@ -104,15 +107,34 @@ def test_megabyte_names_are_refused_at_once_and_the_app_carries_on(make_window, 
     before = w.document.project.to_dict()
     assert not w.open_file(hostile_file(tmp_path, top={"name": "word " * 1_000_000}))
     kind, title, text = dialogs.shown[-1]
+    assert title == "Cannot open project"
     assert kind == "warning" and "5,000,000 characters long; at most 200" in text
     assert w.document.project.to_dict() == before
 
 
 def test_saving_a_name_that_utf8_cannot_hold_says_so(make_window, tmp_path, dialogs):
-    w = make_window(load_project(LENET))
+    w = make_window(parse_project(lenet_doc()))
     w.document.project.name = "LeNet \ud800"
     target = tmp_path / "out.json"
     assert not w._save_to(target)
     kind, title, text = dialogs.shown[-1]
     assert kind == "warning" and title == "Cannot save" and "lone surrogate" in text
     assert not target.exists()
+
+
+def test_an_autosave_interrupted_by_a_crash_leaves_no_temporary_after_the_next_start(make_window):
+    import subprocess
+    import sys
+
+    from ui.settings import recovery_dir
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    recovery_dir().mkdir(parents=True, exist_ok=True)
+    stale = recovery_dir() / f".autosave.json.{dead}.x1y2.tmp"
+    stale.write_bytes(b"{" * 1000)
+    w = make_window()
+    assert not stale.exists()
+    w.document.project.name = "bad \udfff"  # an autosave cannot hold it: no file, no exception
+    w.document._restored = True  # unsaved work
+    assert w.recovery.autosave() is False and not w.recovery.file.exists()
