@@ -173,7 +173,8 @@ class Project:
         return out
 
     def copy(self) -> Project:
-        return parse_project(self.to_dict())
+        """An independent copy; it never fails, also for text that a save would refuse."""
+        return copy.deepcopy(self)
 
 
 def _input_order(edges: list[Edge]) -> list[Edge]:
