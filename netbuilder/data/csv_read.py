@@ -150,12 +150,30 @@ def _no_dummy_thread():
             threading._active.pop(ident, None)
 
 
+def _parse(text: str, delimiter: str, decimal: str, names: list[str]):
+    """pyarrow's CSV reader straight (pandas' wrapper around it costs more than the parse on
+    a wide table), then a pandas DataFrame."""
+    from pyarrow import csv as pa_csv
+
+    table = pa_csv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))],
+                                        skip_rows=1),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=True),
+        convert_options=pa_csv.ConvertOptions(null_values=list(NA_VALUES),
+                                              strings_can_be_null=True,
+                                              # never booleans: two-valued text is one kind
+                                              true_values=["\0"], false_values=["\1"],
+                                              decimal_point=decimal))
+    frame = table.to_pandas()
+    frame.columns = names  # set after: pyarrow would refuse names it cannot tell apart
+    return frame
+
+
 def read_frame(path: Path, spec: dict | None = None):
     """(DataFrame, ReadInfo). Cells are as pandas reads them: numbers as float/int columns,
     text as strings, NA_VALUES as missing; "true"/"false" stay text (one encoding for all
     two-valued columns)."""
-    import pandas as pd
-
     spec = spec or {}
     text, encoding = decode(path)
     lines, sample = _header_and_sample(text)
@@ -169,11 +187,8 @@ def read_frame(path: Path, spec: dict | None = None):
         raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
     try:
         with _no_dummy_thread():
-            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), engine="pyarrow",
-                                sep=delimiter, decimal=decimal, header=0, names=names,
-                                na_values=list(NA_VALUES), keep_default_na=False,
-                                true_values=[], false_values=[], skip_blank_lines=True)
-    except (pd.errors.ParserError, ValueError) as err:
+            frame = _parse(text, delimiter, decimal, names)
+    except (ValueError, TypeError) as err:  # pyarrow.ArrowInvalid is a ValueError
         if "Expected" in str(err) or "columns" in str(err):
             raise _ragged_row(path, text, delimiter, len(names)) from None
         raise DataError(f"{path.name} could not be read as a table: {type(err).__name__}.",

@@ -27,24 +27,31 @@ def _levels(col) -> tuple:
     return col.astype(object), False
 
 
-def _numeric(name: str, col, method: str, indicator: bool) -> dict:
-    values = col.to_numpy(np.float64)
-    present = values[~np.isnan(values)]
-    if not len(present):
+def _numeric(train, names: list[str], method: str, indicator: bool) -> dict[str, dict]:
+    """Fill values (medians) and scaling of all numeric columns at once, on the training rows."""
+    if not names:
+        return {}
+    block = train[names].to_numpy(np.float64)
+    absent = np.isnan(block)
+    empty = absent.all(axis=0)
+    if empty.any():
+        name = names[int(np.argmax(empty))]
         raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
-    fill = float(np.median(present))
-    filled = np.where(np.isnan(values), fill, values)
+    fill = np.nanmedian(block, axis=0) if absent.any() else np.median(block, axis=0)
+    filled = np.where(absent, fill, block)
     if method == "standard":
-        shift, scale = float(filled.mean()), float(filled.std())
+        shift, scale = filled.mean(axis=0), filled.std(axis=0)
     elif method == "minmax":
-        shift, scale = float(filled.min()), float(filled.max() - filled.min())
+        shift, scale = filled.min(axis=0), filled.max(axis=0) - filled.min(axis=0)
     else:
-        shift, scale = 0.0, 1.0
-    scale = scale if scale > 1e-12 else 1.0  # a constant column never divides by zero
-    return {"name": name, "type": "numeric", "fill": fill, "shift": shift, "scale": scale,
-            "indicator": indicator and bool(np.isnan(values).any()),
-            "outputs": [name] + ([f"{name}=missing"] if indicator and np.isnan(values).any()
-                                 else [])}
+        shift, scale = np.zeros(len(names)), np.ones(len(names))
+    scale = np.where(scale > 1e-12, scale, 1.0)  # a constant column never divides by zero
+    flagged = absent.any(axis=0) & indicator
+    return {name: {"name": name, "type": "numeric", "fill": float(fill[j]),
+                   "shift": float(shift[j]), "scale": float(scale[j]),
+                   "indicator": bool(flagged[j]),
+                   "outputs": [name, f"{name}=missing"] if flagged[j] else [name]}
+            for j, name in enumerate(names)}
 
 
 def _categorical(name: str, kind: str, col, max_levels: int, indicator: bool) -> dict:
@@ -88,13 +95,15 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
         raise DataError("data.missing_indicator must be true or false.")
     max_levels = spec.get("max_levels", MAX_LEVELS)
     train = frame.iloc[train_rows]
+    numeric = _numeric(train, [p.name for p in profiles if p.role == "feature"
+                               and p.type == "numeric"], method, indicator)
     features = []
     for p in profiles:
         if p.role != "feature":
             continue
-        col = train[p.name]
+        col = train[p.name] if p.type != "numeric" else None
         if p.type == "numeric":
-            f = _numeric(p.name, col, method, indicator)
+            f = numeric[p.name]
         elif p.type == "text":
             f = _text(p.name, col, spec.get("vocabulary", MAX_VOCABULARY))
         else:
@@ -121,19 +130,22 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
     n = len(frame)
     width = len(plan["feature_names"])
     x = np.empty((n, width), dtype=np.float32)
-    at = 0
-    for f in plan["features"]:
-        col = frame[f["name"]]
+    starts = np.cumsum([0] + [len(f["outputs"]) for f in plan["features"]])
+    numeric = [(f, int(at)) for f, at in zip(plan["features"], starts) if f["type"] == "numeric"]
+    if numeric:  # all numeric columns in one block
+        block = frame[[f["name"] for f, _ in numeric]].to_numpy(np.float64)
+        absent = np.isnan(block)
+        fill, shift, scale = (np.array([f[k] for f, _ in numeric]) for k in ("fill", "shift", "scale"))
+        where = np.array([at for _, at in numeric])
+        x[:, where] = ((np.where(absent, fill, block) - shift) / scale).astype(np.float32)
+        flagged = np.array([f["indicator"] for f, _ in numeric])
+        if flagged.any():
+            x[:, where[flagged] + 1] = absent[:, flagged]
+    for f, at in zip(plan["features"], starts):
         if f["type"] == "numeric":
-            values = col.to_numpy(np.float64)
-            absent = np.isnan(values)
-            values = np.where(absent, f["fill"], values)
-            x[:, at] = ((values - f["shift"]) / f["scale"]).astype(np.float32)
-            at += 1
-            if f["indicator"]:
-                x[:, at] = absent
-                at += 1
             continue
+        at = int(at)
+        col = frame[f["name"]]
         if f["type"] == "text":
             vocabulary = {w: i for i, w in enumerate(f["vocabulary"])}
             block = np.zeros((n, len(vocabulary)), dtype=np.float32)

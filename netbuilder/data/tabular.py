@@ -42,8 +42,9 @@ def _check_numeric(frame, profiles, path: Path) -> None:
     """Text in a column that is otherwise numbers: refuse, naming the column and rows."""
     import pandas as pd
 
+    kinds = dict(zip(frame.columns, (d.kind for d in frame.dtypes)))  # no per-column lookups
     for p in profiles:
-        if p.role == "ignored" or p.type != "numeric" or frame[p.name].dtype.kind in "iuf":
+        if p.role == "ignored" or p.type != "numeric" or kinds[p.name] in "iuf":
             continue
         col = frame[p.name]
         parsed = pd.to_numeric(col, errors="coerce")
