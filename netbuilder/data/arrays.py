@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +24,9 @@ def _load(path: Path, what: str):
     except ValueError as err:  # object arrays need pickle: refused on purpose
         raise DataError(f"{path.name} cannot be read without pickle ({err}); save plain "
                         "numeric arrays (np.savez) instead.", path=str(path)) from None
-    except OSError as err:
-        raise DataError(f"{path.name} is not a NumPy file: {err}.", path=str(path)) from None
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise DataError(f"{path.name} is not a readable NumPy file ({type(err).__name__}).",
+                        path=str(path)) from None
 
 
 def read_arrays(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -51,8 +53,13 @@ def read_arrays(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray | No
                 if key not in keys:
                     raise DataError(f'{path.name} has no array "{key}". Arrays in it: '
                                     f"{', '.join(keys) or 'none'}.", path=str(path))
-            x = loaded[x_key]
-            y = None if spec.get("target") == "input" else loaded[y_key]
+            try:  # an .npz reads its arrays lazily: an object array fails only here
+                x = loaded[x_key]
+                y = None if spec.get("target") == "input" else loaded[y_key]
+            except ValueError:
+                raise DataError(f"{path.name} holds object arrays, which cannot be read without "
+                                "pickle (refused); save plain numeric arrays (np.savez) instead.",
+                                path=str(path)) from None
     if x.dtype.kind not in "biuf":
         raise DataError(f"{path.name}: inputs must be numeric, got dtype {x.dtype}.",
                         path=str(path))

@@ -21,6 +21,11 @@ def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, lis
     """Return (x [N,C,H,W] float32 in [0,1], y class indices, class names, info)."""
     if "path" not in spec:
         raise DataError("data.path is missing: name the folder with one subfolder per class.")
+    size = spec.get("size")  # the settings first: they need no folder
+    if size is not None and not (isinstance(size, list) and len(size) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4096 for v in size)):
+        raise DataError(f"data.size must be [height, width] with whole numbers from 1 to 4096, "
+                        f"got {size!r}.")
     root = base_dir / spec["path"]
     if not root.is_dir():
         raise DataError(f"Image folder {root} does not exist. Check data.path (relative to the "
@@ -29,11 +34,6 @@ def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, lis
     if len(classes) < 2:
         raise DataError(f"{root} needs one subfolder per class (at least two); found "
                         f"{len(classes)}.", path=str(root))
-    size = spec.get("size")
-    if size is not None and not (isinstance(size, list) and len(size) == 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4096 for v in size)):
-        raise DataError(f"data.size must be [height, width] with whole numbers from 1 to 4096, "
-                        f"got {size!r}.")
     channels = spec.get("channels")
     if channels not in (None, 1, 3):
         raise DataError(f"data.channels must be 1 or 3, got {channels!r}.")
