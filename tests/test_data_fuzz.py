@@ -31,17 +31,20 @@ names = st.sampled_from(["a", "b", "y", "id", "", "Unnamed: 0", "y", "é"])
 @st.composite
 def csv_files(draw):
     width = draw(st.integers(1, 5))
-    header = [draw(names) for _ in range(width)]
-    rows = [[draw(cell) for _ in range(draw(st.sampled_from([width, width, width, width + 1])))]
-            for _ in range(draw(st.integers(0, 12)))]
+    header = draw(st.permutations(["y", "a", "b", "id", "é"]))[:width]
+    if draw(st.integers(0, 9)) == 0:  # now and then a duplicated or an empty name
+        header[-1] = draw(names)
+    ragged = draw(st.integers(0, 9)) == 0
+    rows = [[draw(cell) for _ in range(width + (ragged and draw(st.booleans())))]
+            for _ in range(draw(st.integers(0, 25)))]
     sep = draw(st.sampled_from([",", ";", "\t", "|"]))
     text = "\n".join(sep.join(r) for r in [header, *rows]) + draw(st.sampled_from(["", "\n", "\n\n"]))
-    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "cp1252", "utf-16"]))
     data = text.encode(encoding, errors="replace")
-    if draw(st.booleans()):
+    if draw(st.integers(0, 5)) == 0:
         data = data[:draw(st.integers(0, len(data)))]  # cut anywhere, even inside a character
-    spec = {"target": draw(st.sampled_from(["y", "a", "missing", ["a", "y"]])),
-            "missing": draw(st.sampled_from(["impute", "drop", "error", "bogus"])),
+    spec = {"target": draw(st.sampled_from(["y", "y", "a", "missing", ["a", "y"]])),
+            "missing": draw(st.sampled_from(["impute", "impute", "drop", "error", "bogus"])),
             "split": {"val": draw(st.sampled_from([0.0, 0.2, 0.5])), "test": 0.0, "seed": 0}}
     if draw(st.booleans()):
         spec["types"] = {header[0]: draw(st.sampled_from(["numeric", "text", "categorical"]))}

@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .errors import DataError
 
 # the strings pandas reads as missing; kept in the preprocessing plan so that predict.py, which
@@ -167,6 +169,11 @@ def _parse(text: str, delimiter: str, decimal: str, names: list[str]):
                                               decimal_point=decimal))
     frame = table.to_pandas()
     frame.columns = names  # set after: pyarrow would refuse names it cannot tell apart
+    floats = [n for n, d in zip(names, frame.dtypes) if d.kind == "f"]
+    if floats:  # "inf" is no measurement: a missing value (predict.py reads it so too)
+        block = frame[floats].to_numpy()
+        if np.isinf(block).any():
+            frame[floats] = np.where(np.isinf(block), np.nan, block)
     return frame
 
 

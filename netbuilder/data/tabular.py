@@ -61,6 +61,12 @@ def _check_numeric(frame, profiles, path: Path) -> None:
 
 def _task(frame, targets: list[str], loss_task: str | None, path: Path) -> str:
     col = frame[targets[0]]
+    text = [n for n in targets if frame[n].dtype.kind not in "iuf"]
+    if len(targets) > 1 and text:
+        raise DataError(f'Target columns {", ".join(targets)} of {path.name}: several targets '
+                        f'must all be numbers (values, or 0/1 labels), but "{text[0]}" holds '
+                        "text. Name one target column to classify text labels.",
+                        path=str(path), column=text[0])
     if loss_task is None:
         return infer_task(col) if len(targets) == 1 else "regression"
     if loss_task == "classification" and len(targets) == 1 and has_decimals(col):
