@@ -192,8 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_inspect import add_parsers as add_inspect_parsers  # activations, explain
     add_inspect_parsers(sub)
     add_data_parsers(sub)  # data, predict
-    from .cli_import import add_parser as add_import_parser  # import
+    from .cli_import import add_freeze_parser  # import, freeze
+    from .cli_import import add_parser as add_import_parser
     add_import_parser(sub)
+    add_freeze_parser(sub)
     return parser
 
 

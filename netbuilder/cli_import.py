@@ -56,3 +56,32 @@ def run(args) -> int:
         if imported.max_difference is not None:
             print(f"outputs match {Path(args.source).name} within {imported.max_difference:.1g}")
     return 0
+
+
+def add_freeze_parser(sub) -> None:
+    p = sub.add_parser("freeze", help="freeze layers (their weights are not trained), as the canvas's lock does")
+    p.add_argument("project")
+    p.add_argument("--up-to", nargs="+", metavar="ID", default=[], help="these layers and every layer before them")
+    p.add_argument("--nodes", nargs="+", metavar="ID", default=[], help="just these layers")
+    p.add_argument("--unfreeze", action="store_true", help="unfreeze the named layers (all when none are named)")
+    p.set_defaults(func=run_freeze)
+
+
+def run_freeze(args) -> int:
+    from .freezing import freeze_up_to, set_frozen
+    from .spec import load_project, save_project
+
+    project = load_project(args.project)
+    unknown = [i for i in [*args.up_to, *args.nodes] if not project.has_node(i)]
+    if unknown:
+        raise ProjectError(f"{args.project} has no node {unknown[0]!r}.", node=unknown[0])
+    if args.unfreeze:
+        named = [*args.up_to, *args.nodes] or [n.id for n in project.nodes]
+        changes = {i: False for i in named if project.node(i).frozen}
+    else:
+        changes = {**freeze_up_to(project, args.up_to), **{i: True for i in args.nodes}}
+    set_frozen(project, changes)
+    save_project(project, args.project)
+    frozen = [n.id for n in project.nodes if n.frozen]
+    print(f"{'unfroze' if args.unfreeze else 'froze'} {len(changes)} layers; frozen now: {', '.join(frozen) or 'none'}")
+    return 0

@@ -257,7 +257,7 @@ def init_weights(model, project: Project, base_dir: str | Path, over: Overrides 
     source = Path(given).expanduser() if given else (project.training or {}).get("init_weights")
     if not source:
         return []
-    path = source if given else Path(base_dir) / Path(source).expanduser()
+    path = source if given or str(source).startswith("builtin:") else Path(base_dir) / Path(source).expanduser()
     report = load_into(model, path, strict=bool(over and over.init_strict))
     return [f"initial weights from {Path(path).name}: {line}" for line in report.lines()]
 

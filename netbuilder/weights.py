@@ -15,6 +15,7 @@ import torch
 
 from .errors import ProjectError
 
+BUILTIN = "builtin:"
 RUN_FILES = ("best.safetensors", "last.safetensors")  # a run folder's weights, best first
 # Where people's training scripts keep the state_dict inside a bigger checkpoint dict.
 NESTED_KEYS = ("state_dict", "model_state_dict", "model", "net", "weights")
@@ -31,7 +32,15 @@ def path_to_id(path: str) -> str:
 
 
 def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
-    """The tensors of a weights file or run folder, on the CPU, keyed as they were saved."""
+    """The tensors of a weights file or run folder, on the CPU, keyed as they were saved.
+    `builtin:NAME` is a weights file shipped with NetBuilder (the transfer template's)."""
+    if str(path).startswith(BUILTIN):
+        from .resources import resource
+
+        shipped = resource("weights", f"{str(path)[len(BUILTIN):]}.safetensors")
+        if not shipped.is_file():
+            raise WeightsError(f"NetBuilder ships no weights named {str(path)[len(BUILTIN):]!r}.", field="weights")
+        path = shipped
     path = Path(path).expanduser()
     if path.is_dir():
         found = next((path / f for f in RUN_FILES if (path / f).is_file()), None)
@@ -141,6 +150,9 @@ def match(model_state: dict[str, torch.Tensor], weights: dict[str, torch.Tensor]
         else:
             report.loaded.append(target)
     report.missing = [k for k in model_state if k not in taken]
+    order = {k: i for i, k in enumerate(model_state)}  # reported in the graph's order, first layers first
+    report.loaded.sort(key=order.get)
+    report.wrong_shape.sort(key=lambda item: order[item[0]])
     return report
 
 

@@ -33,7 +33,8 @@ def test_every_template_summarizes(capsys, tmp_path, name):
     code, summary = run_json(capsys, "summary", str(out_file), "--json")
     assert code == 0
     assert summary["total_params"] == sum(n["params"] for n in summary["nodes"]) > 0
-    assert summary["trainable_params"] == summary["total_params"]
+    assert summary["trainable_params"] == summary["total_params"] - summary["frozen_params"]
+    assert (summary["frozen_params"] > 0) == (name == "transfer_digits")  # the one template with frozen layers
     for node in summary["nodes"]:
         assert set(node) >= {"id", "type", "output_shape", "params"}
         assert all(isinstance(d, int) and d > 0 for d in node["output_shape"])

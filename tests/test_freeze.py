@@ -86,3 +86,18 @@ def test_frozen_code_passes_ruff(tmp_path):
     (tmp_path / "long.py").write_text(render_model(many))
     assert "for layer in (\n" in (tmp_path / "long.py").read_text()
     _ruff(".", cwd=tmp_path)
+
+
+def test_the_freeze_command_freezes_up_to_a_layer_and_unfreezes(tmp_path, capsys):
+    from netbuilder.cli import main
+    from netbuilder.spec import load_project, save_project
+
+    path = tmp_path / "p.json"
+    save_project(small_cnn(frozen=()), path)
+    assert main(["freeze", str(path), "--up-to", "bn1"]) == 0
+    assert [n.id for n in load_project(path).nodes if n.frozen] == ["c1", "bn1"]
+    assert "frozen now: c1, bn1" in capsys.readouterr().out
+    assert main(["freeze", str(path), "--unfreeze"]) == 0
+    assert not any(n.frozen for n in load_project(path).nodes)
+    assert main(["freeze", str(path), "--nodes", "nope"]) == 1
+    assert "has no node 'nope'" in capsys.readouterr().err

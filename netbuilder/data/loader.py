@@ -29,7 +29,7 @@ _FIELDS = {
     "csv": _COMMON | TABLE_FIELDS,
     "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
     "images": _COMMON | {"path", "size", "channels", "augment"},
-    "builtin": _COMMON | {"name", "n", "noise", "seed", "size", "augment"},
+    "builtin": _COMMON | {"name", "n", "noise", "seed", "size", "augment", "classes"},
 }
 
 
@@ -56,6 +56,14 @@ def check_spec(spec: dict) -> None:
                         f"{', '.join(BUILTIN_SETS)}.")
 
 
+def _digit_classes(classes) -> list[int]:
+    if not (isinstance(classes, list) and len(classes) >= 2 and all(
+            isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 9 for c in classes)
+            and len(set(classes)) == len(classes)):
+        raise DataError(f"data.classes must list two or more different digits 0-9, e.g. [5, 6, 7, 8, 9]; got {classes!r}.")
+    return sorted(classes)
+
+
 def _builtin(spec: dict):
     """Return (x, y, class_names, layout, feature_names)."""
     name = spec.get("name")
@@ -67,9 +75,12 @@ def _builtin(spec: dict):
         raise DataError(f"data.n must be an integer of at least 2, got {n!r}.")
     if name == "digits":
         x, y = load_digits(spec.get("size"))
+        classes = _digit_classes(spec.get("classes", list(range(10))))
+        keep = np.isin(y, classes)  # e.g. digits 5-9 only, relabelled 0..4 (transfer learning)
+        x, y = x[keep], np.searchsorted(classes, y[keep])
         if n is not None:
             x, y = x[:n], y[:n]
-        return x, y, [str(i) for i in range(10)], "image", None
+        return x, y, [str(c) for c in classes], "image", None
     generate, default_n, default_noise = synthetic.GENERATORS[name]
     extra = {k: spec[k] for k in synthetic.EXTRA_PARAMS.get(name, ()) if k in spec}
     rng = np.random.default_rng(spec.get("seed", 0))
