@@ -21,6 +21,9 @@ class Document(QObject):
     selection_changed = Signal(list)   # selected node ids
     loaded = Signal()                  # a different project was put in (new/open/restore)
     path_changed = Signal(str)
+    # an undo (True) or redo (False) changed a field of a section off the canvas ("training",
+    # "lr"): the view that shows it says so, as the change is not where the user looks
+    replayed = Signal(str, str, bool)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None):
         super().__init__(parent)

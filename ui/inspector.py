@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +28,7 @@ from .commands import SetFrozen, SetParam
 from .document import Document
 from .param_counts import human
 from .plain import plain_label
+from .spinboxes import RangeSpinBox
 
 INT_LIMIT = 2**31 - 1
 
@@ -63,20 +63,6 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
-
-
-class RangeSpinBox(QSpinBox):
-    """Lets an out-of-range number be typed (so that the form can say why it is refused), never accepts it."""
-
-    def validate(self, text, pos):
-        body = text[len(self.prefix()):len(text) - len(self.suffix())] if self.suffix() else text[len(self.prefix()):]
-        if re.fullmatch(r"-?\d+", body.strip() or "x"):
-            v = int(body)
-            state = QValidator.Acceptable if self.minimum() <= v <= self.maximum() else QValidator.Intermediate
-            return state, text, pos
-        if body.strip() in ("", "-"):
-            return QValidator.Intermediate, text, pos
-        return QValidator.Invalid, text, pos
 
 
 class Inspector(QScrollArea):

@@ -112,10 +112,24 @@ class MainWindow(QMainWindow):
         self.add_menu_action("File", export)
         self.addAction(export)
         self.training.runner.run_started.connect(self._make_room_for_plots)
+        self.document.replayed.connect(self._show_replayed)
         self.bottom_tabs.currentChanged.connect(self._tab_chosen)
         self.training.data_panel.problem_changed.connect(self._data_problem)
         self.problems.changed.connect(self._update_status)
         self.problems.changed.connect(self._mark_external_problems)
+
+    @Slot(str, str, bool)
+    def _show_replayed(self, section: str, field: str, undone: bool) -> None:
+        """Undo/Redo of a setting changes a field off the canvas: bring its tab up and name it."""
+        tab = {"training": self.training, "data": self.training.data_panel}.get(section)
+        if tab is None:
+            return
+        self.bottom_tabs.setCurrentWidget(tab)
+        name = self.training.settings.label_of(field) if section == "training" and field else \
+            (field.replace("_", " ") or section)
+        where = self.bottom_tabs.tabText(self.bottom_tabs.indexOf(tab))
+        self.show_message(f"Undo: {name} on the {where} tab is back to its earlier value." if undone else
+                          f"Redo: {name} on the {where} tab is changed again.")
 
     @Slot(object)
     def _data_problem(self, problem) -> None:

@@ -108,7 +108,9 @@ QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit {{ background: {t
     border: 1px solid {t.border}; border-radius: 4px; padding: 3px 6px; color: {t.text};
     selection-background-color: {t.accent}; }}
 QLineEdit:focus, QSpinBox:focus, QComboBox:focus {{ border-color: {t.accent}; }}
-QLineEdit[invalid="true"], QSpinBox[invalid="true"] {{ border-color: {t.error}; }}
+QLineEdit[invalid="true"], QSpinBox[invalid="true"], QDoubleSpinBox[invalid="true"] {{ border-color: {t.error}; }}
+QSpinBox[replayed="true"], QDoubleSpinBox[replayed="true"], QComboBox[replayed="true"],
+    QCheckBox[replayed="true"] {{ border: 2px solid {t.accent}; }}
 QPushButton {{ background: {t.panel}; border: 1px solid {t.border}; border-radius: 4px; padding: 5px 14px; }}
 QPushButton:hover {{ border-color: {t.accent}; }}
 QPushButton:default {{ background: {t.accent}; color: white; border-color: {t.accent}; }}

@@ -60,3 +60,14 @@ def make_window(qtbot):
         w.recovery.stop()
         w.close()
         w.deleteLater()
+
+
+@pytest.fixture
+def themed(qapp):
+    """The app's real style sheet, for tests that look at colours and for screenshots."""
+    from ui import theme
+
+    theme.apply(qapp, "dark")
+    yield
+    qapp.setStyleSheet("")
+    qapp.setPalette(qapp.style().standardPalette())

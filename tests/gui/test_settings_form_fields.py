@@ -86,7 +86,7 @@ def test_schedule_knobs_follow_the_chosen_schedule(qtbot):
     assert not f["sched_epochs"].isVisible() and not f["sched_factor"].isVisible()
     choose(qtbot, f["schedule"], "StepLR")
     assert doc.project.training["schedule"] == {"type": "StepLR"}
-    assert form.form.labelForField(f["sched_epochs"]).text() == "Step every (epochs)"
+    assert form.label_of("sched_epochs") == "Step every (epochs)"
     assert f["sched_epochs"].text() == "auto: a third of the epochs"
     type_value(qtbot, f["sched_epochs"], "5")
     type_value(qtbot, f["sched_factor"], "0.5")
@@ -95,6 +95,6 @@ def test_schedule_knobs_follow_the_chosen_schedule(qtbot):
     choose(qtbot, f["schedule"], "CosineAnnealingLR")  # a new type starts from its defaults
     assert doc.project.training["schedule"] == {"type": "CosineAnnealingLR"}
     assert f["sched_epochs"].isVisible() and not f["sched_factor"].isVisible()
-    assert form.form.labelForField(f["sched_epochs"]).text() == "Cosine over (epochs)"
+    assert form.label_of("sched_epochs") == "Cosine over (epochs)"
     doc.undo_stack.undo()
     assert f["sched_epochs"].value() == 5 and f["sched_factor"].value() == 0.5

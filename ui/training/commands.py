@@ -18,6 +18,7 @@ class SetSection(QUndoCommand):
         self.doc, self.section, self.field = doc, section, field
         self.old = copy.deepcopy(getattr(doc.project, section))
         self.new = copy.deepcopy(value)
+        self._done = False  # the first redo is the edit itself, later ones are replays
 
     def id(self) -> int:
         return MERGE_ID
@@ -32,10 +33,18 @@ class SetSection(QUndoCommand):
     def redo(self):
         setattr(self.doc.project, self.section, copy.deepcopy(self.new))
         self.doc.edited()
+        if self._done:
+            self._replayed(undone=False)
+        self._done = True
 
     def undo(self):
         setattr(self.doc.project, self.section, copy.deepcopy(self.old))
         self.doc.edited()
+        self._replayed(undone=True)
+
+    def _replayed(self, undone: bool) -> None:
+        if hasattr(self.doc, "replayed"):
+            self.doc.replayed.emit(self.section, self.field, undone)
 
 
 def set_section(doc, section: str, value: dict | None, field: str = "") -> None:

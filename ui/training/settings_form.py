@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QLabel,
-    QSpinBox,
+    QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +28,7 @@ from netbuilder.train import TrainError, TrainSettings
 from netbuilder.train.settings import AMP
 
 from ..plain import plain
+from ..spinboxes import RangeDoubleSpinBox, RangeSpinBox
 from .commands import set_section
 
 OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
@@ -59,8 +61,8 @@ def task_of_loss(loss: str) -> str:
     return "regression" if task == "regression" else "classification"
 
 
-def _double(lo, hi, decimals, step, special="") -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
+def _double(lo, hi, decimals, step, special="") -> RangeDoubleSpinBox:
+    box = RangeDoubleSpinBox()
     box.setRange(lo, hi)
     box.setDecimals(decimals)
     box.setSingleStep(step)
@@ -70,8 +72,8 @@ def _double(lo, hi, decimals, step, special="") -> QDoubleSpinBox:
     return box
 
 
-def _int(lo, hi, special="") -> QSpinBox:
-    box = QSpinBox()
+def _int(lo, hi, special="") -> RangeSpinBox:
+    box = RangeSpinBox()
     box.setRange(lo, hi)
     if special:
         box.setSpecialValueText(special)
@@ -83,6 +85,17 @@ def _combo(items) -> QComboBox:
     box = QComboBox()
     box.addItems(items)
     return box
+
+
+FIELD_LABELS = {"Optimizer": "optimizer", "Learning rate": "lr", "Momentum": "momentum",
+                "Nesterov": "nesterov", "Loss": "loss", "Batch size": "batch_size", "Epochs": "epochs",
+                "LR schedule": "schedule", "Schedule epochs": "sched_epochs",
+                "Schedule factor": "sched_factor", "L1": "l1", "L2": "l2",
+                "Early stop patience": "patience", "Early stop on": "monitor",
+                "Gradient clip": "grad_clip", "Seed": "seed", "Device": "device",
+                "Mixed precision": "amp"}
+LABELS = {key: label for label, key in FIELD_LABELS.items()} | {"metrics": "Metrics"}
+FLASH_MS = 2500  # how long a field that Undo or Redo changed stays marked
 
 
 class SettingsForm(QWidget):
@@ -126,17 +139,14 @@ class SettingsForm(QWidget):
         self.form = form = QFormLayout(self)
         form.setContentsMargins(8, 8, 8, 8)
         form.setVerticalSpacing(6)
-        for label, key in (("Optimizer", "optimizer"), ("Learning rate", "lr"),
-                           ("Momentum", "momentum"), ("", "nesterov"), ("Loss", "loss"),
-                           ("Batch size", "batch_size"), ("Epochs", "epochs"),
-                           ("LR schedule", "schedule"), ("Schedule epochs", "sched_epochs"),
-                           ("Schedule factor", "sched_factor"), ("L1", "l1"), ("L2", "l2"),
-                           ("Early stop patience", "patience"), ("Early stop on", "monitor"),
-                           ("Gradient clip", "grad_clip"), ("Seed", "seed"),
-                           ("Device", "device"), ("Mixed precision", "amp")):
-            form.addRow(label, f[key])
+        form.setSizeConstraint(QFormLayout.SetMinimumSize)  # the scroll area it sits in scrolls, never squeezes
+        self.rows: dict[str, QWidget] = {}  # field -> its row's widget (the field + its message)
+        self.refusals: dict[str, QLabel] = {}  # number fields: why a typed value is refused
+        for label, key in FIELD_LABELS.items():
+            form.addRow(label if key != "nesterov" else "", self._row(key))
             if key == "epochs":
                 form.addRow("Metrics", metrics_box)
+                self.rows["metrics"] = metrics_box
         self.error = plain(QLabel())
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -150,7 +160,76 @@ class SettingsForm(QWidget):
             box.toggled.connect(self._on_edit)
             box.setProperty("field", "metrics")
         document.changed.connect(self.load)
+        if hasattr(document, "replayed"):
+            document.replayed.connect(self._replayed)
+        self._flashed: QWidget | None = None
+        self._flash_timer = QTimer(self, singleShot=True, interval=FLASH_MS)
+        self._flash_timer.timeout.connect(lambda: self._flash(None))
         self.load()
+
+    def _row(self, key: str) -> QWidget:
+        """The field, and under a number field the line that says why a typed value is refused."""
+        widget = self.fields[key]
+        if not isinstance(widget, (RangeSpinBox, RangeDoubleSpinBox)):
+            self.rows[key] = widget
+            return widget
+        row = QWidget()
+        lay = QVBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(widget)
+        message = plain(QLabel())
+        message.setObjectName("error")
+        message.setWordWrap(True)
+        message.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Minimum)  # as wide as the field, never wider
+        message.hide()
+        lay.addWidget(message)
+        widget.lineEdit().textEdited.connect(lambda text, k=key: self._typed(k, text))
+        widget.valueChanged.connect(lambda _v, k=key: self._show_refusal(k, ""))  # a value was taken
+        self.rows[key], self.refusals[key] = row, message
+        return row
+
+    def label_of(self, key: str) -> str:
+        """The field's name as its row shows it (a schedule renames its knobs)."""
+        label = self.form.labelForField(self.rows[key]) if key in self.rows else None
+        return (label.text() if label is not None else "") or LABELS.get(key, key)
+
+    def _typed(self, key: str, text: str) -> None:
+        """As the user types: an out-of-range number is named with the allowed range at once,
+        and the value that stays (the box goes back to it when left)."""
+        box = self.fields[key]
+        reason = box.refusal(text)
+        self._show_refusal(key, f"{reason}; kept {box.shown_value()}." if reason else "")
+
+    def _show_refusal(self, key: str, text: str) -> None:
+        message, box = self.refusals[key], self.fields[key]
+        message.setText(text)
+        message.setVisible(bool(text))
+        # the form sits in a scroll area that would squeeze a wrapped line to one
+        message.setMinimumHeight(message.heightForWidth(box.width()) if text else 0)
+        box.setProperty("invalid", bool(text))
+        box.style().unpolish(box)
+        box.style().polish(box)
+
+    @Slot(str, str, bool)
+    def _replayed(self, section: str, field: str, undone: bool) -> None:
+        """Undo or Redo changed a training field: mark it and scroll it into view."""
+        if section == "training" and field in self.rows:
+            self._flash(self.rows[field])
+
+    def _flash(self, row: QWidget | None) -> None:
+        for w in {self._flashed, row} - {None}:
+            w.setProperty("replayed", w is row)
+            for child in (w, *w.findChildren(QWidget)):
+                child.setProperty("replayed", w is row)
+                child.style().unpolish(child)
+                child.style().polish(child)
+        self._flashed = row
+        if row is not None:
+            scroll = self.parentWidget().parentWidget() if self.parentWidget() else None
+            if hasattr(scroll, "ensureWidgetVisible"):
+                scroll.ensureWidgetVisible(row)
+            self._flash_timer.start()
 
     # ----- document -> widgets -----------------------------------------------------------------
     @Slot()
@@ -205,10 +284,10 @@ class SettingsForm(QWidget):
         self.fields["monitor"].setEnabled(self.fields["patience"].value() > 0)
         knobs = SCHEDULE_KNOBS.get(self.fields["schedule"].currentText(), (None, None))
         for key, knob in zip(("sched_epochs", "sched_factor"), knobs):
-            field = self.fields[key]
-            self.form.setRowVisible(field, knob is not None)
+            field, row = self.fields[key], self.rows[key]
+            self.form.setRowVisible(row, knob is not None)
             if knob is not None:  # the row says what this schedule calls it
-                self.form.labelForField(field).setText(knob[1])
+                self.form.labelForField(row).setText(knob[1])
                 if key == "sched_epochs":
                     field.setSpecialValueText(knob[2])
 
