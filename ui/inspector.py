@@ -75,6 +75,8 @@ class Inspector(QScrollArea):
         self.fields: dict[str, QWidget] = {}
         self.messages: dict[str, QLabel] = {}
         self._updating = False
+        self._count = 0  # layers selected, as the page shows it
+        self.problem_count = lambda: len(document.analysis.errors)  # the window counts data problems too
         document.selection_changed.connect(self._selection)
         document.changed.connect(self.refresh)
         document.loaded.connect(self._reset)
@@ -89,17 +91,19 @@ class Inspector(QScrollArea):
     @Slot(list)
     def _selection(self, ids: list) -> None:
         new = ids[0] if len(ids) == 1 else None
-        if new != self.node_id or len(ids) > 1:
+        if new != self.node_id or len(ids) != self._count:  # "5 layers selected" goes with them
             self.node_id = new
             self._build(len(ids))
 
     def _build(self, count: int = 0) -> None:
+        self._count = count
         self.fields, self.messages = {}, {}
         self.frozen_box = None
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(14, 12, 14, 12)
         lay.setSpacing(8)
+        lay.setSizeConstraint(QVBoxLayout.SetMinimumSize)  # a short dock scrolls the form, never squeezes it
         self.setWidget(body)
         if self.node_id is None or not self.doc.project.has_node(self.node_id):
             self.node_id = None
@@ -200,6 +204,8 @@ class Inspector(QScrollArea):
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, name=p.name: self._commit(name, v))
             w.lineEdit().textEdited.connect(lambda text, name=p.name: self._check(name, text))
+            # left with a refused number, the box shows its kept value again: the complaint goes
+            w.reverted.connect(lambda name=p.name: self._show(name, ""))
         else:
             w = QLineEdit(format_value(value))
             w.setPlaceholderText("unset" if p.optional else format_value(p.default))
@@ -299,9 +305,9 @@ class Inspector(QScrollArea):
         t = theme.current()
         doc = self.doc
         if self.node_id is None:
-            a = doc.analysis
-            state = (f"<span style='color:{t.ok}'>✔ valid</span>" if a.valid else
-                     f"<span style='color:{t.error}'>⚠ {len(a.errors)} problem{'s' * (len(a.errors) > 1)}</span>")
+            n = self.problem_count()
+            state = (f"<span style='color:{t.ok}'>✔ valid</span>" if not n else
+                     f"<span style='color:{t.error}'>⚠ {n} problem{'s' * (n > 1)}</span>")
             self.derived.setText(f"{len(doc.project.nodes)} layers · {len(doc.project.edges)} edges<br>"
                                  f"{doc.total_params:,} parameters<br>{state}")
             return

@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.training.data_panel.problem_changed.connect(self._data_problem)
         self.problems.changed.connect(self._update_status)
         self.problems.changed.connect(self._mark_external_problems)
+        self.inspector.problem_count = lambda: self.problems.count  # one count for both
+        self.problems.changed.connect(self.inspector.refresh)
 
     @Slot(str, str, bool)
     def _show_replayed(self, section: str, field: str, undone: bool) -> None:
@@ -376,9 +378,10 @@ class MainWindow(QMainWindow):
     def offer_recovery(self, pending) -> bool:
         """Ask whether to restore the work found in a recovery file; restores it when yes."""
         project, path = pending
+        what = f"changes to “{escape(Path(path).name)}”" if path else f"project “{escape(project.name)}”"
         answer = QMessageBox.question(self, "Recover unsaved work?",
                                       f"NetBuilder did not close cleanly last time. Restore the unsaved "
-                                      f"project “{escape(project.name)}” ({len(project.nodes)} layers)?",
+                                      f"{what} ({len(project.nodes)} layers)?",
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
             self.document.set_project(project, path, dirty=True)

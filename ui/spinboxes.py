@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
@@ -44,6 +44,7 @@ class _Refusing:
         """Leaving a refused number puts the kept value back in view (Qt leaves the text)."""
         if _state(self, _body(self, self.text()), self.PATTERN, self.PARSE) != QValidator.Acceptable:
             self.lineEdit().setText(self.shown_value())
+            self.reverted.emit()
 
     def focusOutEvent(self, event):
         self._revert_if_refused()
@@ -65,10 +66,12 @@ class _Refusing:
 
 class RangeSpinBox(_Refusing, QSpinBox):
     PATTERN, PARSE = _INT, int
+    reverted = Signal()  # left with a refused number: the box shows its kept value again
 
 
 class RangeDoubleSpinBox(_Refusing, QDoubleSpinBox):
     PATTERN, PARSE = _FLOAT, float
+    reverted = Signal()
 
     def valueFromText(self, text: str) -> float:
         body = _body(self, text)

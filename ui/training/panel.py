@@ -62,6 +62,8 @@ class TrainingPanel(QWidget):
         self.last_run_dir: Path | None = None  # this window's last run folder: Continue's
         self.task: str | None = None
         self.class_names = None
+        self._run_text = ""  # what the status line says while the run trains
+        self._failed_at: int | None = None  # the document revision a failed run was started from
 
         self.train_button = QPushButton("▶  Train")
         self.train_button.setDefault(True)
@@ -119,6 +121,8 @@ class TrainingPanel(QWidget):
         self.train_button.clicked.connect(self.start)
         self.continue_button.clicked.connect(self.continue_last_run)
         document.loaded.connect(self._forget_last_run)
+        if hasattr(document, "changed"):
+            document.changed.connect(self._maybe_clear_failure)
         self.pause_button.clicked.connect(self.runner.pause)
         self.resume_button.clicked.connect(self.runner.resume)
         self.stop_button.clicked.connect(self.runner.stop)
@@ -197,6 +201,7 @@ class TrainingPanel(QWidget):
         """Every series, legend and chooser comes from the run about to be shown: the last
         run's numbers go first, so that nothing is redrawn from them."""
         self.message.hide()
+        self._failed_at, self._run_text = None, ""
         self.clear_flags()
         self.runner.history.reset()
         self.evaluation.clear()
@@ -274,6 +279,8 @@ class TrainingPanel(QWidget):
             self.status.setText("Paused: Resume continues with the next batch.")
         elif state == STOPPING:
             self.status.setText("Stopping after the current batch…")
+        elif state == RUNNING and self._run_text:
+            self.status.setText(self._run_text)  # resumed: "Paused" no longer holds
         self._update_progress()
 
     @Slot(object)
@@ -288,8 +295,9 @@ class TrainingPanel(QWidget):
         notes = " ".join(info.get("notes", []))
         continuing = (f"Continuing from epoch {info['start_epoch']} of {info['epochs']}. "
                       if info.get("start_epoch", 1) > 1 else "")
-        self.status.setText(f"{continuing}Training on {info['device']}: {info['n_train']:,} "
-                            f"samples, {info['params']:,} parameters. {notes}".strip())
+        self._run_text = (f"{continuing}Training on {info['device']}: {info['n_train']:,} "
+                          f"samples, {info['params']:,} parameters. {notes}").strip()
+        self.status.setText(self._run_text)
 
     @Slot(int, object)
     def _epoch_done(self, epoch: int, logs: dict) -> None:
@@ -342,8 +350,23 @@ class TrainingPanel(QWidget):
         if result.metrics and self.task:
             self.evaluation.show_result(result, self.task, self.class_names)
 
+    @Slot()
+    def _maybe_clear_failure(self) -> None:
+        """A failed run's red banner goes once the graph was edited into a valid one: what it
+        says may no longer hold (the next Train says again what still fails)."""
+        doc = self.document
+        if self._failed_at is None or getattr(doc, "revision", None) == self._failed_at:
+            return
+        analysis = getattr(doc, "analysis", None)
+        if analysis is not None and not analysis.errors:
+            self._failed_at = None
+            self.message.hide()
+            self.status.setText("The project changed since the failed run: Train to try again.")
+            self.progress.setFormat("")
+
     @Slot(str, str)
     def _failed(self, message: str, details: str) -> None:
+        self._failed_at = getattr(self.document, "revision", None)
         self._remember_run()
         self.dashboard.refresh(force=True)
         self.status.setText("Training failed.")
