@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.problems.changed.connect(self._mark_external_problems)
         self.inspector.problem_count = lambda: self.problems.count  # one count for both
         self.problems.changed.connect(self.inspector.refresh)
+        self.document.changed.connect(self.inspector.refresh)  # again, after the problems list counted
 
     @Slot(str, str, bool)
     def _show_replayed(self, section: str, field: str, undone: bool) -> None:

@@ -46,3 +46,16 @@ def test_file_menu_ends_with_quit_after_export_and_later_additions(make_window):
     assert names[-1] == "Quit"
     assert names.index("Export…") < names.index("Quit") and names.index("Import Something…") < names.index("Quit")
     w.menus["File"].grab().save("/tmp/shots/file_menu.png")
+
+
+def test_fit_keeps_the_resnets_node_labels_readable(make_window, qtbot):
+    from netbuilder.templates import load_template
+    from ui.canvas.view import FIT_MIN_ZOOM
+
+    w = make_window(load_template("resnet"))
+    w.canvas.fit_all()
+    assert w.canvas.zoom() >= FIT_MIN_ZOOM
+    first = w.canvas.net_scene.nodes[w.document.project.nodes[0].id]
+    assert w.canvas.mapToScene(w.canvas.viewport().rect()).boundingRect().contains(first.sceneBoundingRect())
+    assert ("✔ valid" in w.inspector.derived.text()) == ("valid" in w.valid_label.text())
+    w.grab().save("/tmp/shots/resnet_fit.png")

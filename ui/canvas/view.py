@@ -26,6 +26,10 @@ MIME_LAYER = "application/x-netbuilder-layer"
 MIN_ZOOM, MAX_ZOOM = 0.05, 2.5
 
 
+FIT_MIN_ZOOM = 0.55  # below it node labels are too small to read (seen on the fitted 24-node ResNet)
+FIT_MAX_SCREENS = 6  # a graph bigger than this at that zoom is fitted whole, as an overview
+
+
 class NetView(QGraphicsView):
     message = Signal(str)
 
@@ -85,7 +89,19 @@ class NetView(QGraphicsView):
         if self.zoom() > 1.0:
             self.resetTransform()
             self.centerOn(rect.center())
+        elif self.zoom() < FIT_MIN_ZOOM and self._screens_at(rect, FIT_MIN_ZOOM) <= FIT_MAX_SCREENS:
+            # node labels stay readable: a graph a few screens long is shown from its top at the
+            # readable zoom (the minimap shows the rest); a huge one is fitted as an overview
+            self.resetTransform()
+            self.scale(FIT_MIN_ZOOM, FIT_MIN_ZOOM)
+            view = self.viewport().rect()
+            self.centerOn(rect.center().x(), rect.top() + view.height() / FIT_MIN_ZOOM / 2)
         self.minimap.sync()
+
+    def _screens_at(self, rect, zoom: float) -> float:
+        """How many viewports the scene rect needs at this zoom."""
+        view = self.viewport().rect()
+        return (rect.width() * zoom / max(view.width(), 1)) * (rect.height() * zoom / max(view.height(), 1))
 
     def center_on_node(self, node_id: str) -> None:
         item = self.net_scene.nodes.get(node_id)
