@@ -1,0 +1,27 @@
+"""Commands that need no tensors start without importing torch (about a second or more)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CHECK = """
+import sys
+from netbuilder.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print("\\n" + __import__("json").dumps(sorted(m for m in ("torch", "torchmetrics", "pyqtgraph", "PySide6")
+                                                if m in sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("argv", [["templates"], ["--help"], ["new", "--template", "mlp", "-o", "{out}"]],
+                         ids=["templates", "help", "new"])
+def test_command_imports_no_torch(argv, tmp_path):
+    argv = [a.replace("{out}", str(tmp_path / "p.json")) for a in argv]
+    proc = subprocess.run([sys.executable, "-c", CHECK.format(argv=argv)], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
