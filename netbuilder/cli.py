@@ -196,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_import import add_parser as add_import_parser
     add_import_parser(sub)
     add_freeze_parser(sub)
+    from .cli_experiments import add_parsers as add_experiment_parsers  # runs, cv, search
+    add_experiment_parsers(sub)
     return parser
 
 

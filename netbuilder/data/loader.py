@@ -124,12 +124,13 @@ def _balance(y: torch.Tensor, task: str, names: list[str] | None) -> dict | None
     return dict(zip(names, counts))
 
 
-def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None) -> DataBundle:
+def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None,
+                choose_indices=None) -> DataBundle:
     """A CSV/TSV: its own path (profile, missing values, plan fitted on the training rows)."""
     if "path" not in spec:
         raise DataError("data.path is missing: name the CSV file.")
     split = parse_split(spec.get("split"))
-    table = read_table(base_dir / spec["path"], spec, task, split)
+    table = read_table(base_dir / spec["path"], spec, task, split, choose_indices)
     task = table.task
     what = f'{spec["path"]}'
     targets = table.plan["target"]["names"]
@@ -156,8 +157,10 @@ def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None) 
         normalization=normalization_stats(table.plan), plan=table.plan)
 
 
-def load_data(spec: dict, base_dir: Path, loss: str | None) -> DataBundle:
+def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None) -> DataBundle:
     """Read, encode targets for `loss`, split, normalize (fit on train) and preload tensors.
+    `choose_indices(n)` -> (train, val, test) index arrays replaces the data's own split
+    (cross-validation folds); normalization and the other fitted steps see those train rows.
     `loss` None: a table's target decides the task (decimals: regression, else classes);
     other sources are classified (reconstructed, for target "input")."""
     if not isinstance(spec, dict):
@@ -165,7 +168,8 @@ def load_data(spec: dict, base_dir: Path, loss: str | None) -> DataBundle:
     autoencoder = spec.get("target") == "input"
     if spec.get("kind") == "csv" and not autoencoder:
         _check_fields(spec, "csv")
-        return _load_table(spec, Path(base_dir), task_for_loss(loss) if loss else None, loss)
+        return _load_table(spec, Path(base_dir), task_for_loss(loss) if loss else None, loss,
+                           choose_indices)
     inferred = loss is None
     loss = loss or ("MSELoss" if autoencoder else "CrossEntropyLoss")
     task = task_for_loss(loss)
@@ -181,7 +185,10 @@ def load_data(spec: dict, base_dir: Path, loss: str | None) -> DataBundle:
     else:
         y_t, classes, num_classes = encode(np.asarray(y), task, classes, what)
     split = parse_split(spec.get("split"))
-    train, val, test = split_indices(len(x), split, what)
+    if choose_indices is None:
+        train, val, test = split_indices(len(x), split, what)
+    else:
+        train, val, test = (np.asarray(i, dtype=np.int64) for i in choose_indices(len(x)))
 
     default_norm = "standard" if layout in ("tabular", "sequence") else "none"
     method = spec.get("normalize", default_norm)

@@ -118,7 +118,9 @@ def _target_info(frame, targets: list[str], task: str) -> dict:
     return info
 
 
-def read_table(path: Path, spec: dict, loss_task: str | None, split: dict) -> Table:
+def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
+               choose_indices=None) -> Table:
+    """`choose_indices(n)` -> (train, val, test) replaces the split (cross-validation folds)."""
     frame, read_info = read_frame(path, spec)
     if "target" not in spec:
         listed = f" (columns: {column_list(frame)})" if looks_like_table(frame) else ""
@@ -151,7 +153,10 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict) -> Ta
     task = _task(frame, targets, loss_task, path)
     keep, missing = _missing(frame, profiles, policy, path, targets)
     frame = frame.iloc[keep].reset_index(drop=True)
-    train, val, test = split_indices(len(frame), split, path.name)
+    if choose_indices is None:
+        train, val, test = split_indices(len(frame), split, path.name)
+    else:
+        train, val, test = (np.asarray(i, dtype=np.int64) for i in choose_indices(len(frame)))
     y = frame[targets[0]].to_numpy() if len(targets) == 1 else frame[targets].to_numpy()
     if task == "regression":
         y = y.astype(np.float64)
