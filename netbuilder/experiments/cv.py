@@ -193,8 +193,10 @@ def cross_validate(project, base_dir: str | Path, folds: int = 5, *, overrides=N
     jobs = [(doc, str(base_dir), i + 1, tr, va) for i, (tr, va) in enumerate(plan)]
     n_workers = workers or parallel.default_workers(folds)
     results = parallel.run_tasks(run_fold, jobs, n_workers, relay, should_stop)
-    notes = (["Early stopping is off in cross-validation: it would pick each fold's epoch by "
-              "its held-out rows."] if had_early_stopping else [])
+    notes = []
+    if had_early_stopping:
+        notes.append("Early stopping is off in cross-validation: it would pick each fold's "
+                     "epoch by its held-out rows.")
     status = "stopped" if any(r["status"] != "done" for r in results) else "done"
     mean, std = summarize([r["metrics"] for r in results])
     return CVResult(results, mean, std, strategy, status, notes)

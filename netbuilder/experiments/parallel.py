@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_mod
-import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -44,9 +43,19 @@ def cancelled() -> bool:
 def _init_worker(events, cancel, threads: int) -> None:
     global _events, _cancel
     _events, _cancel = events, cancel
-    import torch
+    # torch is imported by the first task, and takes its thread count from here
+    os.environ["OMP_NUM_THREADS"] = str(threads)
 
-    torch.set_num_threads(threads)
+
+class _Polled:
+    """In this process, cancelled() asks should_stop itself, and remembers a yes."""
+
+    def __init__(self, should_stop: Callable[[], bool]):
+        self.should_stop, self.stopped = should_stop, False
+
+    def is_set(self) -> bool:
+        self.stopped = self.stopped or bool(self.should_stop())
+        return self.stopped
 
 
 def run_tasks(fn: Callable, args_list: list, workers: int, on_event: Callable[[tuple], None],
@@ -55,14 +64,9 @@ def run_tasks(fn: Callable, args_list: list, workers: int, on_event: Callable[[t
     event, in the calling thread. should_stop is polled: once True, workers see cancelled()."""
     global _events, _cancel
     if workers <= 1 or len(args_list) <= 1:
-        _events, _cancel = on_event, threading.Event()
+        _events, _cancel = on_event, _Polled(should_stop)
         try:
-            results = []
-            for args in args_list:
-                if should_stop():
-                    _cancel.set()
-                results.append(fn(*args))
-            return results
+            return [fn(*args) for args in args_list]
         finally:
             _events, _cancel = None, None
     ctx = mp.get_context("spawn")

@@ -115,17 +115,17 @@ def read_run(path: str | Path, labels: dict | None = None) -> RunInfo:
     try:
         project = _read_json(path / "project.json")
         if not isinstance(project, dict):
-            raise ValueError("project.json is not an object")
+            raise TypeError("project.json is not an object")
         info.settings = flat_settings(project)
         started = (path / "project.json").stat().st_mtime  # written when the run starts
     except FileNotFoundError:
         problems.append("no project.json")
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, TypeError) as err:
         problems.append(str(err))
     try:
         state = _read_json(path / "state.json")
         if not isinstance(state, dict):
-            raise ValueError("state.json is not an object")
+            raise TypeError("state.json is not an object")
         _fill_from_state(info, state)
         if started is None:
             started = (path / "state.json").stat().st_mtime

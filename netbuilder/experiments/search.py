@@ -8,7 +8,9 @@ after the current batch once the pruner says so."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +145,7 @@ class TrialReporter(Reporter):
         return self.pruned_at is not None or parallel.cancelled()
 
 
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process ran a trial (a shared study)
 _bundles: dict = {}  # per process: the data of one data section, loaded once for every trial
 
 
@@ -167,6 +170,7 @@ def objective(cfg: SearchConfig, trial) -> float:
     from ..train import train
 
     values = suggest(trial, cfg.space)
+    trial.set_user_attr("worker", WORKER)
     try:
         project = check_values(parse_project(cfg.project_doc), values)
         prepared = prepare(project, cfg.base_dir, Overrides(epochs=cfg.epochs),
@@ -266,7 +270,8 @@ def trial_row(t) -> dict:
     return {"trial": t.number, "state": t.state.name.lower(), "value": t.value,
             "params": dict(t.params), "epochs": t.user_attrs.get("epochs", steps[-1] if steps else 0),
             "intermediate": [t.intermediate_values[s] for s in steps],
-            "seconds": took, "error": t.user_attrs.get("error", "")}
+            "seconds": took, "error": t.user_attrs.get("error", ""),
+            "worker": t.user_attrs.get("worker", "")}
 
 
 def apply_params(project, params: dict):
