@@ -104,6 +104,8 @@ class MainWindow(QMainWindow):
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
         self.inspect = install_inspect(self)
+        from .experiments.install import install as install_experiments  # Runs, CV, Search tabs
+        self.experiments = install_experiments(self)
         self.transfer = install_transfer(self)
         export = QAction("&Export…", self)
         export.setShortcut(QKeySequence("Ctrl+E"))

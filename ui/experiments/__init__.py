@@ -1,0 +1,1 @@
+"""The Runs, Cross-validation and Search tabs (over netbuilder.experiments)."""
