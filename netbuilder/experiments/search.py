@@ -109,7 +109,7 @@ def open_study(cfg: SearchConfig, create: bool = True):
     if isinstance(pruner, str):
         if pruner not in PRUNERS:
             raise SpaceError(f'--pruner "{pruner}" is not one of {", ".join(PRUNERS)}.')
-        pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+        pruner = (optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)
                   if pruner == "median" else optuna.pruners.NopPruner())
     if not create:
         try:

@@ -84,9 +84,9 @@ class SearchPanel(QWidget):
         self.trials.setToolTip("Trials to add to the study (it resumes when it exists)")
         self.sampler = QComboBox()
         self.sampler.addItems(SAMPLERS)
-        self.metric = QComboBox()
-        self.metric.addItems(["val_loss", "accuracy", "f1", "auroc", "mse", "mae", "r2"])
-        self.metric.setToolTip("What a trial is scored by (the best epoch's value)")
+        self.score = QComboBox()
+        self.score.addItems(["val_loss", "accuracy", "f1", "auroc", "mse", "mae", "r2"])
+        self.score.setToolTip("What a trial is scored by (the best epoch's value)")
         self.workers = QSpinBox()
         self.workers.setRange(1, 64)
         self.workers.setToolTip("Trials run side by side, each in its own process")
@@ -114,7 +114,7 @@ class SearchPanel(QWidget):
         row.addWidget(remove)
         row.addStretch(1)
         ll.addLayout(row)
-        for label, w in (("Trials", self.trials), ("Sampler", self.sampler), ("Score", self.metric),
+        for label, w in (("Trials", self.trials), ("Sampler", self.sampler), ("Score", self.score),
                          ("Workers", self.workers), ("Study", self.study)):
             line = QHBoxLayout()
             line.addWidget(QLabel(label))
@@ -223,7 +223,7 @@ class SearchPanel(QWidget):
         project = parse_project(self.document.project.to_dict())
         args = {"storage": self.storage(),
                 "study": self.study.text().strip() or default_study_name(project),
-                "metric": self.metric.currentText(), "sampler": self.sampler.currentText(),
+                "metric": self.score.currentText(), "sampler": self.sampler.currentText(),
                 "workers": self.workers.value()}
         base, n = self.base_dir(), self.trials.value()
         self.log_axes = {k for k, v in space.items() if "log_uniform" in v}
@@ -317,7 +317,7 @@ class SearchPanel(QWidget):
         xs, ys = zip(*done)
         plot.plot(list(xs), list(ys), pen=None, symbol="o", symbolSize=7,
                   symbolBrush=style.TRAIN, symbolPen=None)
-        maximize = self.metric.currentText() not in ("val_loss", "mse", "mae")
+        maximize = self.score.currentText() not in ("val_loss", "mse", "mae")
         best, line = None, []
         for y in ys:
             best = y if best is None else (max(best, y) if maximize else min(best, y))
@@ -351,16 +351,17 @@ class SearchPanel(QWidget):
         scaled = {a: _unit(v, log=a in self.log_axes) for a, v in columns.items()}
         values = columns["value"]
         lo, hi = min(values), max(values)
-        maximize = self.metric.currentText() not in ("val_loss", "mse", "mae")
+        maximize = self.score.currentText() not in ("val_loss", "mse", "mae")
         for i in range(len(done)):
             good = (values[i] - lo) / (hi - lo) if hi > lo else 1.0
             good = good if maximize else 1.0 - good
             color = pg.mkColor(style.VAL if good > 0.8 else style.TRAIN)
-            color.setAlphaF(0.25 + 0.75 * good)
+            color.setAlphaF(0.5 + 0.5 * good)
             plot.plot(list(range(len(axes))), [scaled[a][i] for a in axes],
                       pen=pg.mkPen(color, width=1 + 2 * good))
         plot.getAxis("bottom").setTicks([list(enumerate(axes))])
         plot.getAxis("left").setTicks([[(0, "low"), (1, "high")]])
+        plot.setXRange(-0.4, len(axes) - 0.6, padding=0)  # room for the first and last names
 
 
 def _unit(values: list, log: bool = False) -> list[float]:
