@@ -37,7 +37,7 @@ def test_runs_tab_lists_filters_compares_and_renames_cli_runs(make_window, tmp_p
     w = make_window(load_project(path), str(path))
     runs = w.experiments.runs
     w.experiments.actions["runs"].trigger()
-    assert w.bottom_tabs.currentWidget() is runs
+    assert w.experiments.current_panel() is runs
     assert runs.proxy.rowCount() == 2
     qtbot.keyClicks(runs.filter, "0.01")
     assert runs.proxy.rowCount() == 1 and runs.proxy.index(0, 0).data() == "cli1"
@@ -88,7 +88,7 @@ def test_search_over_this_then_apply_best_is_one_undoable_edit(make_window, tmp_
     _context_menu(ex.fields, w.inspector.fields["out_features"]).trigger()
     _context_menu(ex.fields, w.training.settings.fields["lr"]).trigger()
     search = ex.search
-    assert w.bottom_tabs.currentWidget() is search
+    assert ex.current_panel() is search
     space = search.space()
     assert space == {"fc1.out_features": {"int": [2, 32]},
                      "training.optimizer.lr": {"log_uniform": [0.005, 0.5]}}
@@ -116,7 +116,7 @@ def test_cross_validate_shows_mean_and_std(make_window, tmp_path, qtbot):
     cv.folds.setValue(3)
     cv.workers.setValue(1)
     w.experiments.actions["cv"].trigger()
-    assert w.bottom_tabs.currentWidget() is cv
+    assert w.experiments.current_panel() is cv
     qtbot.waitUntil(lambda: not cv.task.busy, timeout=120000)
     assert cv.result is not None and len(cv.result.folds) == 3
     last = cv.table.rowCount() - 1

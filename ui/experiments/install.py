@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QMenu, QScrollArea, QWidget
 
 from netbuilder.train.settings import LOSSES, OPTIMIZERS
 
@@ -70,9 +70,7 @@ class SearchOverThis(QObject):
 
     def add(self, path: str, choices, value) -> None:
         self.search.add_dimension(path, choices, value)
-        tabs = getattr(self.window, "bottom_tabs", None)
-        if tabs is not None:
-            tabs.setCurrentWidget(self.search)
+        self.window.experiments.show(self.search)
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.ContextMenu and obj in self.paths:
@@ -106,8 +104,16 @@ class Experiments(QObject):
         self.runs = RunsPanel(training.runs_folder, window)
         self.cv = CVPanel(doc, self.base_dir, window)
         self.search = SearchPanel(doc, self.base_dir, training.runs_folder, window)
+        self.tabs = {}  # panel -> its scroll area in the bottom tabs
         for panel, title in ((self.runs, "Runs"), (self.cv, "Cross-validation"), (self.search, "Search")):
-            window.add_bottom_tab(panel, title)
+            # scrolled: the panels' minimum heights must not push the bottom area up
+            scroll = QScrollArea()
+            scroll.setWidget(panel)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            panel.setMinimumHeight(260)
+            window.add_bottom_tab(scroll, title)
+            self.tabs[panel] = scroll
         self.runs.restore_requested.connect(self.restore)
         training.runner.thread_ended.connect(self.runs.refresh)
         doc.path_changed.connect(self.runs.refresh)
@@ -145,7 +151,7 @@ class Experiments(QObject):
         training.shutdown = shutdown_all
 
     def show(self, panel) -> None:
-        self.window.bottom_tabs.setCurrentWidget(panel)
+        self.window.bottom_tabs.setCurrentWidget(self.tabs[panel])
         if panel is self.runs:
             self.runs.refresh()
 
@@ -153,6 +159,11 @@ class Experiments(QObject):
     def cross_validate(self) -> None:
         self.show(self.cv)
         self.cv.start()
+
+    def current_panel(self):
+        """The experiments panel whose tab is showing, else None."""
+        current = self.window.bottom_tabs.currentWidget()
+        return next((p for p, tab in self.tabs.items() if tab is current), None)
 
     def restore(self, project, run_dir: str) -> None:
         from pathlib import Path
