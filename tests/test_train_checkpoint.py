@@ -33,6 +33,12 @@ class Recorder(Reporter):
         return self.stop_after is not None and self.batches > self.stop_after
 
 
+def snapshot(folder: Path) -> dict:
+    """Every file below `folder` with its bytes: 'untouched' means this stays equal."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
 def mlp(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
@@ -44,8 +50,9 @@ def test_checkpoints_reload_into_a_fresh_model(tmp_path):
                    project_dict={"format": "netbuilder-project", "version": 1})
     run = tmp_path / "run"
     names = {p.name for p in run.iterdir()}
-    assert {"best.safetensors", "last.safetensors", "optimizer.safetensors", "state.json",
+    assert {"best.safetensors", "last.safetensors", "checkpoint.json", "epochs", "state.json",
             "history.csv", "project.json"} <= names
+    assert [p.name for p in (run / "epochs").iterdir()] == ["000004"]  # only the committed one
     assert not any(n.endswith(".tmp") for n in names)
     assert result.checkpoint == str(run / "best.safetensors")
     fresh = mlp(seed=1)
@@ -82,11 +89,12 @@ def test_resume_matches_uninterrupted_optimizer_state(tmp_path):
     run = tmp_path / "r"
     model = mlp()
     train(model, MOONS, {**SETTINGS, "epochs": 1}, out_dir=run)
-    state = json.loads((run / "state.json").read_text())
-    tensors = load_file(str(run / "optimizer.safetensors"))
+    state = json.loads((run / "epochs" / "000001" / "state.json").read_text())
+    tensors = load_file(str(run / "epochs" / "000001" / "state.safetensors"))
     assert state["optimizer"]["state"]["0"]["momentum_buffer"] == {
         "__tensor__": "optimizer.state.0.momentum_buffer"}
     assert tensors["optimizer.state.0.momentum_buffer"].shape == (16, 2)
+    assert tensors["rng.batches"].dtype == torch.uint8  # the batch order resumes exactly
 
 
 def test_failed_run_is_marked_failed(tmp_path):
@@ -108,7 +116,7 @@ def test_resume_adam_with_plateau_schedule(tmp_path):
     train(mlp(), MOONS, {**settings, "epochs": 1}, out_dir=run)
     result = train(mlp(), MOONS, settings, resume_from=run)
     assert result.epochs == 3 and result.status == "done"
-    state = json.loads((run / "state.json").read_text())
+    state = json.loads((run / "epochs" / "000003" / "state.json").read_text())
     assert state["optimizer"]["param_groups"][0]["betas"] == [0.8, 0.99]
 
 
@@ -133,7 +141,7 @@ def test_runtime_error_mid_training_becomes_train_error(tmp_path):
 def test_resume_on_a_changed_graph_names_what_differs_and_leaves_the_run_as_it_was(tmp_path):
     run = tmp_path / "run"
     train(mlp(), MOONS, {**SETTINGS, "epochs": 1}, out_dir=run, project_dict={"name": "old"})
-    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    before = snapshot(run)
     torch.manual_seed(0)
     wider = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2))
     with pytest.raises(TrainError) as err:
@@ -143,7 +151,7 @@ def test_resume_on_a_changed_graph_names_what_differs_and_leaves_the_run_as_it_w
     assert "'0.weight' has shape [16, 2] in the run but [32, 2] now" in message
     assert "'2.weight' has shape [2, 16] in the run but [2, 32] now" in message
     assert "project.json" in message
-    assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # nothing overwritten
+    assert snapshot(run) == before  # nothing overwritten
 
     deeper = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2), nn.Linear(2, 2))
     with pytest.raises(TrainError, match=r"'0.weight' has shape .*\(and 2 more\)"):

@@ -216,6 +216,7 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
         counts={k: len(v[0]) for k, v in parts.items()},
         class_balance={k: _balance(v[1], task, classes) for k, v in parts.items()},
         target_names=info.get("target_names") or (["input"] if autoencoder else ["target"]),
+        recipe="autoencoder" if autoencoder else "supervised",  # how the runtime trains it
     )
     augment = ImageAugment.from_spec(spec.get("augment"))
     if augment is not None:

@@ -1,7 +1,9 @@
 """The Python export: a standalone folder that runs with nothing but torch installed.
 
     model.py            the Model class (the very source the app trains)
-    train.py            the app's training, as a script (one process or torchrun/DDP)
+    runtime/            the app's training runtime, copied verbatim (torch and stdlib only)
+    train.py            its entry point (one process or torchrun/DDP)
+    train_config.json   the run's settings as the runtime reads them
     data.pt             the app's train/val/test split and normalization (torch.load, weights_only)
     model.safetensors   the trained weights, when there are some
     project.json        the NetBuilder project
@@ -11,14 +13,17 @@
 from __future__ import annotations
 
 import copy
+import json
+import shutil
 from pathlib import Path
 
 import torch
 
+from .. import runtime
 from ..errors import ProjectError
+from ..metrics import ALL_METRICS, metric_names
 from ..session import loss_name, with_data_defaults
 from ..spec import Project, dumps
-from ..train_script import render_train_script, script_config
 from .common import (
     ExportError,
     ExportResult,
@@ -91,15 +96,13 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
             warnings.append(f"The data could not be prepared ({exc}); train.py needs a data.pt.")
     else:
         warnings.append("The project has no data section; train.py needs a data.pt.")
-    task = bundle.task if bundle is not None else _task(settings.loss)
-    n_outputs = sum(1 for n in project.nodes if n.type == "Output")
-    augment = bundle.augment.to_dict() if bundle is not None and bundle.augment is not None else None
-    train_source = render_train_script(project.name, script_config(settings, task, n_outputs), augment)
+    config = train_config(project, settings, bundle)
 
     progress("Writing files", 0.6)
     with staging(out) as tmp:
         (tmp / "model.py").write_text(source, encoding="utf-8")
-        (tmp / "train.py").write_text(train_source, encoding="utf-8")
+        copy_runtime(tmp)
+        (tmp / "train_config.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
         (tmp / "project.json").write_text(dumps(project), encoding="utf-8")
         if data is not None:
             torch.save(data, tmp / "data.pt")
@@ -112,10 +115,36 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
         out.mkdir(parents=True, exist_ok=True)
         files = []
         for f in sorted(tmp.iterdir()):
+            if f.is_dir() and (out / f.name).is_dir():  # runtime/ of an earlier export (--force)
+                shutil.rmtree(out / f.name)
             publish_file(f, out / f.name)
             files.append(out / f.name)
     progress("Done", 1.0)
     return ExportResult("python", out, files, warnings)
+
+
+def copy_runtime(folder: Path) -> None:
+    """runtime/ and train.py: the runtime's own files, byte for byte."""
+    source = Path(runtime.__file__).parent
+    (folder / "runtime").mkdir()
+    for file in sorted(source.glob("*.py")):
+        if file.name != "train_entry.py":
+            shutil.copyfile(file, folder / "runtime" / file.name)
+    shutil.copyfile(source / "train_entry.py", folder / "train.py")
+
+
+def train_config(project: Project, settings, bundle) -> dict:
+    """The run's settings as the runtime reads them: what the app's Trainer uses, plus the
+    data's augmentation. A monitor the task lacks falls back to val_loss (the app refuses it)."""
+    task = bundle.task if bundle is not None else _task(settings.loss)
+    recipe = "autoencoder" if (project.data or {}).get("target") == "input" else "supervised"
+    config = settings.runtime_config(task, recipe)
+    if config["monitor"].removeprefix("val_") in ALL_METRICS and \
+            config["monitor"].removeprefix("val_") not in metric_names(task):
+        config["monitor"] = "val_loss"
+    if bundle is not None and bundle.augment is not None:
+        config["augment"] = bundle.augment.to_dict()
+    return config
 
 
 def _task(loss: str) -> str:
@@ -132,23 +161,32 @@ def readme(project: Project, trained: bool, has_data: bool) -> str:
     lines += ["A standalone PyTorch project: it needs nothing but `torch`.", "",
               "| file | what |", "| --- | --- |",
               "| `model.py` | the `Model` class |",
-              "| `train.py` | trains it as NetBuilder did (data split, loss, optimizer, schedule, early stopping) |"]
+              ("| `train.py`, `runtime/`, `train_config.json` | trains it as NetBuilder did (the app's own "
+              "training code, copied verbatim; the settings as JSON) |")]
     if has_data:
         lines.append("| `data.pt` | the train/val/test split and normalization statistics "
                      "(`torch.load(..., weights_only=True)`) |")
     if trained:
         lines.append("| `model.safetensors` | the trained weights |")
+    weights = "model.safetensors" if trained else "run/best.safetensors"
     lines += ["| `project.json` | the NetBuilder project (open it in NetBuilder) |", "",
               "## Train", "", "```sh", "python train.py                       # one process: CPU or one GPU",
               "python train.py --epochs 5 --out run  # options: python train.py --help",
-              "torchrun --nproc_per_node=4 train.py   # 4 GPUs (or 4 CPU processes) with DDP", "```", "",
-              "Checkpoints are written to `run/best.safetensors` and `run/last.safetensors`.", "",
-              "## Use the model", "", "```python", "import torch", "", "from model import Model",
-              "from train import load_safetensors  # or: from safetensors.torch import load_file", "",
-              "model = Model()",
-              f"model.load_state_dict(load_safetensors(\"{'model.safetensors' if trained else 'run/best.safetensors'}\"))",
+              "python train.py --out run --resume    # continue from the last committed epoch",
+              "torchrun --nproc_per_node=4 train.py  # 4 GPUs (or 4 CPU processes) with DDP", "```", "",
+              "Several machines (here 2 with 4 GPUs each; run it on each, with its own `--node-rank`):", "",
+              "```sh",
+              "torchrun --nnodes=2 --node-rank=0 --nproc_per_node=4 \\",
+              "    --master-addr=HOST_OF_NODE_0 --master-port=29500 train.py",
+              "```", "",
+              ("Each epoch commits at one point into `run/` (`run/epochs/NNNNNN/`, then `run/checkpoint.json`), "
+              "so a killed run continues exactly with `--resume`; `run/best.safetensors` and "
+              "`run/last.safetensors` are the best and the latest weights."), "",
+              "## Use the model", "", "```python", "from model import Model",
+              "from runtime.safetensors_io import load_file  # or: from safetensors.torch import load_file", "",
+              "model = Model()", f'model.load_state_dict(load_file("{weights}"))',
               "model.eval()", "```", ""]
     if has_data:
-        lines += ["Inputs are normalized as in `train.py`'s `load_data` (the statistics are in `data.pt`).", ""]
+        lines += ["Inputs are normalized as in `runtime/script.py`'s `load_prepared` (the statistics are in `data.pt`).", ""]
     return "\n".join(lines)
 

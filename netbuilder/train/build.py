@@ -1,50 +1,26 @@
-"""Build the torch loss, optimizer, LR schedule and device named in TrainSettings."""
+"""The torch loss, optimizer and LR schedule named in TrainSettings (the runtime builds them
+from the same values: netbuilder/runtime/build.py holds the rules), and the device."""
 
 from __future__ import annotations
 
 import torch
 
+from ..runtime import build as rb
+from ..runtime.build import optimizer_args, schedule_args  # noqa: F401 (the runtime's rules)
 from .errors import TrainError
 
 
 def make_loss(settings) -> torch.nn.Module:
-    return getattr(torch.nn, settings.loss)(**settings.loss_args)
-
-
-def optimizer_args(args: dict, l2: float) -> dict:
-    """The optimizer's keyword arguments: l2 is plain weight decay, added to any it has."""
-    args = {k: tuple(v) if isinstance(v, list) else v for k, v in args.items() if k != "type"}
-    if l2:
-        args["weight_decay"] = args.get("weight_decay", 0.0) + l2
-    return args
+    return rb.make_loss({"type": settings.loss, **settings.loss_args})
 
 
 def make_optimizer(settings, params) -> torch.optim.Optimizer:
-    args = optimizer_args(settings.optimizer_args, settings.l2)
-    return getattr(torch.optim, settings.optimizer)(params, **args)
-
-
-def schedule_args(schedule: dict | None, epochs: int) -> dict | None:
-    """The schedule with the defaults that follow from the epoch count filled in."""
-    if not schedule:
-        return None
-    args = {k: tuple(v) if isinstance(v, list) else v for k, v in schedule.items()}
-    kind = args["type"]
-    if kind == "CosineAnnealingLR":
-        args.setdefault("T_max", epochs)
-    if kind == "StepLR":
-        args.setdefault("step_size", max(1, epochs // 3))
-    if kind == "ExponentialLR":
-        args.setdefault("gamma", 0.95)
-    return args
+    return rb.make_optimizer({"type": settings.optimizer, **settings.optimizer_args},
+                             settings.l2, params)
 
 
 def make_scheduler(settings, optimizer):
-    args = schedule_args(settings.schedule, settings.epochs)
-    if args is None:
-        return None
-    kind = args.pop("type")
-    return getattr(torch.optim.lr_scheduler, kind)(optimizer, **args)
+    return rb.make_scheduler(settings.schedule, settings.epochs, optimizer)
 
 
 def pick_device(name: str) -> torch.device:

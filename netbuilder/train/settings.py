@@ -145,6 +145,30 @@ class TrainSettings:
     def metrics_for(self, task: str) -> list[str]:
         return M.default_metrics(task) if self.metrics is None else list(self.metrics)
 
+    def logged_metrics(self, task: str) -> tuple[list[str], list[str]]:
+        """The metrics a run logs each epoch (the wanted ones that apply to the task, plus a
+        monitored one), and the wanted ones that do not apply."""
+        wanted, applies = self.metrics_for(task), M.metric_names(task)
+        names = [m for m in wanted if m in applies]
+        monitored = (self.early_stopping or {}).get("monitor", "val_loss").removeprefix("val_")
+        if monitored in applies:
+            names.append(monitored)
+        return list(dict.fromkeys(names)), [m for m in wanted if m not in applies]
+
+    def runtime_config(self, task: str, recipe: str = "supervised") -> dict:
+        """The run as the runtime reads it (netbuilder/runtime/build.py): plain JSON, the
+        same for the app and for an exported train_config.json."""
+        es = self.early_stopping or {}
+        return _lists({
+            "task": task, "recipe": recipe,
+            "loss": {"type": self.loss, **self.loss_args},
+            "optimizer": {"type": self.optimizer, **self.optimizer_args},
+            "schedule": self.schedule, "batch_size": self.batch_size, "epochs": self.epochs,
+            "seed": self.seed, "l1": self.l1, "l2": self.l2, "grad_clip": self.grad_clip,
+            "amp": self.amp, "metrics": self.logged_metrics(task)[0],
+            "monitor": es.get("monitor", "val_loss"), "patience": es.get("patience"),
+            "min_delta": es.get("min_delta", 0.0)})
+
     def to_dict(self) -> dict:
         out = {"loss": self.loss if not self.loss_args else {"type": self.loss,
                                                              **self.loss_args},
