@@ -178,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-weights", metavar="W", help="start from these weights (.safetensors, a torch.save'd "
                    "state_dict or a run folder), matched to the node ids")
     p.add_argument("--init-strict", action="store_true", help="refuse weights that do not fit the graph exactly")
+    p.add_argument("--nproc-per-node", type=int, default=1, metavar="N",
+                   help="data-parallel: N processes under torchrun (one per GPU, or CPU processes)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=cmd_train)
 

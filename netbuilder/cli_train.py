@@ -64,14 +64,37 @@ def _fail(message: str, as_json: bool) -> int:
 
 
 def run(args) -> int:
-    reporter = ConsoleReporter()
+    from .runtime.distributed import world_size
+
+    if getattr(args, "nproc_per_node", 1) < 1:
+        return _fail(f"--nproc-per-node must be at least 1, got {args.nproc_per_node}.", args.json)
+    if getattr(args, "nproc_per_node", 1) > 1 and world_size() == 1:
+        from .cli_launch import launch
+
+        return launch(args)
+    if world_size() > 1:
+        code = _run(args, rank_zero=int(os.environ.get("RANK", "0")) == 0)
+        # after a finished run, gloo's threads can still abort the interpreter's own exit
+        # ("terminate called without an active exception", about once in 15 runs under
+        # torchrun on CPU): everything is saved, so leave without that teardown
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return _run(args)
+
+
+def _run(args, rank_zero: bool = True) -> int:
+    reporter = ConsoleReporter() if rank_zero else Reporter()
+    if not rank_zero:  # one voice: rank 0 reports and prints the result
+        args.json, sys.stdout = False, open(os.devnull, "w")  # noqa: SIM115
     previous = None
     try:
         project_path = Path(args.project)
         project = load_project(project_path)
         # Ctrl-C: finish the batch, save the run, print the result (a second Ctrl-C aborts)
         def interrupt(signum, frame):
-            reporter.interrupted = True
+            if rank_zero:
+                reporter.interrupted = True
             signal.signal(signal.SIGINT, previous or signal.default_int_handler)
         previous = signal.signal(signal.SIGINT, interrupt)
         result = run_training(project, project_path.parent, overrides=Overrides.from_args(args),

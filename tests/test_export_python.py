@@ -68,7 +68,8 @@ def test_bundle_contents(bundles):
 
 def test_generated_code_imports_only_torch(bundles):
     for name, (_, _, folder) in bundles.items():
-        for file in ("model.py", "train.py"):
+        runtime = sorted(p.relative_to(folder).as_posix() for p in (folder / "runtime").glob("*.py"))
+        for file in ("model.py", "train.py", *runtime):
             tree = ast.parse((folder / file).read_text())
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
@@ -77,7 +78,8 @@ def test_generated_code_imports_only_torch(bundles):
                     roots = {(node.module or "").split(".")[0]}
                 else:
                     continue
-                allowed = {"torch"} if file == "model.py" else {"torch", "model", *sys.stdlib_module_names}
+                allowed = ({"torch"} if file == "model.py" else
+                           {"torch", "model", "runtime", "", *sys.stdlib_module_names})  # "": relative
                 assert roots <= allowed, (name, file, roots)
 
 
@@ -118,17 +120,3 @@ def test_resnet_reads_like_hand_written_code():
     assert "nn.Conv2d(1, " in source or "nn.Conv2d(" in source
     assert " + " in source  # the residual sum is plain torch
     assert "Parameters: " in source and "Input x: [batch, " in source
-
-
-def test_train_script_variants_pass_ruff(tmp_path, bundles):
-    from netbuilder.train_script import render_train_script
-
-    config = {"task": "regression", "loss": {"type": "HuberLoss", "delta": 0.5},
-              "optimizer": {"type": "Adam", "lr": 0.001, "betas": [0.9, 0.99]},
-              "schedule": {"type": "StepLR", "step_size": 3}, "batch_size": 8, "epochs": 2, "seed": 3, "l1": 0.0,
-              "l2": 0.0, "grad_clip": 1.0, "amp": "bf16", "metrics": ["mse"], "monitor": "val_mse",
-              "patience": 3, "min_delta": 0.001}
-    (tmp_path / "model.py").write_text("")
-    (tmp_path / "train.py").write_text(render_train_script("A long project name " * 6, config,
-                                                           {"flip": True, "crop": 2, "rotation": 10.0, "noise": 0.1}))
-    _ruff("train.py", cwd=tmp_path)

@@ -189,11 +189,15 @@ def test_a_full_disk_at_the_commit_keeps_the_previous_epoch(tmp_path, monkeypatc
 CHILD = """
 import sys, torch
 from pathlib import Path
+from types import SimpleNamespace
 from torch import nn
-from netbuilder.data import load_data
 from netbuilder.train import Reporter, train
 run, epochs = Path(sys.argv[1]), int(sys.argv[2])
-data = load_data({"kind": "builtin", "name": "moons", "n": 160}, Path("."), "CrossEntropyLoss")
+g = torch.Generator().manual_seed(0)
+x, y = torch.randn(160, 2, generator=g), torch.randint(0, 2, (160,), generator=g)
+data = SimpleNamespace(x_train=x[:128], y_train=y[:128], x_val=x[128:], y_val=y[128:],
+                       x_test=x[:0], y_test=y[:0], task="classification", num_classes=2,
+                       input_shape=(2,), augment=None, info={})
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(2, 1024), nn.ReLU(), nn.Dropout(0.1), nn.Linear(1024, 1024),
                       nn.ReLU(), nn.Linear(1024, 2))  # 1.05M parameters: a commit takes a while

@@ -37,10 +37,13 @@ def setup(device_name: str = "auto") -> tuple[int, int, torch.device]:
     return dist.get_rank(), dist.get_world_size(), device
 
 
-def teardown(world: int) -> None:
+def teardown(world: int, barrier: bool = True) -> None:
+    """Leave the group; `barrier`: first wait until every rank has finished (rank 0 has
+    written the files). A failed rank does not wait: the others would hang."""
     if world > 1:
         import torch.distributed as dist
 
         if dist.is_initialized():
-            dist.barrier()  # every rank has finished (rank 0 has written the files)
+            if barrier:
+                dist.barrier()
             dist.destroy_process_group()

@@ -7,10 +7,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # model.py and runtime/ also under `python -I` (no script dir)
 
-from model import Model
-from runtime.script import run
+
+def main():
+    # model.py and runtime/ are found also under `python -I` (no script dir on sys.path)
+    sys.path.insert(0, str(HERE))
+    from model import Model
+    from runtime.script import run
+
+    run(Model, HERE)
+
 
 if __name__ == "__main__":
-    run(Model, HERE)
+    main()

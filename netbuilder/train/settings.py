@@ -128,19 +128,37 @@ class TrainSettings:
         return s
 
     def _try_build(self) -> None:
-        """Build loss, optimizer and schedule once on a dummy parameter: torch's own checks
-        (negative momentum, bad betas...) become errors naming the field."""
-        from .build import make_loss, make_optimizer, make_scheduler
+        """Build loss, optimizer and schedule once on a dummy parameter, and call the loss on
+        a dummy batch: torch's own checks (negative momentum, bad betas, fused with foreach,
+        reduction "bogus"...) become errors naming the field. The optimizer is a throwaway
+        subclass whose add_param_group is torch's own, undecorated: the decorated one imports
+        torch._dynamo (seconds) on first use, and validating must stay quick."""
+        from ..runtime import build
 
         dummy = [torch.nn.Parameter(torch.zeros(1))]
-        for where, build in (("loss", lambda: make_loss(self)),
-                             ("optimizer", lambda: make_optimizer(self, dummy)),
-                             ("schedule", lambda: make_scheduler(
-                                 self, make_optimizer(self, dummy)))):
+        base = getattr(torch.optim, self.optimizer)
+        probe = type(f"Probe{self.optimizer}", (base,), {
+            "add_param_group": torch.optim.Optimizer.add_param_group.__wrapped__})
+
+        def optimizer():
+            return probe(dummy, **build.optimizer_args(self.optimizer_args, self.l2))
+
+        for where, check in (("loss", self._try_loss), ("optimizer", optimizer),
+                             ("schedule", lambda: build.make_scheduler(
+                                 self.schedule, self.epochs, optimizer()))):
             try:
-                build()
-            except (TypeError, ValueError) as err:
+                check()
+            except (TypeError, ValueError, RuntimeError) as err:
                 raise TrainError(f"training.{where}: {err}", field=where) from None
+
+    def _try_loss(self) -> None:
+        from ..runtime.build import make_loss
+
+        loss = make_loss({"type": self.loss, **self.loss_args})
+        if self.loss in ("CrossEntropyLoss", "NLLLoss"):
+            loss(torch.zeros(2, 3), torch.tensor([0, 1]))
+        else:  # one output per sample; BCELoss needs probabilities
+            loss(torch.full((2, 1), 0.5), torch.zeros(2, 1))
 
     def metrics_for(self, task: str) -> list[str]:
         return M.default_metrics(task) if self.metrics is None else list(self.metrics)

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from .. import metrics as M
+from ..runtime import distributed
 from ..runtime.build import make_scheduler, optimizer_args, schedule_args
 from ..runtime.loop import Callbacks, Diverged, Loop, first_output
 from . import checkpoint as ckpt
@@ -83,7 +84,7 @@ class Reporting(Callbacks):
 
     def _report(self, step: int) -> None:
         mean = self.window.item() / (step - self.window_start + 1)  # the one sync
-        if not math.isfinite(mean):
+        if not math.isfinite(mean) and self.t.world == 1:  # several ranks: all-reduced, at the end
             raise Diverged(self.t.loop.epoch + 1, self.window_start, step)
         self.t._report_step(step, self.t.loop.epoch + 1, mean)
         self.window.zero_()
@@ -126,6 +127,7 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir else None
         self.project_dict = project_dict
         self.device = pick_device(self.settings.device)
+        self.rank, self.world = 0, 1  # under torchrun: this process's rank, the process count
         self.step_log: list[list] = []  # [step, mean loss, lr] as reported
         self.committed = (0, 0)  # (epoch, step) of the last commit
         self.folder_ready = False  # nothing is written into out_dir until it is ours
@@ -143,7 +145,17 @@ class Trainer:
     best_state = property(lambda self: self.loop.best_state if self.loop else None)
 
     # ----- setup -------------------------------------------------------------------------
+    def _join_process_group(self) -> None:
+        """Under torchrun (WORLD_SIZE > 1): join the group; only rank 0 reports and writes."""
+        if distributed.world_size() == 1:
+            return
+        self.rank, self.world, self.device = distributed.setup(self.settings.device)
+        if self.rank != 0:
+            self.out_dir, self.project_dict = None, None
+            self.reporter = Reporter()
+
     def _setup(self) -> None:
+        self._join_process_group()
         s, b, dev = self.settings, self.bundle, self.device
         self.model.to(dev)
         self.x, self.y = b.x_train.to(dev), b.y_train.to(dev)
@@ -158,7 +170,7 @@ class Trainer:
         self.metric_names = self._metric_names()
         config = s.runtime_config(b.task, (b.info or {}).get("recipe", "supervised"))
         torch.manual_seed(s.seed)
-        self.loop = Loop(self.model, config, dev, augment=b.augment)
+        self.loop = Loop(self.model, config, dev, augment=b.augment, world=(self.rank, self.world))
         self.loop.seed()
         self.reporting = Reporting(self)
         self.loop.callbacks = self.reporting
@@ -396,11 +408,13 @@ class Trainer:
                 message = str(err)
             else:
                 message = f"Training failed in epoch {self.epoch + 1}, step {self.step + 1}: {err}"
+            distributed.teardown(self.world, barrier=False)
             self._write_end("failed", message)
             self.reporter.on_end(self._result("failed", message, stopped_early))
             if isinstance(err, TrainError):
                 raise
             raise TrainError(message) from err
+        distributed.teardown(self.world)
         result = self._result(status, message, stopped_early)
         self._write_end(status, message)
         self.reporter.on_end(result)
@@ -408,7 +422,8 @@ class Trainer:
 
     def _start_info(self) -> dict:
         b = self.bundle
-        return {"device": str(self.device), "n_train": len(b.x_train), "n_val": len(b.x_val),
+        device = str(self.device) if self.world == 1 else f"{self.world} x {self.device}"
+        return {"device": device, "processes": self.world, "n_train": len(b.x_train), "n_val": len(b.x_val),
                 "n_test": len(b.x_test), "batch_size": min(self.settings.batch_size,
                                                             len(b.x_train)),
                 "steps_per_epoch": math.ceil(len(b.x_train) / self.settings.batch_size),
@@ -425,7 +440,7 @@ class Trainer:
         best = self.monitor.best_epoch if self.loop else None
         metrics, evaluation, test_metrics = {}, {}, {}
         row = next((h for h in self.history if h["epoch"] == best), None)
-        if status != "failed" and self.best_state is not None:
+        if status != "failed" and self.best_state is not None and self.rank == 0:
             self.model.load_state_dict(self.best_state)  # keep the best weights, as saved
             _, full = self._evaluate(self.xv, self.yv, details=True,
                                      names=M.metric_names(self.bundle.task))

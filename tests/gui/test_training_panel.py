@@ -257,3 +257,24 @@ def test_early_stopping_fits_the_plots_to_the_epochs_run(qtbot, panel):
     assert p.dashboard.metric_plot.getViewBox().viewRange()[0][1] <= 2.5 + 1e-9
     last_step = result.history[-1]["step"]
     assert p.dashboard.loss_plot.getViewBox().viewRange()[0][1] <= last_step * 1.5
+
+
+def test_continue_on_a_run_whose_step_is_abc_says_what_is_wrong(qtbot, panel):
+    """issue 12: a run folder with "step": "abc" gave a traceback; now a message names the field."""
+    import hashlib
+    import json
+
+    p = panel(epochs=1)
+    first = train_to_the_end(qtbot, p, p.train_button)
+    run = Path(first.run_dir)
+    pointer = json.loads((run / "checkpoint.json").read_text())
+    state_file = run / pointer["folder"] / "state.json"
+    state = json.loads(state_file.read_text())
+    state["step"] = "abc"
+    state_file.write_bytes(raw := json.dumps(state).encode())
+    pointer["state_sha256"] = hashlib.sha256(raw).hexdigest()  # hostile, but consistent
+    (run / "checkpoint.json").write_text(json.dumps(pointer))
+    set_epochs(qtbot, p, 2)
+    click(qtbot, p.continue_button)
+    assert p.message.isVisible() and "step must be a whole number" in p.message.text()
+    assert p.runner.state == IDLE and p.runner.thread is None  # nothing started
