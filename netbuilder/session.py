@@ -10,6 +10,7 @@ one of USER_ERRORS, whose `.message` is one readable paragraph."""
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import time
@@ -311,8 +312,10 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
     """Load, check, build and train. Raises one of USER_ERRORS for the user's mistakes.
 
     The run folder is created only once the data and model are ready; a run that fails before
-    finishing an epoch removes the folder it created, so a left-over folder is a real run."""
-    if out_dir and not resume_from and (Path(out_dir) / "state.json").exists():
+    finishing an epoch removes the folder it created, so a left-over folder is a real run.
+    Under torchrun only rank 0 touches the run folder (the others train and keep quiet)."""
+    rank_zero = os.environ.get("RANK", "0") == "0"
+    if out_dir and not resume_from and rank_zero and (Path(out_dir) / "state.json").exists():
         raise TrainError(f"{out_dir} already holds a run; choose another folder, or continue that run "
                          f"with --resume {out_dir}.")
     if resume_from:  # what makes a run impossible to continue, before any data is loaded
@@ -329,10 +332,11 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
         out = Path(resume_from).resolve()
     else:
         out = (Path(out_dir) if out_dir else default_run_dir(prepared.project, project_path)).resolve()
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    if not resume_from:
-        save_plan(out, prepared.bundle)  # raw rows can be predicted from the run folder
+    created = rank_zero and not out.exists()
+    if rank_zero:
+        out.mkdir(parents=True, exist_ok=True)
+        if not resume_from:
+            save_plan(out, prepared.bundle)  # raw rows can be predicted from the run folder
     try:
         result = train(prepared.model, prepared.bundle, prepared.settings, reporter=reporter,
                        out_dir=out, project_dict=prepared.project.to_dict(),
