@@ -226,7 +226,7 @@ def test_kill_9_at_random_moments_then_resume_ends_with_the_uninterrupted_weight
     while True:
         child = _child(run, epochs)
         assert child.stdout.readline().strip() == "started", child.stderr.read()
-        if kills < 3:
+        if kills < 2:
             time.sleep(rng.uniform(0.0, 0.4))
             if child.poll() is None:
                 child.kill()  # SIGKILL: no handler, no flush, no cleanup
