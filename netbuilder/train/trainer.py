@@ -378,10 +378,6 @@ class Trainer:
                     ckpt.clean_leftovers(self.out_dir)
                 if self.project_dict is not None:
                     ckpt.write_json(self.out_dir / "project.json", self.project_dict)
-                plan = getattr(self.bundle, "plan", None)  # the data's preprocessing, if any
-                if plan is not None:
-                    ckpt.write_json(self.out_dir / "plan.json",
-                                    plan.to_dict() if hasattr(plan, "to_dict") else plan)
                 self.folder_ready = True
             self._write_view("running")
             self.reporter.on_start(self._start_info())
