@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from netbuilder.templates import template_path
+
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ROOT / "templates" / "perceptron.json"
+PROJECT = template_path("perceptron")
 
 
 def _train(tmp_path, name, *extra):

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from netbuilder.data import DataError
 from netbuilder.data.targets import task_for_loss
 from netbuilder.metrics import default_metrics, metric_names
+from netbuilder.runtime.build import SCHEDULE_DEFAULTS
 from netbuilder.session import loss_name
 from netbuilder.train import TrainError, TrainSettings
 from netbuilder.train.settings import AMP
@@ -40,7 +41,8 @@ SCHEDULE_KNOBS = {
     "StepLR": (("step_size", "Step every (epochs)", "auto: a third of the epochs"),
                ("gamma", "LR multiplied by", 0.1)),
     "CosineAnnealingLR": (("T_max", "Cosine over (epochs)", "auto: all epochs"), None),
-    "ExponentialLR": (None, ("gamma", "LR multiplied by (per epoch)", 0.95)),
+    "ExponentialLR": (None, ("gamma", "LR multiplied by (per epoch)",
+                             SCHEDULE_DEFAULTS["ExponentialLR"](0)["gamma"])),  # the runtime's
     "ReduceLROnPlateau": (("patience", "Reduce after (epochs)", "auto: 10"),
                           ("factor", "LR multiplied by", 0.1)),
 }
