@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .cli_data import add_parsers as add_data_parsers
-from .errors import ProjectError
+from .errors import ProjectError, os_error_message
 from .spec import InvalidProject, load_project, save_project
 
 
@@ -227,13 +227,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return _fail(ProjectError(f"NetBuilder failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}). "
                                   "Set NETBUILDER_DEBUG=1 to see the traceback."), as_json, args.command)
-
-
-def os_error_message(exc: OSError) -> str:
-    """`Cannot write /out/model.py: No space left on device.` from any OSError."""
-    path = exc.filename if exc.filename is not None else "a file"
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    return f"The file system refused {path}: {reason}."
 
 
 if __name__ == "__main__":

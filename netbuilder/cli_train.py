@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from .errors import os_error_message
 from .session import USER_ERRORS, Overrides, error_message, run_training
 from .spec import load_project
 from .train import Reporter
@@ -105,6 +106,8 @@ def _run(args, rank_zero: bool = True) -> int:
         return _fail(error_message(err), args.json)
     except MemoryError:
         return _fail("Out of memory: lower the batch size or the model's size.", args.json)
+    except OSError as err:  # a read-only or full run folder: the path and the reason
+        return _fail(os_error_message(err), args.json)
     except Exception as err:  # a bug of ours: still one paragraph, the trace only on request
         if os.environ.get("NETBUILDER_DEBUG"):
             raise

@@ -24,5 +24,12 @@ class ProjectError(Exception):
         return self.message
 
 
+def os_error_message(exc: OSError) -> str:
+    """One line naming the path and the reason, for permissions, a full disk or a path below a file."""
+    path = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"The file system refused {path}: {reason}."
+
+
 class ShapeError(ValueError):
     """Raised by a layer's shape rule; the caller ties it to the node."""

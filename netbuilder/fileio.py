@@ -18,8 +18,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
     The file keeps the permissions an ordinary write would give it (mkstemp makes it 0600)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+    except OSError as exc:
+        raise naming_target(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -27,9 +30,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:  # e.g. a full disk while writing
+        Path(tmp).unlink(missing_ok=True)
+        raise naming_target(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def naming_target(exc: OSError, target: Path) -> OSError:
+    """The error as the user should read it: about the file they chose, not our temporary beside it."""
+    if exc.filename is None or Path(exc.filename).name.startswith(f".{Path(target).name}."):
+        return OSError(exc.errno, exc.strerror, str(target))
+    return exc  # already about a path the user knows (e.g. a parent that is a file)
 
 
 def remove_stale_temps(path: Path) -> list[Path]:

@@ -1,6 +1,7 @@
 """Bad project files give one clear message naming the node and field, exit 1, never a traceback."""
 
 import json
+import os
 import subprocess
 import sys
 from itertools import pairwise
@@ -521,3 +522,17 @@ def test_the_docstring_wrap_matches_textwrap_on_ordinary_text():
     text = " ".join(["word"] * 50 + ["x" * 200] + ["tail"] * 30)
     assert wrap(text, 82) == textwrap.wrap(text, 82, break_on_hyphens=False)
     assert wrap("", 82) == [] and wrap("one", 82) == ["one"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc, where nobody (not even root) may write")
+@pytest.mark.parametrize("argv", [["new", "--template", "mlp", "-o", "/proc/nb_out.json"],
+                                  ["export", LENET, "-o", "/proc/nb_out"],
+                                  ["train", LENET.replace("lenet5", "perceptron"), "--epochs", "1", "--out",
+                                   "/proc/nb_out", "--json"]])
+def test_an_output_the_os_refuses_is_named_in_one_line(capsys, argv):
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "unexpectedly" not in text and "The file system refused /proc/nb_out" in text, text
+    if "--json" in argv:
+        assert json.loads(captured.out)["error"].startswith("The file system refused /proc/nb_out")

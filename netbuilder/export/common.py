@@ -14,6 +14,7 @@ import torch
 
 from ..compiler import load_source, model_source
 from ..errors import ProjectError
+from ..fileio import naming_target
 from ..shapes import Analysis, analyze
 from ..spec import InvalidProject, Project
 
@@ -93,8 +94,11 @@ def check_target(path: Path, force: bool, folder: bool) -> None:
 @contextmanager
 def staging(target: Path):
     """A temporary folder beside `target`; removed on exit (files are moved out of it on success)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    except OSError as exc:
+        raise naming_target(exc, target) from None
     try:
         yield tmp
     finally:
