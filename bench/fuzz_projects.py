@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("count", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-export", action="store_true")
-    parser.add_argument("--slow", type=float, default=5.0, help="seconds after which an input counts as a hang")
+    parser.add_argument("--slow", type=float, default=10.0, help="seconds after which an input counts as a hang")
     parser.add_argument("--keep", metavar="DIR", help="copy each failing input there")
     parser.add_argument("--train", type=int, default=0, metavar="N",
                         help="also train the first N valid inputs for one epoch (validate must not accept what "

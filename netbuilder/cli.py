@@ -61,14 +61,14 @@ def cmd_new(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .shapes import analyze
+    from .validation import project_errors
 
     try:
         project = load_project(args.project)
     except ProjectError as exc:
         errors = _errors_of(exc)
     else:
-        errors = analyze(project).errors + settings_errors(project)
+        errors = project_errors(project, Path(args.project).resolve().parent)
     if args.json:
         _emit_json({"valid": not errors, "errors": [e.to_dict() for e in errors]})
     elif errors:
@@ -77,25 +77,6 @@ def cmd_validate(args) -> int:
     else:
         print(f"{args.project}: valid")
     return 1 if errors else 0
-
-
-def settings_errors(project) -> list[ProjectError]:
-    """Problems in the training and data sections that `train` would meet, found without training."""
-    from .data.loader import DataError, check_spec
-    from .train import TrainError, TrainSettings
-
-    errors = []
-    if project.training is not None:
-        try:
-            TrainSettings.from_dict(project.training)
-        except TrainError as exc:
-            errors.append(ProjectError(exc.message, field=f"training.{exc.field}" if exc.field else "training"))
-    if project.data is not None:
-        try:
-            check_spec(project.data)
-        except DataError as exc:
-            errors.append(ProjectError(str(exc), field="data"))
-    return errors
 
 
 def cmd_summary(args) -> int:

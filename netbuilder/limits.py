@@ -59,8 +59,10 @@ def text_problem(text: str, limit: int) -> str | None:
         return f"is {len(text):,} characters long; at most {limit:,} are allowed"
     bad = _UNSAFE.search(text)
     if bad:
-        what = "a NUL character" if bad.group() == "\x00" else f"a lone surrogate (U+{ord(bad.group()):04X})"
-        return f"holds {what} at position {bad.start() + 1}, which cannot be saved as UTF-8 text"
+        if bad.group() == "\x00":
+            return f"holds a NUL character at position {bad.start() + 1}, which file names, code and Qt cut at"
+        return (f"holds a lone surrogate (U+{ord(bad.group()):04X}) at position {bad.start() + 1}, "
+                "which cannot be saved as UTF-8 text")
     return None
 
 

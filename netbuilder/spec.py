@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 import keyword
@@ -173,8 +174,11 @@ class Project:
         return out
 
     def copy(self) -> Project:
-        """An independent copy; it never fails, also for text that a save would refuse."""
-        return copy.deepcopy(self)
+        """An independent copy; it never fails, also for text that a save would refuse.
+        (Param values are immutable: ints, floats, strings, tuples.)"""
+        return Project(self.name, [dataclasses.replace(n, params=dict(n.params)) for n in self.nodes],
+                       [dataclasses.replace(e) for e in self.edges], copy.deepcopy(self.data),
+                       copy.deepcopy(self.training), self.description)
 
 
 def _input_order(edges: list[Edge]) -> list[Edge]:

@@ -536,3 +536,20 @@ def test_an_output_the_os_refuses_is_named_in_one_line(capsys, argv):
     assert "unexpectedly" not in text and "The file system refused /proc/nb_out" in text, text
     if "--json" in argv:
         assert json.loads(captured.out)["error"].startswith("The file system refused /proc/nb_out")
+
+
+def test_validate_refuses_what_the_first_training_step_would(tmp_path, capsys):
+    """Found by the campaign: a model whose output does not fit the data's targets passed validate."""
+    doc = json.loads(open(LENET.replace("lenet5", "gru_forecaster"), encoding="utf-8").read())
+    node_where(doc, "fc")["params"]["out_features"] = 3
+    code, out = validate_json(capsys, write(tmp_path, doc))
+    assert code == 1 and out["errors"] == [{"node": "fc", "field": "out_features", "message": (
+        "'fc' outputs 3 values per sample but the targets of MSELoss have 1 value: set its out_features to 1.")}]
+
+
+def test_a_data_size_that_is_not_a_pair_is_a_data_error(tmp_path, capsys):
+    doc = lenet_doc()
+    doc["data"]["size"] = -1e308
+    code, out = validate_json(capsys, write(tmp_path, doc))
+    assert code == 1 and out["errors"][0]["field"] == "data" and "data.size must be [height, width]" in \
+        out["errors"][0]["message"]

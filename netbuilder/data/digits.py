@@ -23,10 +23,10 @@ def load_digits(size=None) -> tuple[np.ndarray, np.ndarray]:
         table = np.loadtxt(path, delimiter=",", dtype=np.float32)
     x = (table[:, :64] / 16.0).reshape(-1, 1, 8, 8)
     y = table[:, 64].astype(np.int64)
+    if size is not None and not (isinstance(size, (list, tuple)) and len(size) == 2
+                                 and all(isinstance(s, int) and s > 0 for s in size)):
+        raise DataError(f"data.size must be [height, width], got {size!r}.")
     if size is not None and list(size) != [8, 8]:
-        if not (isinstance(size, (list, tuple)) and len(size) == 2
-                and all(isinstance(s, int) and s > 0 for s in size)):
-            raise DataError(f"data.size must be [height, width], got {size!r}.")
         x = F.interpolate(torch.from_numpy(x), size=tuple(size), mode="bilinear",
                           align_corners=False).clamp_(0, 1).numpy()
     return x, y

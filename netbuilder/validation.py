@@ -1,0 +1,52 @@
+"""What `netbuilder validate` checks: every problem that summary, export or the first training step
+would meet, found without training. With a data section the data is loaded as training loads it,
+and the Input and the output are checked against it (as `session.prepare` does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ProjectError
+from .spec import Project
+
+
+def settings_errors(project: Project) -> list[ProjectError]:
+    """Problems in the training and data sections that need no file."""
+    from .data.loader import DataError, check_spec
+    from .train import TrainError, TrainSettings
+
+    errors = []
+    if project.training is not None:
+        try:
+            TrainSettings.from_dict(project.training)
+        except TrainError as exc:
+            errors.append(ProjectError(exc.message, field=f"training.{exc.field}" if exc.field else "training"))
+    if project.data is not None:
+        try:
+            check_spec(project.data)
+        except DataError as exc:
+            errors.append(ProjectError(str(exc), field="data"))
+    return errors
+
+
+def project_errors(project: Project, base_dir: str | Path) -> list[ProjectError]:
+    """The graph's problems, the settings' problems, and (with data) where data and graph disagree."""
+    from .data import DataError
+    from .session import fit_to_data, input_mismatch, load_project_data, output_mismatch
+    from .shapes import analyze
+
+    errors = settings_errors(project)
+    bundle = None
+    if project.data is not None and not errors:
+        try:
+            bundle = load_project_data(project, base_dir)
+        except (DataError, ProjectError) as exc:
+            errors.append(ProjectError(str(exc), field="data"))
+        else:
+            project = project.copy()
+            fit_to_data(project, bundle)  # what the project leaves to the data (Input shape, loss)
+    analysis = analyze(project)
+    if bundle is not None and not analysis.errors:
+        mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
+        errors += [mismatch] if mismatch else []
+    return analysis.errors + errors
