@@ -540,7 +540,8 @@ def test_an_output_the_os_refuses_is_named_in_one_line(capsys, argv):
 
 def test_validate_refuses_what_the_first_training_step_would(tmp_path, capsys):
     """Found by the campaign: a model whose output does not fit the data's targets passed validate."""
-    doc = json.loads(open(LENET.replace("lenet5", "gru_forecaster"), encoding="utf-8").read())
+    with open(LENET.replace("lenet5", "gru_forecaster"), encoding="utf-8") as f:
+        doc = json.load(f)
     node_where(doc, "fc")["params"]["out_features"] = 3
     code, out = validate_json(capsys, write(tmp_path, doc))
     assert code == 1 and out["errors"] == [{"node": "fc", "field": "out_features", "message": (
