@@ -14,8 +14,9 @@ from netbuilder.cli import main
 from netbuilder.experiments import runs as R
 
 
-def _digest(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+def _digest(folder):  # every file below the run (its committed epoch is a folder: epochs/NNNNNN/)
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
