@@ -88,13 +88,13 @@ def commit(run_dir: Path, epoch: int, tensors: dict[str, dict], state: dict,
             files[f"{part}.safetensors"] = _write(tmp / f"{part}.safetensors",
                                                   tensor_bytes(tensors[part]))
         best = tmp / "best.safetensors"
-        if best_is_model:
+        if best_is_model:  # the same bytes: a link, and the same size and hash
             _link_or_copy(tmp / "model.safetensors", best)
+            files["best.safetensors"] = files["model.safetensors"]
         elif "best" in tensors:
-            _write(best, tensor_bytes(tensors["best"]))
+            files["best.safetensors"] = _write(best, tensor_bytes(tensors["best"]))
         elif previous is not None and (previous / "best.safetensors").is_file():
             _link_or_copy(previous / "best.safetensors", best)
-        if best.is_file():
             files["best.safetensors"] = _describe(best.read_bytes())
         text = json.dumps({"format": STATE_FORMAT, **json_safe(state), "epoch": epoch,
                            "files": files}, allow_nan=False).encode()
