@@ -23,17 +23,23 @@ RELU_TYPES = ("ReLU", "ReLU6")
 
 
 def tensor_stats(t: torch.Tensor) -> dict:
-    """Shape and the summary numbers shown on an edge or a node (NaN-safe)."""
+    """Shape and the summary numbers shown on an edge or a node (NaN-safe). One pass over
+    the values and one sync: it runs for every node at each preview refresh."""
     shape = list(t.shape)
+    t = t.detach().reshape(-1)
     if not t.dtype.is_floating_point:
         t = t.float()
-    finite = t[torch.isfinite(t)]
-    out = {"shape": shape, "numel": t.numel(),
-           "nonfinite": int(t.numel() - finite.numel())}
-    if finite.numel():
-        out.update(mean=float(finite.mean()), std=float(finite.std()) if finite.numel() > 1 else 0.0,
-                   min=float(finite.min()), max=float(finite.max()),
-                   zeros=float((finite == 0).float().mean()))
+    finite = torch.isfinite(t)
+    nonfinite = int(t.numel() - finite.sum())
+    if nonfinite:
+        t = t[finite]
+    out = {"shape": shape, "numel": int(np.prod(shape, dtype=np.int64)), "nonfinite": nonfinite}
+    if t.numel():
+        std, mean = torch.std_mean(t) if t.numel() > 1 else (torch.zeros(()), t.mean())
+        lo, hi = torch.aminmax(t)
+        zeros = (t == 0).sum() / t.numel()
+        mean, std, lo, hi, zeros = torch.stack([mean, std, lo, hi, zeros]).tolist()
+        out.update(mean=mean, std=std, min=lo, max=hi, zeros=zeros)
     return out
 
 

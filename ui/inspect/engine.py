@@ -3,7 +3,7 @@
 The training thread only hands over copies of the weights (TrainingWorker.snapshot_weights);
 building the model, loading those weights and every forward pass for a view happen here, so
 neither the run nor the GUI waits. Jobs are keyed by kind and only the latest of each kind is
-kept: a view that asks four times a second while the engine is busy gets the newest answer,
+kept: a view that asks twice a second while the engine is busy gets the newest answer,
 never a queue. The thread runs serial torch at lowered priority (the training thread and the
 GUI thread come first) and ends itself after a few idle seconds."""
 

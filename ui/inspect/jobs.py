@@ -19,7 +19,7 @@ from netbuilder.inspect import (
 )
 from netbuilder.inspect.attention import attention_weights
 
-PREVIEW_BATCH = 16  # the chosen sample and the next ones: the dead-ReLU share needs a few
+PREVIEW_BATCH = 8  # the chosen sample and the next ones: the dead-ReLU share needs a few
 
 
 def eval_split(bundle) -> tuple[str, torch.Tensor, torch.Tensor]:

@@ -37,7 +37,7 @@ class TrainingRunner(QObject):
         self.worker: TrainingWorker | None = None
         self.last_result = None
         self.weights_wanted = False  # live previews want copies of the weights during a run
-        self.weights_interval_s = 0.25  # at most this often (a few previews a second)
+        self.weights_interval_s = 0.5  # at most this often (previews twice a second)
 
     def want_weights(self, wanted: bool) -> None:
         self.weights_wanted = wanted

@@ -73,7 +73,7 @@ class TrainingWorker(QObject):
         # live previews (ui/inspect): copies of the weights, taken on the training thread
         # between two steps, at most every weights_interval_s and only while a view wants them
         self.weights_wanted = threading.Event()
-        self.weights_interval_s = 0.25
+        self.weights_interval_s = 0.5
         self._model = None
         self._weights_at = 0.0
 
