@@ -103,6 +103,9 @@ def headless_epoch(make, b) -> float:
     return train(make(), b, SETTINGS).history[0]["epoch_time"]
 
 
+copy_s = [0.0]  # the last GUI epoch's training-thread time spent copying weights
+
+
 def gui_epoch(make, b, app, window, probe: bool = True):
     """The trainer in the GUI's runner/thread, dashboard shown; returns epoch time, lateness."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
@@ -144,6 +147,7 @@ def gui_epoch(make, b, app, window, probe: bool = True):
     timer.stop()
     panel.runner.thread_ended.disconnect(loop.quit)
     worker_mod.run_training = real_run
+    copy_s[0] = panel.runner.last_copy_s
     return panel.runner.last_result.history[0]["epoch_time"], late, panel.dashboard.redraws
 
 
@@ -223,7 +227,7 @@ def measure(model: str, n: int, rounds: int) -> dict:
     previews: list = []
     controller.result.connect(lambda kind, value: kind == "preview" and previews.append(kind))
     times: dict[str, list[float]] = {"plain": [], "headless": [], "gui": [], "previews": []}
-    redraws, preview_rate = [], []
+    redraws, preview_rate, preview_cpu = [], [], []
     for _ in range(rounds):
         times["plain"].append(in_worker_thread(lambda: plain_epoch(make, b)))
         times["headless"].append(in_worker_thread(lambda: headless_epoch(make, b)))
@@ -233,9 +237,13 @@ def measure(model: str, n: int, rounds: int) -> dict:
         redraws.append(drawn / epoch_s)
         set_previews(app, controller, view, PREVIEW_NODE[model])
         previews.clear()
+        engine_cpu, paint = controller.engine.cpu_s, view.paint_s
         epoch_s, _, _ = gui_epoch(make, b, app, panel, probe=False)
         times["previews"].append(epoch_s)
         preview_rate.append(len(previews) / epoch_s)
+        # the preview's own work, as a share of the machine's CPU time during the epoch
+        work = controller.engine.cpu_s - engine_cpu + view.paint_s - paint + copy_s[0]
+        preview_cpu.append(work / (epoch_s * (os.cpu_count() or 1)))
         set_previews(app, controller, view, None)
     # latency, pooled over the rounds: one epoch alone gives too few ticks for a p99
     late = sorted(t for _ in range(rounds) for t in gui_epoch(make, b, app, panel)[1])
@@ -254,6 +262,7 @@ def measure(model: str, n: int, rounds: int) -> dict:
     return {**{k: min(v) for k, v in times.items()}, "paired": paired,
             "redraws_per_s": statistics.median(redraws),
             "previews_per_s": statistics.median(preview_rate),
+            "preview_cpu_share": statistics.median(preview_cpu),
             "p50": statistics.median(late), "p99": pct(late, .99), "max": late[-1],
             "ticks": len(late), "p50_previews": statistics.median(late_previews),
             "p99_previews": pct(late_previews, .99), "max_previews": late_previews[-1]}
@@ -289,7 +298,9 @@ def main() -> int:
               f"{r['p99']:.2f} ms, max {r['max']:.2f} ms over {r['ticks']} ticks")
         print(f"  with a live layer preview ({r['previews_per_s']:.1f} updates/s): "
               f"{r['previews']:6.3f} s/epoch, {r['paired']['previews_vs_gui']:.3f} of the GUI "
-              f"epoch's speed (median of the rounds' ratios); timer lateness p50 "
+              f"epoch's speed (median of the rounds' ratios); the preview's own work (weight copies, "
+              f"engine, painting) {r['preview_cpu_share']:.2%} of the machine's CPU time; timer "
+              f"lateness p50 "
               f"{r['p50_previews']:.2f} ms, p99 {r['p99_previews']:.2f} ms, max "
               f"{r['max_previews']:.2f} ms")
     return 0

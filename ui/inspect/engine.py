@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import traceback
 
 from PySide6.QtCore import QObject, Signal
@@ -49,6 +50,7 @@ class InspectEngine:
         # engine thread only
         self._key = None
         self._model = None
+        self.cpu_s = 0.0  # CPU time this engine has spent computing (the GUI bench reads it)
 
     # ----- GUI thread ------------------------------------------------------------------------
     def set_model(self, project, state: dict | None) -> None:
@@ -91,6 +93,7 @@ class InspectEngine:
                 kind = next(iter(self._jobs))
                 fn, args = self._jobs.pop(kind)
                 context, self._context = self._context, None
+            started = time.thread_time()
             try:
                 if context is not None:
                     self._load(*context)
@@ -104,6 +107,7 @@ class InspectEngine:
                 self.out.failed.emit(kind, message)
             else:
                 self.out.result.emit(kind, value)
+            self.cpu_s += time.thread_time() - started
 
     def _load(self, project, state) -> None:
         import torch

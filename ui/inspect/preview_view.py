@@ -4,6 +4,7 @@ edge tooltips with each tensor's statistics."""
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,6 +41,7 @@ class LayerPreview(QWidget):
         self.controller, self.canvas = controller, canvas
         self.node_id: str | None = None
         self.last = None  # the latest Preview shown
+        self.paint_s = 0.0  # GUI-thread time spent turning results into pictures (the bench)
         self.title = QLabel("Select a layer to see its output.")
         self.title.setWordWrap(True)
         self.sample = QSpinBox()
@@ -121,7 +123,13 @@ class LayerPreview(QWidget):
     def _result(self, kind, value) -> None:
         if kind != self.KIND:
             return
-        p, stats, weights = value
+        started = time.perf_counter()
+        try:
+            self._show(*value)
+        finally:
+            self.paint_s += time.perf_counter() - started
+
+    def _show(self, p, stats, weights) -> None:
         self._set_edge_tips(stats)
         self.source.setText(weights)
         if p is None:

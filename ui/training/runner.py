@@ -38,6 +38,7 @@ class TrainingRunner(QObject):
         self.last_result = None
         self.weights_wanted = False  # live previews want copies of the weights during a run
         self.weights_interval_s = 0.5  # at most this often (previews twice a second)
+        self.last_copy_s = 0.0  # the last run's training-thread time copying weights
 
     def want_weights(self, wanted: bool) -> None:
         self.weights_wanted = wanted
@@ -165,6 +166,7 @@ class TrainingRunner(QObject):
             return  # already cleaned up by shutdown()
         thread, worker = self.thread, self.worker
         self.thread = self.worker = None
+        self.last_copy_s = worker.weights_copy_s
         thread.wait()
         worker.deleteLater()
         thread.deleteLater()

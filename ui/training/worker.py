@@ -76,6 +76,7 @@ class TrainingWorker(QObject):
         self.weights_interval_s = 0.5
         self._model = None
         self._weights_at = 0.0
+        self.weights_copy_s = 0.0  # training-thread time spent copying weights (the GUI bench)
 
     def _on_prepared(self, prepared) -> None:
         self._model = prepared.model
@@ -90,6 +91,7 @@ class TrainingWorker(QObject):
         self._weights_at = now
         state = {k: v.detach().to("cpu", copy=True) for k, v in self._model.state_dict().items()}
         self.weights.emit(step, state)
+        self.weights_copy_s += time.perf_counter() - now
 
     # thread-safe controls: called from the GUI thread, read by the training thread
     def request_stop(self) -> None:
