@@ -33,8 +33,9 @@ def histogram_image(readings: list[dict], bins: int = 40) -> tuple[np.ndarray, f
     """Weight histograms over time as one image [time, bins] on a common value range.
 
     `readings` are the trainer's sampled histograms of one layer ({"counts", "min", "max"}),
-    oldest first; each is spread onto the common bins by its own bin centres. Rows are
-    normalised to their peak, so that the shape of each reading shows."""
+    oldest first; each is rebinned onto the common bins through its cumulative counts (a bin
+    split between two common bins gives each its share). Rows are normalised to their peak,
+    so that the shape of each reading shows."""
     readings = [r for r in readings if r and r.get("counts")]
     if not readings:
         return np.zeros((0, bins)), 0.0, 0.0
@@ -42,12 +43,16 @@ def histogram_image(readings: list[dict], bins: int = 40) -> tuple[np.ndarray, f
     hi = max(float(r["max"]) for r in readings)
     if hi - lo < 1e-12:
         hi = lo + 1e-6
+    edges = np.linspace(lo, hi, bins + 1)
     image = np.zeros((len(readings), bins))
     for i, r in enumerate(readings):
         counts = np.asarray(r["counts"], dtype=float)
-        centres = np.linspace(float(r["min"]), float(r["max"]), len(counts) + 1)
-        centres = (centres[:-1] + centres[1:]) / 2
-        image[i], _ = np.histogram(centres, bins=bins, range=(lo, hi), weights=counts)
+        r_lo, r_hi = float(r["min"]), float(r["max"])
+        if r_hi - r_lo < 1e-12:  # every weight equal: one spike
+            r_hi = r_lo + (hi - lo) / bins
+        source = np.linspace(r_lo, r_hi, len(counts) + 1)
+        cumulative = np.concatenate([[0.0], np.cumsum(counts)])
+        image[i] = np.diff(np.interp(edges, source, cumulative))
         peak = image[i].max()
         if peak > 0:
             image[i] /= peak

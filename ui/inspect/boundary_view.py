@@ -49,7 +49,7 @@ class DecisionMap(QWidget):
         self.plot = style.style_plot(self.plot_widget.getPlotItem(), "Decision map")
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
-        self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#101010", width=0.8))
+        self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#ffffff", width=1.2))  # seen on their own class
         self.plot.addItem(self.points)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -108,7 +108,7 @@ class DecisionMap(QWidget):
             brushes = [pg.mkBrush("#dddddd")] * len(pts)
         else:
             labels = y.reshape(len(y), -1)[:, 0].long().tolist()
-            brushes = [pg.mkBrush(*class_rgb(int(v)).astype(int)) for v in labels]
+            brushes = [pg.mkBrush(*(class_rgb(int(v)) * 0.75).astype(int)) for v in labels]
         self.points.setData(pos=pts, brush=brushes)
         self.plot.autoRange()
 

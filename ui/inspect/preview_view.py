@@ -49,10 +49,10 @@ class LayerPreview(QWidget):
         self.sample.setToolTip("Which validation sample goes through the network")
         self.sample_label = QLabel()
         self.sample_label.setObjectName("dim")
-        self.picture = picture_label(80)
+        self.picture = picture_label(60)
         self.hist = pg.PlotWidget()
         style.style_plot(self.hist.getPlotItem(), "", left="count", bottom="value")
-        self.hist.setFixedHeight(140)
+        self.hist.setFixedHeight(100)
         self.bars = pg.BarGraphItem(x=[], height=[], width=1, brush=style.TRAIN)
         self.hist.addItem(self.bars)
         self.stats = QLabel()
@@ -118,6 +118,11 @@ class LayerPreview(QWidget):
         super().showEvent(event)
         self.refresh()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.last is not None:
+            self._draw(self.last)  # the pictures follow the dock's size
+
     # ----- results ---------------------------------------------------------------------------
     @Slot(str, object)
     def _result(self, kind, value) -> None:
@@ -140,7 +145,9 @@ class LayerPreview(QWidget):
         self.last = p
         node_type = self.controller.project.node(p.node).type
         self.title.setText(f"<b>{p.node}</b> · {node_type} · output {p.shape}")
-        self.stats.setText(stats_text(p.stats) + "".join(f" · {n}" for n in p.notes)
+        heads = (f"attention weights of {len(p.attention)} heads (row = query, column = key); "
+                 if p.attention is not None else "")
+        self.stats.setText(heads + stats_text(p.stats) + "".join(f" · {n}" for n in p.notes)
                            + (f"<br>dead ReLUs: {p.dead_share:.0%} of units are zero for "
                               "every sample shown" if p.dead_share is not None else ""))
         self._draw(p)
@@ -160,7 +167,7 @@ class LayerPreview(QWidget):
             rgb = gray(unit(img[0])) if img.shape[0] == 1 else (
                 np.moveaxis(unit(img), 0, 2) * 255).astype(np.uint8)
         elif p.kind == "attention":
-            rgb = colored(mosaic(p.attention, cols=min(4, len(p.attention)), pad=1))
+            rgb = colored(mosaic(p.attention, cols=math.ceil(math.sqrt(len(p.attention))), pad=1))
         elif p.kind == "dense":
             n = len(p.values)
             cols = max(1, math.ceil(math.sqrt(n * 4)))
