@@ -27,6 +27,8 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=int, default=1, help="trials run side by side in processes")
     p.add_argument("--epochs", type=int, help="epochs per trial (default: the project's)")
     p.add_argument("--seed", type=int, help="sampler seed")
+    p.add_argument("--apply", action="store_true",
+                   help="write the best trial's values into PROJECT (Apply best)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=run)
 
@@ -67,6 +69,14 @@ def run(args) -> int:
                         metric=args.metric, sampler=args.sampler, pruner=args.pruner,
                         workers=args.workers, seed=args.seed, epochs=args.epochs,
                         on_event=_print_trial, should_stop=lambda: stop["now"])
+        if args.apply:
+            if not result.best:
+                return _fail("The study has no finished trial to apply yet.", args.json)
+            from .experiments.search import apply_params
+            from .spec import save_project
+
+            save_project(apply_params(project, result.best["params"]), args.project)
+            print(f"applied trial {result.best['trial']} to {args.project}", file=sys.stderr)
     except USER_ERRORS as err:
         return _fail(error_message(err), args.json)
     finally:

@@ -53,6 +53,11 @@ def test_a_study_resumes_and_trials_0_only_reports(tmp_path):
     best = report.best
     assert best["value"] == min(t["value"] for t in report.trials if t["state"] == "complete")
     assert set(best["params"]) == set(SPACE)
+    space = write_project(tmp_path, SPACE, "space.json")
+    assert main(["search", str(path), "--space", str(space), "--trials", "0", "--apply"]) == 0
+    applied = json.loads(path.read_text())
+    assert applied["training"]["optimizer"]["lr"] == best["params"]["training.optimizer.lr"]
+    assert applied["graph"]["nodes"][1]["params"]["out_features"] == best["params"]["fc1.out_features"]
 
 
 def test_pruned_trials_stop_after_their_first_epoch(tmp_path):

@@ -89,10 +89,17 @@ def _storage(url: str):
     import optuna
 
     kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-    except Exception as err:  # noqa: BLE001 - SQLAlchemy's errors: a bad URL, no driver, no server
-        raise SpaceError(f"Cannot open the study storage {url}: {type(err).__name__}: {err}") from None
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except Exception as err:  # noqa: BLE001 - SQLAlchemy's: a bad URL, no driver, no server
+            # processes starting together on a new database race to create its tables: the
+            # loser finds them made ("already exists") and opens it again
+            if "already exists" in str(err) and attempt < 4:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise SpaceError(f"Cannot open the study storage {url}: {type(err).__name__}: "
+                             f"{str(err).splitlines()[0]}") from None
 
 
 def open_study(cfg: SearchConfig, create: bool = True):
@@ -181,7 +188,6 @@ def objective(cfg: SearchConfig, trial) -> float:
     except USER_ERRORS as err:  # a bad combination (NaN loss at a huge lr...): this trial fails
         trial.set_user_attr("error", error_message(err))
         raise
-    trial.set_user_attr("epochs", result.epochs)
     if reporter.pruned_at is not None:
         raise optuna.TrialPruned(f"pruned after epoch {reporter.pruned_at}")
     if parallel.cancelled():
@@ -268,7 +274,7 @@ def trial_row(t) -> dict:
             if t.datetime_complete and t.datetime_start else None)
     steps = sorted(t.intermediate_values)
     return {"trial": t.number, "state": t.state.name.lower(), "value": t.value,
-            "params": dict(t.params), "epochs": t.user_attrs.get("epochs", steps[-1] if steps else 0),
+            "params": dict(t.params), "epochs": steps[-1] if steps else 0,  # each epoch reports one step
             "intermediate": [t.intermediate_values[s] for s in steps],
             "seconds": took, "error": t.user_attrs.get("error", ""),
             "worker": t.user_attrs.get("worker", "")}
