@@ -38,9 +38,7 @@ class ReadInfo:
         return {"encoding": self.encoding, "delimiter": self.delimiter, "decimal": self.decimal}
 
 
-def decode(path: Path) -> tuple[str, str]:
-    """(text, encoding). UTF-8 (with or without a BOM), UTF-16 with a BOM, then cp1252; else an
-    error naming the first byte that no encoding could read."""
+def read_bytes(path: Path) -> bytes:
     if not path.is_file():
         if path.is_dir():
             raise DataError(f"{path} is a folder, not a table file. For images choose the "
@@ -51,6 +49,12 @@ def decode(path: Path) -> tuple[str, str]:
         raw = path.read_bytes()
     except OSError as err:
         raise DataError(f"{path} cannot be read: {err.strerror or err}.", path=str(path)) from None
+    return raw
+
+
+def decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """(text, encoding). UTF-8 (with or without a BOM), UTF-16 with a BOM, then cp1252; else an
+    error naming the first byte that no encoding could read."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16"), "utf-16"
@@ -74,7 +78,7 @@ def decode(path: Path) -> tuple[str, str]:
 
 def _header_and_sample(text: str) -> tuple[list[str], str]:
     lines = []
-    for line in text.splitlines():
+    for line in text[:65536].splitlines():
         if line.strip():
             lines.append(line)
             if len(lines) == 50:
@@ -152,13 +156,13 @@ def _no_dummy_thread():
             threading._active.pop(ident, None)
 
 
-def _parse(text: str, delimiter: str, decimal: str, names: list[str]):
+def _parse(data: bytes, delimiter: str, decimal: str, names: list[str]):
     """pyarrow's CSV reader straight (pandas' wrapper around it costs more than the parse on
     a wide table), then a pandas DataFrame."""
     from pyarrow import csv as pa_csv
 
     table = pa_csv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(data),
         read_options=pa_csv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))],
                                         skip_rows=1),
         parse_options=pa_csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=True),
@@ -182,8 +186,15 @@ def read_frame(path: Path, spec: dict | None = None):
     text as strings, NA_VALUES as missing; "true"/"false" stay text (one encoding for all
     two-valued columns)."""
     spec = spec or {}
-    text, encoding = decode(path)
-    lines, sample = _header_and_sample(text)
+    raw = read_bytes(path)
+    utf8 = raw.removeprefix(b"\xef\xbb\xbf")
+    text, encoding = None, "utf-8"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:65536]:
+        text, encoding = decode(path, raw)
+        utf8 = text.encode("utf-8")
+    # UTF-8 bytes go to pyarrow as they are (decoding 100 MB in Python would hold the GIL);
+    # pyarrow checks them, and a file that is not UTF-8 is decoded here, then parsed
+    lines, sample = _header_and_sample(utf8[:65536].decode("utf-8", errors="ignore"))
     if not lines:
         raise DataError(f"{path.name} is empty: it needs a header row and data rows.",
                         path=str(path))
@@ -194,9 +205,18 @@ def read_frame(path: Path, spec: dict | None = None):
         raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
     try:
         with _no_dummy_thread():
-            frame = _parse(text, delimiter, decimal, names)
+            try:
+                frame = _parse(utf8, delimiter, decimal, names)
+            except ValueError as err:
+                invalid = isinstance(err, UnicodeDecodeError) or "UTF8" in str(err).replace(
+                    "UTF-8", "UTF8")
+                if text is not None or not invalid:
+                    raise
+                text, encoding = decode(path, raw)  # cp1252, or the byte named
+                frame = _parse(text.encode("utf-8"), delimiter, decimal, names)
     except (ValueError, TypeError) as err:  # pyarrow.ArrowInvalid is a ValueError
         if "Expected" in str(err) or "columns" in str(err):
+            text = text if text is not None else decode(path, raw)[0]
             raise _ragged_row(path, text, delimiter, len(names)) from None
         raise DataError(f"{path.name} could not be read as a table: {type(err).__name__}.",
                         path=str(path)) from None

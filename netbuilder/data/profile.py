@@ -59,6 +59,14 @@ def _summary_levels(counts) -> dict:
     return {"top": [[str(k), int(v)] for k, v in top.items()]}
 
 
+def _mostly_numbers(col, sample: int = 200) -> bool:
+    """A cheap look at the first cells before parsing a whole text column as numbers."""
+    import pandas as pd
+
+    head = col.dropna().head(sample)
+    return bool(len(head)) and pd.to_numeric(head, errors="coerce").notna().mean() >= 0.9
+
+
 def _numeric_text(col) -> tuple[bool, list[int]]:
     """Text cells in a column that is mostly numbers: (meant as numbers?, their rows)."""
     import pandas as pd
@@ -88,8 +96,10 @@ def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
     lo = np.where(some, np.nanmin(np.where(absent, np.inf, block), axis=0), 0.0)
     hi = np.where(some, np.nanmax(np.where(absent, -np.inf, block), axis=0), 0.0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    bins = np.clip(np.floor((block - lo) / span * 10), 0, 9)
-    histogram = np.stack([((bins == b) & ~absent).sum(axis=0) for b in range(10)])
+    step = max(1, len(block) // 20000)  # the small histogram needs no more rows than this
+    seen = block[::step]
+    bins = np.clip(np.floor((seen - lo) / span * 10), 0, 9)
+    histogram = np.stack([(bins == b).sum(axis=0) for b in range(10)])  # NaN is in no bin
     steps = np.diff(block, axis=0)
     counter = (len(block) >= 3) & (missing == 0) & np.isin(block[0], (0, 1)) & np.all(
         steps == 1, axis=0) & np.all(np.mod(block, 1) == 0, axis=0)
@@ -117,7 +127,7 @@ def _one(col, name: str, max_levels: int) -> ColumnProfile:
         return ColumnProfile(name, "date", "ignored", missing, int(col.nunique()),
                              "a date: dates are not used as features yet")
     # text cells: numbers with a few stray words, labels, or free text
-    meant_numeric, bad_rows = _numeric_text(col)
+    meant_numeric, bad_rows = _numeric_text(col) if _mostly_numbers(col) else (False, [])
     if meant_numeric:
         return ColumnProfile(name, "numeric", "feature", missing, int(col.nunique()),
                              bad_rows=bad_rows)

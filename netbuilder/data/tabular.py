@@ -161,7 +161,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     if task == "regression":
         y = y.astype(np.float64)
     elif len(targets) == 1:
-        y = np.array([str(v) if isinstance(v, str) else v for v in y.tolist()], dtype=object)
+        y = y.astype(object)
     plan = fit_plan(frame, profiles, train, spec, read_info, _target_info(frame, targets, task))
     x = encode_frame(frame, plan)
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
