@@ -171,6 +171,8 @@ def _parse(data: bytes, delimiter: str, decimal: str, names: list[str]):
                                               # never booleans: two-valued text is one kind
                                               true_values=["\0"], false_values=["\1"],
                                               decimal_point=decimal))
+    if any(str(field.type) in ("binary", "large_binary") for field in table.schema):
+        raise ValueError("invalid UTF8 in a text column")  # pyarrow keeps such cells as bytes
     frame = table.to_pandas()
     frame.columns = names  # set after: pyarrow would refuse names it cannot tell apart
     floats = [n for n, d in zip(names, frame.dtypes) if d.kind == "f"]
