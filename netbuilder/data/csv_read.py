@@ -216,6 +216,8 @@ def read_frame(path: Path, spec: dict | None = None):
                     raise
                 text, encoding = decode(path, raw)  # cp1252, or the byte named
                 frame = _parse(text.encode("utf-8"), delimiter, decimal, names)
+    except DataError:
+        raise
     except (ValueError, TypeError) as err:  # pyarrow.ArrowInvalid is a ValueError
         if "Expected" in str(err) or "columns" in str(err):
             text = text if text is not None else decode(path, raw)[0]
