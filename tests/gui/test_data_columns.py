@@ -138,3 +138,18 @@ def test_predict_dialog_shows_the_core_predictions(qtbot, tmp_path):
     assert shown == [row + extra for row, extra in zip(expected.rows, expected.values)]
     assert "missing" in dialog.status.text()  # how the empty cells were filled
     dialog.close()
+
+
+def test_evaluation_reports_the_test_split(qtbot):
+    from netbuilder.train.result import TrainResult
+    from ui.training.evaluation import EvaluationPanel
+
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    result = TrainResult("done", 3, 0.1, 0.2, {"accuracy": 0.9}, None, best_epoch=2,
+                         test_metrics={"loss": 0.25, "accuracy": 0.875})
+    panel.show_result(result, "classification", ["a", "b"])
+    assert "Test split" in panel.status.text() and "Accuracy 0.8750" in panel.status.text()
+    panel.show_result(TrainResult("done", 3, 0.1, 0.2, {"accuracy": 0.9}, None),
+                      "classification", ["a", "b"])
+    assert "Test split" not in panel.status.text()  # no test split, nothing claimed

@@ -120,7 +120,11 @@ class EvaluationPanel(QWidget):
             self._draw_roc(ev.get("roc_curve") or [], class_names)
             self._draw_confusion(ev.get("confusion_matrix"), class_names)
         best = f" (weights of the best epoch, {result.best_epoch})" if result.best_epoch else ""
-        self.status.setText(f"Evaluation on the validation split{best}.")
+        test = getattr(result, "test_metrics", None) or {}
+        scores = ", ".join(f"{LABELS.get(k, k)} {v:.4f}" for k, v in test.items()
+                           if isinstance(v, float) and math.isfinite(v))
+        held_out = f" Test split (held out, never used to choose the epoch): {scores}." if scores else ""
+        self.status.setText(f"Evaluation on the validation split{best}.{held_out}")
 
     def _draw_roc(self, curves: list[dict], names) -> None:
         self.roc_plot.clear()
