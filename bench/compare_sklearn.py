@@ -59,9 +59,9 @@ def sklearn_score(folder: Path, name: str, target: str, bundle) -> float:
     x = frame[num + cat].astype({c: object for c in cat})
     y = frame[target]
     if bundle.task == "regression":
-        model = make_pipeline(prep, MLPRegressor((64, 64), max_iter=2000, random_state=0))
+        model = make_pipeline(prep, MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=2000, random_state=0))
     else:
-        model = make_pipeline(prep, MLPClassifier((64, 64), max_iter=2000, random_state=0))
+        model = make_pipeline(prep, MLPClassifier(hidden_layer_sizes=(64, 64), max_iter=2000, random_state=0))
     model.fit(x.iloc[train], y.iloc[train])
     return float(model.score(x.iloc[test], y.iloc[test]))  # accuracy or R2
 
