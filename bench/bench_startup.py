@@ -1,0 +1,137 @@
+"""Start-up benchmarks: whole processes, each against a baseline timed in the same run.
+
+- the app's window, drawn and fitted, against a bare PySide6 window plus `import torch`
+  (target: <= 1.6x), and with a 5,000-node project instead of LeNet-5 (target: <= +1 s);
+- `netbuilder validate` against `import torch` (target: <= 1.3x);
+- `templates`, `new` and `--help`, which import no torch at all.
+
+The machine is shared: every variant runs in turn, round after round (interleaved), and the
+figures are medians, so a burst of load from elsewhere hits all of them alike.
+
+Run: python bench/bench_startup.py [--rounds N]   (offscreen; prints figures, never asserts)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# A child exits (os._exit, no teardown) at the first paint of its window's central widget; for
+# the app, the first one after the canvas was fitted to the graph: a drawn, usable window.
+_EXIT_WHEN_DRAWN = """
+import os, sys
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+class _ExitWhenDrawn(QObject):
+    ready = {ready}
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Paint and self.ready:
+            win = obj.window() if obj.isWidgetType() else None
+            central = win.centralWidget() if isinstance(win, QMainWindow) else None
+            if central is not None and obj in (central, getattr(central, "viewport", lambda: None)()):
+                os._exit(0)
+        return False
+
+app = QApplication(sys.argv[:1])
+_filter = _ExitWhenDrawn()
+app.installEventFilter(_filter)
+"""
+
+BARE_WINDOW = _EXIT_WHEN_DRAWN.format(ready=True) + """
+import torch
+from PySide6.QtWidgets import QLabel
+w = QMainWindow()
+w.setCentralWidget(QLabel("hello"))
+w.resize(1600, 1000)
+w.show()
+app.exec()
+"""
+
+APP_WINDOW = _EXIT_WHEN_DRAWN.format(ready=False) + """
+from ui.canvas.view import NetView
+_fit = NetView.fit_all
+def _fit_then_ready(self, *a, **k):
+    _fit(self, *a, **k)
+    _ExitWhenDrawn.ready = True
+NetView.fit_all = _fit_then_ready
+from ui.app import main
+main(sys.argv[1])
+"""
+
+
+def _variants(tmp: Path) -> dict[str, list[str]]:
+    from bench_canvas import generated
+
+    from netbuilder.spec import save_project
+    from netbuilder.templates import template_path
+
+    lenet = str(template_path("lenet5"))
+    big = tmp / "gen5000.json"
+    save_project(generated(5000), big)
+    py = [sys.executable]
+    cli = py + ["-m", "netbuilder.cli"]
+    return {
+        "import torch": py + ["-c", "import torch"],
+        "bare window + torch": py + ["-c", BARE_WINDOW],
+        "app window, LeNet-5": py + ["-c", APP_WINDOW, lenet],
+        "app window, 5,000 nodes": py + ["-c", APP_WINDOW, str(big)],
+        "validate LeNet-5": cli + ["validate", lenet],
+        "templates": cli + ["templates"],
+        "new": cli + ["new", "--template", "mlp", "-o", str(tmp / "new.json"), "--force"],
+        "--help": cli + ["--help"],
+        "python alone": py + ["-c", "pass"],
+    }
+
+
+def _time(cmd: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="nb-bench-startup-"))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NETBUILDER_CONFIG_DIR=str(tmp / "config"),
+               PYTHONPATH=str(ROOT))
+    variants = _variants(tmp)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for name, cmd in variants.items():  # one warm-up round: the file cache, not the figures
+        _time(cmd, env)
+    for _ in range(args.rounds):
+        for name, cmd in variants.items():
+            times[name].append(_time(cmd, env))
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"whole processes, median of {args.rounds} interleaved rounds (min-max):")
+    for name, t in times.items():
+        print(f"  {name:<26} {med[name]:6.2f} s  ({min(t):.2f}-{max(t):.2f})")
+
+    def ratio(a: str, b: str, target: str) -> None:
+        print(f"  {a} / {b}: {med[a] / med[b]:.2f}x (target {target})")
+
+    print("ratios:")
+    ratio("app window, LeNet-5", "bare window + torch", "<= 1.6x")
+    ratio("validate LeNet-5", "import torch", "<= 1.3x")
+    print(f"  5,000 nodes add: {med['app window, 5,000 nodes'] - med['app window, LeNet-5']:+.2f} s (target <= +1 s)")
+    for name in ("templates", "new", "--help"):
+        print(f"  {name}: {med[name] - med['python alone']:+.2f} s over bare Python "
+              f"(import torch: {med['import torch'] - med['python alone']:+.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
