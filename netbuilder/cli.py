@@ -80,10 +80,15 @@ def cmd_validate(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    from .data import DataError
+    from .session import with_data_defaults
     from .summary import summarize
 
-    try:
-        summary = summarize(load_project(args.project))
+    try:  # what the project leaves to the data (an omitted Input shape) is filled in, as validate does
+        project = load_project(args.project)
+        summary = summarize(with_data_defaults(project, Path(args.project).resolve().parent))
+    except DataError as exc:
+        return _fail(ProjectError(str(exc), field="data"), args.json)
     except ProjectError as exc:
         return _fail(exc, args.json)
     if args.json:

@@ -224,9 +224,10 @@ def run_steps(path: Path, out_dir: Path, export: bool = True) -> Outcome:
 
     if graph_ok:
         from netbuilder.compiler import build_model
+        from netbuilder.session import with_data_defaults
         from netbuilder.spec import load_project
 
-        build_model(load_project(path), device="meta")  # compile agrees with summary
+        build_model(with_data_defaults(load_project(path), path.parent), device="meta")  # agrees with summary
     exported = False
     if export:
         target = out_dir / "export"

@@ -554,3 +554,23 @@ def test_a_data_size_that_is_not_a_pair_is_a_data_error(tmp_path, capsys):
     code, out = validate_json(capsys, write(tmp_path, doc))
     assert code == 1 and out["errors"][0]["field"] == "data" and "data.size must be [height, width]" in \
         out["errors"][0]["message"]
+
+
+def test_summary_fills_in_an_omitted_input_shape_from_the_data_as_validate_does(tmp_path, capsys):
+    """Found by the campaign: validate (which loads the data) said valid, summary refused."""
+    with open(LENET.replace("lenet5", "lstm_classifier"), encoding="utf-8") as f:
+        doc = json.load(f)
+    del next(n for n in doc["graph"]["nodes"] if n["type"] == "Input")["params"]["shape"]
+    path = write(tmp_path, doc)
+    assert validate_json(capsys, path)[0] == 0
+    assert main(["summary", path, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_params"] > 0
+
+
+def test_a_builtin_noise_that_is_not_a_number_is_a_data_error(tmp_path, capsys):
+    with open(LENET.replace("lenet5", "mlp"), encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["data"]["noise"] = []
+    code, out = validate_json(capsys, write(tmp_path, doc))
+    assert code == 1 and out["errors"][0] == {"node": None, "field": "data",
+                                              "message": "data.noise must be a number of at least 0, got []."}

@@ -85,6 +85,8 @@ def _builtin(spec: dict):
     extra = {k: spec[k] for k in synthetic.EXTRA_PARAMS.get(name, ()) if k in spec}
     rng = np.random.default_rng(spec.get("seed", 0))
     noise = spec.get("noise", default_noise)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6:
+        raise DataError(f"data.noise must be a number of at least 0, got {noise!r}.")
     x, y, classes, layout = generate(n or default_n, noise, rng, **extra)
     features = ["x1", "x2"] if layout == "tabular" else None
     return x, y, classes, layout, features
