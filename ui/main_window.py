@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(self, "Unsaved changes",
                                       f"Save the changes to {self.document.title}?",
                                       QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        self._focus_back()
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
@@ -318,6 +319,7 @@ class MainWindow(QMainWindow):
             name = dialog.choice()
         finally:
             dialog.deleteLater()
+            self._focus_back()
         self.document.set_project(load_template(name) if name else blank_project())
 
     @Slot()
@@ -326,6 +328,7 @@ class MainWindow(QMainWindow):
             return
         start = str(self.document.path.parent) if self.document.path else str(Path.cwd())
         path, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILTER)
+        self._focus_back()
         if path:
             self.open_file(path)
 
@@ -365,7 +368,15 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         start = str(self.document.path or (Path.cwd() / f"{self.document.project.name}.json"))
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILTER)
+        self._focus_back()
         return bool(path) and self._save_to(Path(path))
+
+    def _focus_back(self) -> None:
+        """After a dialog the window is active again with the canvas focused: a shortcut pressed
+        right away (Ctrl+N after Save As, Ctrl+O after New) reaches the window, not nowhere."""
+        self.activateWindow()
+        self.raise_()
+        self.canvas.setFocus()
 
     def _save_to(self, path: Path) -> bool:
         try:
@@ -487,8 +498,23 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.sync()
 
+    def _stop_run_to_close(self) -> bool:
+        """Closing during training says so and offers to stop the run and keep it; False: cancel."""
+        runner = self.training.runner
+        if not runner.busy:
+            return True
+        h = runner.history
+        where = f" (epoch {min(h.finished_epochs + 1, h.info['epochs'])} of {h.info['epochs']})" \
+            if h.info.get("epochs") else ""
+        answer = QMessageBox.question(
+            self, "Training in progress",
+            f"A training run is in progress{where}. Stop it and keep it? It stops after the current "
+            "batch; its checkpoints and the best epoch so far stay in its run folder.",
+            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        return answer == QMessageBox.Yes
+
     def closeEvent(self, event) -> None:
-        if not self.maybe_save():
+        if not self._stop_run_to_close() or not self.maybe_save():
             event.ignore()
             return
         self.save_layout()
