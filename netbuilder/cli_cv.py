@@ -6,7 +6,6 @@ after its current batch and still prints what the folds reached."""
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
@@ -42,27 +41,21 @@ def progress_printer(stream=None):
 
 
 def run(args) -> int:
+    from .cli_stop import stop_on_ctrl_c
     from .cli_train import _fail
     from .experiments.cv import cross_validate
     from .session import USER_ERRORS, Overrides, error_message
     from .spec import load_project
 
-    stop = {"now": False}
-
-    def interrupt(signum, frame):
-        stop["now"] = True
-        signal.signal(signal.SIGINT, previous)
-    previous = signal.signal(signal.SIGINT, interrupt)
-    try:
-        project = load_project(args.project)
-        result = cross_validate(project, Path(args.project).parent, args.folds,
-                                overrides=Overrides.from_args(args), workers=args.workers,
-                                seed=args.seed, on_event=progress_printer(),
-                                should_stop=lambda: stop["now"])
-    except USER_ERRORS as err:
-        return _fail(error_message(err), args.json)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with stop_on_ctrl_c() as should_stop:
+        try:
+            project = load_project(args.project)
+            result = cross_validate(project, Path(args.project).parent, args.folds,
+                                    overrides=Overrides.from_args(args), workers=args.workers,
+                                    seed=args.seed, on_event=progress_printer(),
+                                    should_stop=should_stop)
+        except USER_ERRORS as err:
+            return _fail(error_message(err), args.json)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
         return 0

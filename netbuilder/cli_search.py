@@ -7,7 +7,6 @@ the study. Progress goes to stderr, one line per trial."""
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
@@ -50,37 +49,31 @@ def _print_trial(event: tuple) -> None:
 
 
 def run(args) -> int:
+    from .cli_stop import stop_on_ctrl_c
     from .cli_train import _fail
     from .experiments.search import search
     from .experiments.space import load_space
     from .session import USER_ERRORS, error_message
     from .spec import load_project
 
-    stop = {"now": False}
+    with stop_on_ctrl_c() as should_stop:
+        try:
+            project = load_project(args.project)
+            result = search(project, Path(args.project).parent, load_space(args.space), args.trials,
+                            project_path=args.project, storage=args.storage, study=args.study,
+                            metric=args.metric, sampler=args.sampler, pruner=args.pruner,
+                            workers=args.workers, seed=args.seed, epochs=args.epochs,
+                            on_event=_print_trial, should_stop=should_stop)
+            if args.apply:
+                if not result.best:
+                    return _fail("The study has no finished trial to apply yet.", args.json)
+                from .experiments.search import apply_params
+                from .spec import save_project
 
-    def interrupt(signum, frame):
-        stop["now"] = True
-        signal.signal(signal.SIGINT, previous)
-    previous = signal.signal(signal.SIGINT, interrupt)
-    try:
-        project = load_project(args.project)
-        result = search(project, Path(args.project).parent, load_space(args.space), args.trials,
-                        project_path=args.project, storage=args.storage, study=args.study,
-                        metric=args.metric, sampler=args.sampler, pruner=args.pruner,
-                        workers=args.workers, seed=args.seed, epochs=args.epochs,
-                        on_event=_print_trial, should_stop=lambda: stop["now"])
-        if args.apply:
-            if not result.best:
-                return _fail("The study has no finished trial to apply yet.", args.json)
-            from .experiments.search import apply_params
-            from .spec import save_project
-
-            save_project(apply_params(project, result.best["params"]), args.project)
-            print(f"applied trial {result.best['trial']} to {args.project}", file=sys.stderr)
-    except USER_ERRORS as err:
-        return _fail(error_message(err), args.json)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+                save_project(apply_params(project, result.best["params"]), args.project)
+                print(f"applied trial {result.best['trial']} to {args.project}", file=sys.stderr)
+        except USER_ERRORS as err:
+            return _fail(error_message(err), args.json)
     out = result.to_json()
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")
