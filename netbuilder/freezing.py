@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
-from .graph import to_networkx
+from .graph import Graph
 from .spec import Project
 
 
 def upstream(project: Project, ids) -> list[str]:
     """The given nodes and every node with a path to one of them, in file order."""
-    g = to_networkx(project)
-    chosen = {i for i in ids if i in g}
-    for i in list(chosen):
-        chosen |= nx.ancestors(g, i)
+    chosen = Graph.of(project).reachable(ids, upstream=True)
     return [n.id for n in project.nodes if n.id in chosen]
 
 

@@ -3,8 +3,7 @@ importers and the canvas both use it)."""
 
 from __future__ import annotations
 
-import networkx as nx
-
+from netbuilder.graph import Graph
 from netbuilder.limits import clamp_position
 from netbuilder.spec import Project
 
@@ -15,16 +14,17 @@ MAX_ROWS = 8  # deeper graphs wrap into further columns so that they fit a scree
 
 def layered_positions(project: Project, max_rows: int = MAX_ROWS) -> dict[str, tuple[float, float]]:
     """Layers by longest path from the inputs, ordered by the barycentre of their parents."""
-    g = nx.DiGraph()
-    g.add_nodes_from(n.id for n in project.nodes)
-    g.add_edges_from((e.source, e.target) for e in project.edges)
-    if not nx.is_directed_acyclic_graph(g):
-        g = nx.DiGraph(nx.dfs_tree(g)) if g.number_of_nodes() else g
-        g.add_nodes_from(n.id for n in project.nodes)
-    rank = {n.id: i for i, n in enumerate(project.nodes)}
+    g = Graph.of(project)
+    if g.order is None:  # a loop: lay out a spanning tree of it
+        import networkx as nx
+
+        from netbuilder.graph import to_networkx
+
+        g = Graph(g.succ, nx.dfs_tree(to_networkx(project)).edges)
+    rank = {n: i for i, n in enumerate(g.succ)}
     level: dict[str, int] = {}
-    for node in nx.lexicographical_topological_sort(g, key=lambda v: f"{rank[v]:08d}"):
-        level[node] = max((level[p] + 1 for p in g.predecessors(node)), default=0)
+    for node in g.order:
+        level[node] = max((level[p] + 1 for p in g.pred[node]), default=0)
     layers: dict[int, list[str]] = {}
     for node, lv in level.items():
         layers.setdefault(lv, []).append(node)
@@ -32,7 +32,7 @@ def layered_positions(project: Project, max_rows: int = MAX_ROWS) -> dict[str, t
     for lv in sorted(layers):
         members = layers[lv]
         def bary(v):
-            parents = [order[p] for p in g.predecessors(v) if p in order]
+            parents = [order[p] for p in g.pred[v] if p in order]
             return (sum(parents) / len(parents) if parents else rank[v], rank[v])
         members.sort(key=bary)
         for i, v in enumerate(members):
@@ -51,7 +51,7 @@ def layered_positions(project: Project, max_rows: int = MAX_ROWS) -> dict[str, t
     return {v: clamp_position(*p) for v, p in pos.items()}  # a huge graph would run off the canvas
 
 
-def _columns(g: nx.DiGraph, level: dict[str, int], depth: int, max_rows: int) -> list[list[int]]:
+def _columns(g: Graph, level: dict[str, int], depth: int, max_rows: int) -> list[list[int]]:
     """Split the layers into columns that fit a screen, breaking where one edge alone crosses.
 
     A break where a single node feeds everything below keeps skip connections (residual
@@ -59,9 +59,10 @@ def _columns(g: nx.DiGraph, level: dict[str, int], depth: int, max_rows: int) ->
     if depth <= max_rows * 1.25:
         return [list(range(depth))]
     crossing: list[set[str]] = [set() for _ in range(depth)]  # sources of edges crossing below level L
-    for u, v in g.edges:
-        for lv in range(level[u], level[v]):
-            crossing[lv].add(u)
+    for u, targets in g.succ.items():
+        for v in targets:
+            for lv in range(level[u], level[v]):
+                crossing[lv].add(u)
     columns, current = [], []
     for lv in range(depth):
         current.append(lv)

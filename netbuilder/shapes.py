@@ -5,11 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from . import limits
 from .errors import ProjectError, ShapeError
-from .graph import structure_errors, to_networkx
+from .graph import Graph, structure_errors
 from .layers.base import Tensor
 from .spec import Project
 
@@ -37,14 +35,14 @@ class Analysis:
 
 def analyze(project: Project) -> Analysis:
     """Check the structure, then propagate shapes in topological order (stopping below any error)."""
-    g = to_networkx(project)
+    g = Graph.of(project)
     result = Analysis(errors=structure_errors(project, g))
-    if not nx.is_directed_acyclic_graph(g):
+    if g.order is None:  # a loop: structure_errors said where
         return result
     by_id = {n.id: n for n in project.nodes}
     incoming = project.incoming_by_node()
     blocked = {n for err in result.errors for n in err.nodes}
-    result.order = list(nx.lexicographical_topological_sort(g, key=_position(project)))
+    result.order = g.order
     for node_id in result.order:
         node = by_id[node_id]
         sources = [e.source for e in incoming[node_id]]
@@ -83,9 +81,3 @@ def _parameter_errors(project: Project, analysis: Analysis) -> list[ProjectError
     biggest = max(counts, key=counts.get)
     return [ProjectError(f"The model has {total:,} parameters; at most {limits.PARAMETERS:,} are allowed. "
                          f"The largest layer is '{biggest}' with {counts[biggest]:,}.", node=biggest)]
-
-
-def _position(project: Project):
-    """Topological ties broken by the order of nodes in the file, so generated code reads stably."""
-    rank = {n.id: i for i, n in enumerate(project.nodes)}
-    return lambda node_id: f"{rank[node_id]:08d}"
