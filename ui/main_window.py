@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QTabWidget,
 )
 
 from netbuilder.errors import ProjectError
@@ -25,7 +24,6 @@ from . import settings as app_settings
 from . import theme
 from .canvas.view import NetView
 from .clipboard import fragment, from_mime, pasteable, to_mime
-from .code_view import CodeView
 from .commands import AddItems, MoveNodes
 from .dialogs import TemplateGallery, shortcuts_html
 from .document import Document
@@ -33,6 +31,7 @@ from .export_dialog import ExportDialog
 from .inspect.install import install as install_inspect
 from .inspector import Inspector
 from .layout import layered_positions
+from .lazy import LazyTabs
 from .palette import Palette
 from .plain import escape
 from .problems import ProblemsList
@@ -86,7 +85,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self)
         self.problems = ProblemsList(self.document, self)
         self.problems.node_activated.connect(self.canvas.center_on_node)
-        self.bottom_tabs = QTabWidget(self)
+        self.bottom_tabs = LazyTabs(self)  # pages are built when first shown (ui/lazy.py)
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.problems, "Problems")
         self.palette_dock = self._dock("Layers", self.palette, Qt.LeftDockWidgetArea, "palette")
@@ -98,8 +97,7 @@ class MainWindow(QMainWindow):
 
     def _install_panels(self) -> None:
         """The code view, training tabs and export: features built over the document."""
-        self.code_view = CodeView(self)
-        self.add_bottom_tab(self.code_view, "Code")
+        self.add_bottom_tab(self._build_code_view, "Code")
         self.document.changed.connect(self._refresh_code)
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
@@ -153,7 +151,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _tab_chosen(self, index: int) -> None:
-        if self.bottom_tabs.widget(index) in (self.training, self.training.evaluation):
+        if self.bottom_tabs.tabText(index) in ("Training", "Evaluation"):
             self._make_room_for_plots()  # the user came to look at plots
 
     @Slot(object)
@@ -170,13 +168,28 @@ class MainWindow(QMainWindow):
             if not self._layout_restored:
                 self.resizeDocks([self.bottom_dock], [int(self.height() * 0.3)], Qt.Vertical)
 
+    def _build_code_view(self):
+        from .code_view import CodeView
+
+        view = CodeView()
+        view.set_project(self.document.project, self.document.analysis)
+        ids = self.document.selection
+        view.highlight_node(ids[0] if len(ids) == 1 else None)
+        return view
+
+    @property
+    def code_view(self):
+        return self.bottom_tab("Code")
+
     @Slot()
     def _refresh_code(self) -> None:
-        self.code_view.set_project(self.document.project, self.document.analysis)
+        if self.bottom_tabs.is_built("Code"):  # else it renders when first shown
+            self.code_view.set_project(self.document.project, self.document.analysis)
 
     @Slot(list)
     def _highlight_code(self, ids: list) -> None:
-        self.code_view.highlight_node(ids[0] if len(ids) == 1 else None)
+        if self.bottom_tabs.is_built("Code"):
+            self.code_view.highlight_node(ids[0] if len(ids) == 1 else None)
 
     @Slot()
     def export_dialog(self) -> None:
@@ -196,7 +209,14 @@ class MainWindow(QMainWindow):
             sb.addPermanentWidget(w)
 
     def add_bottom_tab(self, widget, title: str) -> int:
-        return self.bottom_tabs.addTab(widget, title)
+        """A tab in the bottom area: a widget, or a function that builds one when the tab is
+        first shown (or `bottom_tab(title)` asks for it). Panels pass a function so that the
+        window appears without building (and importing) what nobody looks at yet."""
+        return self.bottom_tabs.add(widget, title)
+
+    def bottom_tab(self, title: str):
+        """The page of a bottom tab, built now if it was not yet (None: no such tab)."""
+        return self.bottom_tabs.page(title)
 
     def add_menu_action(self, menu_name: str, action: QAction) -> None:
         menu = self.menus.get(menu_name)

@@ -42,7 +42,8 @@ def panel_on(qtbot, tmp_path, data: dict, training: dict | None = None) -> DataP
     panel.resize(1300, 450)
     panel.show()
     qtbot.waitExposed(panel)
-    qtbot.waitUntil(lambda: bool(panel.bundle is not None or panel.error_text) and not panel.loading)
+    qtbot.waitUntil(lambda: bool(panel.bundle is not None or panel.error_text) and not panel.loading,
+                    timeout=20000)  # the first CSV imports pandas and pyarrow in the loader thread
     wait_loaded(qtbot, panel)
     return panel
 

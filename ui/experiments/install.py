@@ -1,5 +1,8 @@
 """install(window): the Runs, Cross-validation and Search tabs, an Experiments menu, and
-"Search over this…" in the context menu of the Inspector's and the training settings' fields."""
+"Search over this…" in the context menu of the Inspector's and the training settings' fields.
+
+Each tab's panel is built when the tab is first shown or the panel is first used (ui/lazy.py):
+the window starts without Optuna, pyqtgraph or the run index."""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QMenu, QScrollAre
 from netbuilder.train.settings import LOSSES, OPTIMIZERS
 
 from .commands import ReplaceContent
-from .cv_panel import CVPanel
-from .runs_panel import RunsPanel
-from .search_panel import SearchPanel
+
+TITLES = {"runs": "Runs", "cv": "Cross-validation", "search": "Search"}  # the tabs, in order
 
 # the training settings form's fields, by the SPACE.json path they edit (choices where fixed)
 SETTING_PATHS = {"lr": ("training.optimizer.lr", None), "momentum": ("training.optimizer.momentum", None),
@@ -33,7 +35,8 @@ def _current(widget):
 class SearchOverThis(QObject):
     """Adds "Search over this…" to the context menu of the fields it watches."""
 
-    def __init__(self, window, search: SearchPanel):
+    def __init__(self, window, search):
+        """`search()`: the Search panel (built when first asked for)."""
         super().__init__(window)
         self.window, self.search = window, search
         self.paths: dict[QWidget, tuple] = {}  # widget -> (path, choices, value widget)
@@ -69,8 +72,9 @@ class SearchOverThis(QObject):
         return menu
 
     def add(self, path: str, choices, value) -> None:
-        self.search.add_dimension(path, choices, value)
-        self.window.experiments.show(self.search)
+        panel = self.search()
+        panel.add_dimension(path, choices, value)
+        self.window.experiments.show(panel)
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.ContextMenu and obj in self.paths:
@@ -101,24 +105,13 @@ class Experiments(QObject):
 
         doc = window.document
         self.base_dir = lambda: base_dir_of(doc)
-        self.runs = RunsPanel(training.runs_folder, window)
-        self.cv = CVPanel(doc, self.base_dir, window)
-        self.search = SearchPanel(doc, self.base_dir, training.runs_folder, window)
+        self.panels: dict[str, QWidget] = {}  # "runs", "cv", "search": those built so far
         self.tabs = {}  # panel -> its scroll area in the bottom tabs
-        for panel, title in ((self.runs, "Runs"), (self.cv, "Cross-validation"), (self.search, "Search")):
-            # scrolled: the panels' minimum heights must not push the bottom area up
-            scroll = QScrollArea()
-            scroll.setWidget(panel)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.NoFrame)
-            panel.setMinimumHeight(260)
-            window.add_bottom_tab(scroll, title)
-            self.tabs[panel] = scroll
-        self.runs.restore_requested.connect(self.restore)
-        training.runner.thread_ended.connect(self.runs.refresh)
-        doc.path_changed.connect(self.runs.refresh)
-        self.search.task.ended.connect(self.runs.refresh)
-        self.fields = SearchOverThis(window, self.search)
+        for name, title in TITLES.items():
+            window.add_bottom_tab(lambda name=name: self._build(name), title)
+        training.runner.thread_ended.connect(self._refresh_runs)
+        doc.path_changed.connect(self._refresh_runs)
+        self.fields = SearchOverThis(window, lambda: self.search)
         form = training.settings  # the training settings form
         for key, widget in (getattr(form, "fields", None) or {}).items():
             if key in SETTING_PATHS:
@@ -131,7 +124,7 @@ class Experiments(QObject):
                 ("runs", "&Runs", lambda: self.show(self.runs), "Every run of this project"),
                 ("cv", "&Cross-validate", self.cross_validate, "k-fold cross-validation of the project"),
                 ("search", "&Search…", lambda: self.show(self.search), "Hyper-parameter search (Optuna)"),
-                ("apply", "&Apply Best Trial", self.search.apply_best,
+                ("apply", "&Apply Best Trial", lambda: self.search.apply_best(),
                  "Write the search's best values into the project (undoable)")):
             action = QAction(text, window)
             action.setStatusTip(tip)
@@ -150,10 +143,59 @@ class Experiments(QObject):
             return joins_training()
         training.shutdown = shutdown_all
 
+    def _build(self, name: str) -> QWidget:
+        window, doc, training = self.window, self.window.document, self.window.training
+        if name == "runs":
+            from .runs_panel import RunsPanel
+
+            panel = RunsPanel(training.runs_folder, window)
+            panel.restore_requested.connect(self.restore)
+            panel.refresh()
+        elif name == "cv":
+            from .cv_panel import CVPanel
+
+            panel = CVPanel(doc, self.base_dir, window)
+        else:
+            from .search_panel import SearchPanel
+
+            panel = SearchPanel(doc, self.base_dir, training.runs_folder, window)
+            panel.task.ended.connect(self._refresh_runs)
+        # scrolled: the panels' minimum heights must not push the bottom area up
+        scroll = QScrollArea()
+        scroll.setWidget(panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        panel.setMinimumHeight(260)
+        self.panels[name] = panel
+        self.tabs[panel] = scroll
+        return scroll
+
+    def _panel(self, name: str):
+        if name not in self.panels:
+            self.window.bottom_tab(TITLES[name])
+        return self.panels[name]
+
+    @property
+    def runs(self):
+        return self._panel("runs")
+
+    @property
+    def cv(self):
+        return self._panel("cv")
+
+    @property
+    def search(self):
+        return self._panel("search")
+
+    @Slot()
+    def _refresh_runs(self) -> None:
+        if "runs" in self.panels:  # else it lists the runs when it is built
+            self.panels["runs"].refresh()
+
     def show(self, panel) -> None:
         self.window.bottom_tabs.setCurrentWidget(self.tabs[panel])
-        if panel is self.runs:
-            self.runs.refresh()
+        if panel is self.panels.get("runs"):
+            panel.refresh()
 
     @Slot()
     def cross_validate(self) -> None:
@@ -173,8 +215,9 @@ class Experiments(QObject):
 
     @Slot()
     def shutdown(self) -> None:
-        self.cv.task.shutdown()
-        self.search.task.shutdown()
+        for name in ("cv", "search"):
+            if name in self.panels:
+                self.panels[name].task.shutdown()
 
 
 def install(window) -> Experiments:

@@ -1,22 +1,30 @@
 """install(window): the inspect views in the main window.
 
 A "Layer preview" dock under the Inspector (the selected node's output, edge tooltips), and the
-bottom tabs "Decision map", "Filters", "Failures" and "Try it". A click on a cell of the
-Evaluation tab's confusion matrix opens Failures on that cell's samples."""
+bottom tabs "Decision map", "Filters", "Failures" and "Try it", each built when first shown
+(ui/lazy.py). A click on a cell of the Evaluation tab's confusion matrix opens Failures on that
+cell's samples."""
 
 from __future__ import annotations
 
-import math
+from importlib import import_module
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QDockWidget
 
-from .boundary_view import DecisionMap
 from .controller import InspectController
-from .failures_view import FailuresView
-from .filters_view import FiltersView
 from .preview_view import LayerPreview
-from .tryit_view import TryItView
+
+# each tab: its title, and the view class that fills it (module, name), imported when it is built
+TABS = {"boundary": ("Decision map", ".boundary_view", "DecisionMap"),
+        "filters": ("Filters", ".filters_view", "FiltersView"),
+        "failures": ("Failures", ".failures_view", "FailuresView"),
+        "tryit": ("Try it", ".tryit_view", "TryItView")}
+
+
+def _tab(name: str) -> property:
+    """The view of one tab, built on first use."""
+    return property(lambda self: self.window.bottom_tab(TABS[name][0]))
 
 
 class InspectViews(QObject):
@@ -26,12 +34,7 @@ class InspectViews(QObject):
         training = window.training
         self.controller = c = InspectController(window.document, training, self)
         self.preview = LayerPreview(c, canvas=window.canvas)
-        self.boundary = DecisionMap(c)
-        self.filters = FiltersView(c)
-        self.failures = FailuresView(c)
-        self.tryit = TryItView(c)
-        for view in (self.preview, self.boundary, self.filters, self.failures, self.tryit):
-            c.add_view(view)
+        c.add_view(self.preview)
         dock = QDockWidget("Layer preview", window)
         dock.setObjectName("layer_preview")
         dock.setWidget(self.preview)
@@ -41,23 +44,23 @@ class InspectViews(QObject):
         if inspector is not None:
             window.splitDockWidget(inspector, dock, Qt.Vertical)
         self.dock = dock
-        window.add_bottom_tab(self.boundary, "Decision map")
-        window.add_bottom_tab(self.filters, "Filters")
-        window.add_bottom_tab(self.failures, "Failures")
-        window.add_bottom_tab(self.tryit, "Try it")
+        for name, (title, _, _) in TABS.items():
+            window.add_bottom_tab(lambda name=name: self._build(name), title)
         window.add_menu_action("View", dock.toggleViewAction())
-        cm = training.evaluation.cm_plot
-        cm.scene().sigMouseClicked.connect(self._cm_clicked)
-        cm.setToolTip("Click a cell to see its samples in the Failures tab")
+        training.confusion_cell_clicked.connect(self.open_cell)
 
-    @Slot(object)
-    def _cm_clicked(self, event) -> None:
-        cm = self.window.training.evaluation.cm_plot
-        if not cm.sceneBoundingRect().contains(event.scenePos()):
-            return
-        point = cm.vb.mapSceneToView(event.scenePos())
-        self.open_cell(math.floor(point.y()), math.floor(point.x()))
+    def _build(self, name: str):
+        _, module, cls = TABS[name]
+        view = getattr(import_module(module, __package__), cls)(self.controller)
+        self.controller.add_view(view)
+        return view
 
+    boundary = _tab("boundary")
+    filters = _tab("filters")
+    failures = _tab("failures")
+    tryit = _tab("tryit")
+
+    @Slot(int, int)
     def open_cell(self, true_class: int, predicted_class: int) -> bool:
         """Failures on the samples of one cell (row = true class, column = predicted)."""
         b = self.controller.bundle

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy
@@ -15,6 +14,8 @@ _LUTS: dict[str, np.ndarray] = {}
 
 def lut(name: str = "viridis") -> np.ndarray:
     if name not in _LUTS:
+        import pyqtgraph as pg  # on the first picture, not when the window starts
+
         _LUTS[name] = pg.colormap.get(name).getLookupTable(nPts=256, alpha=False).astype(np.uint8)
     return _LUTS[name]
 

@@ -7,10 +7,10 @@ import math
 import time
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from ui.lazy import BuildOnShow
 from ui.training import style
 
 from . import jobs
@@ -50,11 +50,8 @@ class LayerPreview(QWidget):
         self.sample_label = QLabel()
         self.sample_label.setObjectName("dim")
         self.picture = picture_label(60)
-        self.hist = pg.PlotWidget()
-        style.style_plot(self.hist.getPlotItem(), "", left="count", bottom="value")
+        self.hist = BuildOnShow(self._build_hist)  # a plot: built with the first histogram
         self.hist.setFixedHeight(100)
-        self.bars = pg.BarGraphItem(x=[], height=[], width=1, brush=style.TRAIN)
-        self.hist.addItem(self.bars)
         self.stats = QLabel()
         self.stats.setWordWrap(True)
         self.source = QLabel()
@@ -77,6 +74,15 @@ class LayerPreview(QWidget):
         controller.failed.connect(self._failed)
         self.sample.valueChanged.connect(self.refresh)
         self._sync_samples()
+
+    def _build_hist(self):
+        import pyqtgraph as pg
+
+        plot = pg.PlotWidget()
+        style.style_plot(plot.getPlotItem(), "", left="count", bottom="value")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=1, brush=style.TRAIN)
+        plot.addItem(self.bars)
+        return plot
 
     def _sync_samples(self) -> None:
         b = self.controller.bundle
@@ -187,6 +193,7 @@ class LayerPreview(QWidget):
         if p.histogram is not None:
             counts, edges = p.histogram
             centres = (edges[:-1] + edges[1:]) / 2
+            self.hist.content()
             self.bars.setOpts(x=centres, height=counts, width=float(edges[1] - edges[0]) * 0.9,
                               brush=style.TRAIN)
             self.hist.show()

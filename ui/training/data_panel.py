@@ -14,7 +14,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 import torch
 from PySide6.QtCore import QSize, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
@@ -50,6 +49,7 @@ from netbuilder.session import (
     output_mismatch,
 )
 from ui import theme
+from ui.lazy import BuildOnShow
 
 from . import style
 from .column_table import ColumnTable
@@ -181,10 +181,8 @@ class DataPanel(QWidget):
         self.preview = QStackedWidget()
         self.preview.addWidget(self.views)
         self.preview.addWidget(self.thumbs)
-        self.balance = style.layout_widget()
-        self.balance_plot = style.style_plot(self.balance.addPlot(), "Class balance (train)")
-        self.balance_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN)
-        self.balance_plot.addItem(self.balance_bars)
+        self.balance = BuildOnShow(self._build_balance)  # a plot: built when first shown
+        self._balance_counts: dict | None = None  # the train split's, drawn when built
 
         left = QWidget()
         form = QFormLayout(left)
@@ -511,8 +509,9 @@ class DataPanel(QWidget):
         self.table.setRowCount(0)  # clear() keeps the rows and columns, headed "1 2 3"
         self.table.setColumnCount(0)
         self.thumbs.clear()
-        self.balance_bars.setOpts(x=[], height=[])
-        self.balance_plot.getAxis("bottom").setTicks(None)  # not the last data's class names
+        self._balance_counts = None
+        if self.balance.is_built:
+            self._draw_balance()  # not the last data's bars and class names
         if b is None:  # an error: nothing to preview (the message says why)
             self.summary.clear()
             self.columns.setRowCount(0)
@@ -530,15 +529,32 @@ class DataPanel(QWidget):
             self._show_thumbnails(b)
         else:
             self._show_table(b)
-        balance = (b.info.get("class_balance") or {}).get("train")
-        if balance:
-            names = list(balance)
-            self.balance_bars.setOpts(x=list(range(len(names))), height=list(balance.values()))
-            ticks = [list(enumerate(names))] if len(names) <= 20 else None
-            self.balance_plot.getAxis("bottom").setTicks(ticks)
-            self.balance.show()
-        else:
-            self.balance.hide()
+        self._balance_counts = (b.info.get("class_balance") or {}).get("train") or None
+        if self.balance.is_built:
+            self._draw_balance()
+        self.balance.setVisible(bool(self._balance_counts))
+
+    def _build_balance(self):
+        import pyqtgraph as pg
+
+        graphics = style.layout_widget()
+        self._balance_plot = style.style_plot(graphics.addPlot(), "Class balance (train)")
+        self._balance_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=style.TRAIN)
+        self._balance_plot.addItem(self._balance_bars)
+        self._draw_balance()
+        return graphics
+
+    @property
+    def balance_plot(self):
+        self.balance.content()
+        return self._balance_plot
+
+    def _draw_balance(self) -> None:
+        counts = self._balance_counts or {}
+        names = list(counts)
+        self._balance_bars.setOpts(x=list(range(len(names))), height=list(counts.values()))
+        ticks = [list(enumerate(names))] if 0 < len(names) <= 20 else None
+        self._balance_plot.getAxis("bottom").setTicks(ticks)
 
     def _show_table(self, b: DataBundle) -> None:
         rows, columns = b.preview(50)

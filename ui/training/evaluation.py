@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui import theme
@@ -43,6 +43,8 @@ class MetricCard(QLabel):
 
 
 class EvaluationPanel(QWidget):
+    cell_clicked = Signal(int, int)  # a confusion-matrix cell: true class (row), predicted (column)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.values: dict[str, float] = {}
@@ -69,12 +71,22 @@ class EvaluationPanel(QWidget):
         self.cm_plot.addItem(self.cm_image)
         self.cm_texts: list[pg.TextItem] = []
         self.roc_legend = style.legend(self.roc_plot)
+        self.graphics.scene().sigMouseClicked.connect(self._clicked)
+        self.cm_plot.setToolTip("Click a cell to see its samples in the Failures tab")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.status)
         layout.addLayout(cards)
         layout.addWidget(self.graphics, 1)
         self.set_task(None)
+
+    def idle(self) -> None:
+        self.status.setText(IDLE_TEXT)
+
+    def _clicked(self, event) -> None:
+        if self.cm_plot.isVisible() and self.cm_plot.sceneBoundingRect().contains(event.scenePos()):
+            point = self.cm_plot.vb.mapSceneToView(event.scenePos())
+            self.cell_clicked.emit(math.floor(point.y()), math.floor(point.x()))
 
     def set_task(self, task: str | None) -> None:
         regression = task == "regression"

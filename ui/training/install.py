@@ -47,7 +47,7 @@ def install(window) -> TrainingPanel:
     panel = TrainingPanel(window.document, canvas=getattr(window, "canvas", None), parent=window)
     window.add_bottom_tab(panel, "Training")
     window.add_bottom_tab(panel.data_panel, "Data")
-    window.add_bottom_tab(panel.evaluation, "Evaluation")
+    window.add_bottom_tab(lambda: panel.evaluation, "Evaluation")  # built when first shown
     runner = panel.runner
     train = _action(window, "&Train", "F5", panel.start, "Train the network on its data")
     pause = _action(window, "&Pause / Resume", "F6",

@@ -26,11 +26,10 @@ from netbuilder.session import default_run_dir
 from netbuilder.train import TrainError, TrainSettings
 from netbuilder.train.checkpoint import has_finished_epoch, read_resume_state
 
+from ..lazy import BuildOnShow
 from ..plain import escape, plain
 from ..settings import config_dir
-from .dashboard import Dashboard
 from .data_panel import DataPanel, base_dir_of
-from .evaluation import IDLE_TEXT, EvaluationPanel
 from .runner import IDLE, PAUSED, PREPARING, RUNNING, STOPPING, TrainingRunner
 from .settings_form import SettingsForm
 from .threads import reserve_cores_for_training
@@ -51,6 +50,7 @@ def format_eta(seconds: float | None) -> str:
 class TrainingPanel(QWidget):
     message_shown = Signal(str)
     continue_available = Signal(bool)  # whether "Continue Last Run" can start now
+    confusion_cell_clicked = Signal(int, int)  # the Evaluation tab's: true class, predicted class
 
     def __init__(self, document, canvas=None, parent=None, runs_root=None):
         super().__init__(parent)
@@ -102,10 +102,11 @@ class TrainingPanel(QWidget):
         scroll.setMinimumWidth(250)
         scroll.setMaximumWidth(360)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.dashboard = Dashboard(self.runner.history)
+        # the plots (pyqtgraph) are built when the tab is first shown: they draw from the history
+        self.dashboard_slot = BuildOnShow(self._build_dashboard)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(scroll)
-        split.addWidget(self.dashboard)
+        split.addWidget(self.dashboard_slot)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
@@ -116,7 +117,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.status)
 
         self.data_panel = DataPanel(document)
-        self.evaluation = EvaluationPanel()
+        self._evaluation = None  # built when its tab is first shown (the `evaluation` property)
+        self._evaluation_news: list = []  # what it is to be told then, in order
 
         self.train_button.clicked.connect(self.start)
         self.continue_button.clicked.connect(self.continue_last_run)
@@ -130,7 +132,7 @@ class TrainingPanel(QWidget):
         r.state_changed.connect(self._state_changed)
         r.prepared.connect(self._prepared)
         r.run_started.connect(self._run_started)
-        r.epoch_done.connect(self.evaluation.on_epoch)
+        r.epoch_done.connect(self._evaluation_epoch)
         r.epoch_done.connect(self._epoch_done)
         r.grads_updated.connect(self._grads_updated)
         r.run_finished.connect(self._finished)
@@ -139,6 +141,42 @@ class TrainingPanel(QWidget):
         self.progress_timer.setInterval(250)
         self.progress_timer.timeout.connect(self._update_progress)
         self._state_changed(IDLE)
+
+    # ----- the plots, built when first shown (ui/lazy.py) -----------------------------------------
+    def _build_dashboard(self):
+        from .dashboard import Dashboard
+
+        dashboard = Dashboard(self.runner.history)
+        dashboard.refresh(force=True)  # the run so far
+        return dashboard
+
+    @property
+    def dashboard(self):
+        return self.dashboard_slot.content()
+
+    @property
+    def evaluation(self):
+        """The Evaluation tab's page, built on first use and told what happened before."""
+        if self._evaluation is None:
+            from .evaluation import EvaluationPanel
+
+            self._evaluation = EvaluationPanel()
+            self._evaluation.cell_clicked.connect(self.confusion_cell_clicked)
+            news, self._evaluation_news = self._evaluation_news, []
+            for tell in news:
+                tell(self._evaluation)
+        return self._evaluation
+
+    def _tell_evaluation(self, tell, clears: bool = False) -> None:
+        """tell(evaluation) now, or once it is built; a `clears` news makes earlier ones moot."""
+        if self._evaluation is not None:
+            tell(self._evaluation)
+        else:
+            self._evaluation_news = [tell] if clears else self._evaluation_news + [tell]
+
+    @Slot(int, object)
+    def _evaluation_epoch(self, epoch: int, logs: dict) -> None:
+        self._tell_evaluation(lambda ev: ev.on_epoch(epoch, logs))
 
     # ----- controls ----------------------------------------------------------------------------
     def runs_folder(self) -> Path:
@@ -204,8 +242,9 @@ class TrainingPanel(QWidget):
         self._failed_at, self._run_text = None, ""
         self.clear_flags()
         self.runner.history.reset()
-        self.evaluation.clear()
-        self.dashboard.clear()
+        self._tell_evaluation(lambda ev: ev.clear(), clears=True)
+        if self.dashboard_slot.is_built:
+            self.dashboard.clear()
         self.progress.setValue(0)
         self.progress.setFormat("")
         self.eta.setText(format_eta(None))
@@ -218,7 +257,7 @@ class TrainingPanel(QWidget):
         self._update_continue()
         if not self.runner.busy:
             self._clear_plots()
-            self.evaluation.status.setText(IDLE_TEXT)
+            self._tell_evaluation(lambda ev: ev.idle())
             self.status.setText("Ready.")
 
     def _update_continue(self) -> None:
@@ -229,7 +268,8 @@ class TrainingPanel(QWidget):
     def shutdown(self) -> bool:
         """Stop any run and wait for its thread; call before the window closes."""
         self.progress_timer.stop()
-        self.dashboard.timer.stop()
+        if self.dashboard_slot.is_built:
+            self.dashboard.timer.stop()
         self.data_panel.shutdown()  # joins the Data tab's loader thread
         return self.runner.shutdown()
 
@@ -287,7 +327,7 @@ class TrainingPanel(QWidget):
     def _prepared(self, prepared) -> None:
         b = prepared.bundle
         self.task, self.class_names = b.task, b.class_names
-        self.evaluation.set_task(b.task)
+        self._tell_evaluation(lambda ev: ev.set_task(b.task))
 
     @Slot(object)
     def _run_started(self, info: dict) -> None:
@@ -336,8 +376,10 @@ class TrainingPanel(QWidget):
         h = self.runner.history
         if result.epochs and result.epochs < int(h.info.get("epochs", 0)):
             h.info["epochs"] = result.epochs  # stopped early: the axes fit the epochs it ran
-            self.dashboard.rescale()
-        self.dashboard.refresh(force=True)
+            if self.dashboard_slot.is_built:
+                self.dashboard.rescale()
+        if self.dashboard_slot.is_built:
+            self.dashboard.refresh(force=True)
         if result.status == "done":
             self.progress.setValue(1000)
         where = f" Run saved in {result.run_dir}." if result.run_dir else ""
@@ -348,7 +390,8 @@ class TrainingPanel(QWidget):
         self.progress.setFormat(f"{what.lower()}: {result.epochs} epochs")
         self.eta.setText("")
         if result.metrics and self.task:
-            self.evaluation.show_result(result, self.task, self.class_names)
+            task, names = self.task, self.class_names
+            self._tell_evaluation(lambda ev: ev.show_result(result, task, names))
 
     @Slot()
     def _maybe_clear_failure(self) -> None:
@@ -368,7 +411,8 @@ class TrainingPanel(QWidget):
     def _failed(self, message: str, details: str) -> None:
         self._failed_at = getattr(self.document, "revision", None)
         self._remember_run()
-        self.dashboard.refresh(force=True)
+        if self.dashboard_slot.is_built:
+            self.dashboard.refresh(force=True)
         self.status.setText("Training failed.")
         self.progress.setFormat("failed")
         self.show_message(message, details)

@@ -1,12 +1,17 @@
-"""Plot colours and pyqtgraph setup that follow the editor's theme (ui/theme.py)."""
+"""Plot colours and pyqtgraph setup that follow the editor's theme (ui/theme.py).
+
+pyqtgraph is imported by the functions that use it, not here: panels import this module for
+its colours before any plot exists, and the window starts without pyqtgraph (ui/lazy.py)."""
 
 from __future__ import annotations
 
 import html
-
-import pyqtgraph as pg
+from typing import TYPE_CHECKING
 
 from ui import theme
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 TRAIN, VAL, LR = "#4c9cff", "#f59e0b", "#3fb950"
 SERIES = ("#4c9cff", "#f59e0b", "#3fb950", "#c0568f", "#8a5cd6", "#2f9fb5", "#d4a52c",
@@ -18,6 +23,8 @@ def series_color(i: int) -> str:
 
 
 def style_plot(plot: pg.PlotItem, title: str, left: str = "", bottom: str = "") -> pg.PlotItem:
+    import pyqtgraph as pg
+
     t = theme.current()
     plot.setTitle(title, color=t.text, size="10pt")
     plot.showGrid(x=True, y=True, alpha=0.15)
@@ -47,6 +54,8 @@ def keyed_title(plot: pg.PlotItem, title: str, series: list[tuple[str, str, str]
 
 
 def layout_widget(w: pg.GraphicsLayoutWidget | None = None) -> pg.GraphicsLayoutWidget:
+    import pyqtgraph as pg
+
     w = w if w is not None else pg.GraphicsLayoutWidget()
     w.setBackground(theme.current().base)
     w.ci.layout.setSpacing(6)
@@ -55,6 +64,8 @@ def layout_widget(w: pg.GraphicsLayoutWidget | None = None) -> pg.GraphicsLayout
 
 
 def legend(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
+    import pyqtgraph as pg
+
     t = theme.current()
     item = plot.addLegend(offset=(-6, 4), labelTextColor=t.dim_text, labelTextSize="8pt",
                           colCount=columns, verSpacing=-6)
