@@ -44,7 +44,7 @@ def cmd_templates(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from .templates import load_template
+    from .templates import load_template, with_sample_data
 
     out = Path(args.output)
     if out.exists() and not args.force:
@@ -52,6 +52,8 @@ def cmd_new(args) -> int:
         return 1
     try:
         project = load_template(args.template)
+        if args.sample_data:
+            project = with_sample_data(project, args.template, out.resolve().parent)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 1
@@ -144,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", required=True)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--sample-data", action="store_true",
+                   help="bind the template's shipped sample file (copied beside the project)")
     p.set_defaults(func=cmd_new)
 
     for name, func, helptext in (("validate", cmd_validate, "check the graph"),

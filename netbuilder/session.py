@@ -82,6 +82,7 @@ def apply_overrides(project: Project, over: Overrides | None) -> Project:
         kind = data_kind_for(path)
         same = data.get("kind") == kind
         keep = {k: v for k, v in data.items() if k in ("split", "normalize")
+                or (kind == "csv" and k in ("window", "horizon"))  # a series stays one
                 or (same and k in ("target", "features"))
                 or (k == "target" and v == "input")}  # an autoencoder stays one
         data = {"kind": kind, "path": str(path), **keep}

@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
 
 TEMPLATE_DIR = resource("templates")
+# a real file for templates that can also train from one (`new --sample-data`): the data
+# section that binds it, and the node params that data needs
+SAMPLE_DATA = {
+    "gru_forecaster": ({"kind": "csv", "path": "elnino.csv", "target": "sst", "window": 32,
+                        "split": {"val": 0.2, "test": 0.1, "seed": 0}}, {}),
+}
 
 
 def template_names() -> list[str]:
@@ -31,3 +37,20 @@ def load_template(name: str) -> Project:
 
 def describe(name: str) -> str:
     return load_template(name).description
+
+
+def with_sample_data(project: Project, name: str, folder) -> Project:
+    """`project` bound to its template's shipped sample file, copied into `folder`."""
+    from pathlib import Path
+
+    if name not in SAMPLE_DATA:
+        raise KeyError(f"Template {name!r} has no sample data file; these do: "
+                       f"{', '.join(sorted(SAMPLE_DATA))}.")
+    data, params = SAMPLE_DATA[name]
+    source = resource("data", data["path"])
+    (Path(folder) / data["path"]).write_bytes(source.read_bytes())
+    project.data = dict(data)
+    for node_id, values in params.items():
+        for key, value in values.items():
+            project.set_param(node_id, key, value)
+    return project

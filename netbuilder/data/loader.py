@@ -24,7 +24,7 @@ BUILTIN_SETS = (*synthetic.GENERATORS, "digits")
 KINDS = ("csv", "numpy", "images", "builtin")
 _COMMON = {"kind", "split", "normalize", "target"}
 TABLE_FIELDS = {"path", "features", "ignore", "types", "missing", "missing_indicator",
-                "max_levels", "vocabulary", "delimiter", "decimal"}
+                "max_levels", "vocabulary", "delimiter", "decimal", "window", "horizon"}
 _FIELDS = {
     "csv": _COMMON | TABLE_FIELDS,
     "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
@@ -143,13 +143,15 @@ def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None,
     parts = {name: (x_t[idx], y_t[idx]) for name, idx in
              (("train", torch.from_numpy(table.train)), ("val", torch.from_numpy(table.val)),
               ("test", torch.from_numpy(table.test)))}
-    info = {"kind": "csv", "layout": "tabular", "split": split, "target_names": targets,
+    window = table.plan.get("window")
+    info = {"kind": "csv", "layout": "sequence" if window else "tabular", "split": split,
+            "target_names": targets, **(window or {}),
             "counts": {k: len(v[0]) for k, v in parts.items()},
             "class_balance": {k: _balance(v[1], task, classes) for k, v in parts.items()},
             "categorical_features": {f["name"]: f["levels"] for f in table.plan["features"]
                                      if f["type"] in ("categorical", "boolean")},
             "columns": table.plan["columns"], "missing": table.missing,
-            "preview": table.preview, "rows": len(table.x),
+            "preview": table.preview, "rows": table.rows,
             "loss": loss or LOSS_FOR_TASK[task], "loss_inferred": loss is None}
     return DataBundle(
         *parts["train"], *parts["val"], *parts["test"],

@@ -86,7 +86,9 @@ def _text(name: str, col, size: int) -> dict:
             "outputs": [f"{name}:{w}" for w in vocabulary]}
 
 
-def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, target: dict) -> dict:
+def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, target: dict,
+             inputs_too: list[str] = ()) -> dict:
+    """`inputs_too`: target columns that are inputs as well (a series' past values)."""
     method = spec.get("normalize", "standard")
     if method not in METHODS:
         raise DataError(f'data.normalize must be one of {", ".join(METHODS)}; got "{method}".')
@@ -95,12 +97,10 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
         raise DataError("data.missing_indicator must be true or false.")
     max_levels = spec.get("max_levels", MAX_LEVELS)
     train = frame.iloc[train_rows]
-    numeric = _numeric(train, [p.name for p in profiles if p.role == "feature"
-                               and p.type == "numeric"], method, indicator)
+    inputs = [p for p in profiles if p.role == "feature" or p.name in inputs_too]
+    numeric = _numeric(train, [p.name for p in inputs if p.type == "numeric"], method, indicator)
     features = []
-    for p in profiles:
-        if p.role != "feature":
-            continue
+    for p in inputs:
         col = train[p.name] if p.type != "numeric" else None
         if p.type == "numeric":
             f = numeric[p.name]

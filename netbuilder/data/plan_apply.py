@@ -121,10 +121,38 @@ def encode_rows(header, rows, plan):
     return out, notes
 
 
+def window_inputs(inputs, plan):
+    """(samples, rows): a table predicts every row; a series predicts from each `window` of
+    encoded rows, the sample of row r reading rows r-window+1 .. r."""
+    window = (plan.get("window") or {}).get("window")
+    if not window:
+        return inputs, list(range(len(inputs)))
+    if len(inputs) < window:
+        raise ValueError(f"the model reads windows of {window} rows, the file has {len(inputs)}")
+    rows = list(range(window - 1, len(inputs)))
+    return [inputs[r - window + 1:r + 1] for r in rows], rows
+
+
+def predictions(run, inputs, plan):
+    """(columns, one row of `columns` per input row); `run(samples)` gives the model's
+    outputs. Rows before a series' first full window get empty cells."""
+    samples, rows = window_inputs(inputs, plan)
+    columns, values = decode_outputs(run(samples), plan)
+    out = [[""] * len(columns) for _ in inputs]
+    for r, value in zip(rows, values):
+        out[r] = value
+    return columns, out
+
+
 def describe_notes(notes, plan):
     """One sentence per (column, what): how new rows were handled, as training did."""
     by_name = {f["name"]: f for f in plan["features"]}
     lines = []
+    window = plan.get("window")
+    if window:
+        w, h = window["window"], window["horizon"]
+        lines.append(f"Each row's prediction is the value {h} row{'' if h == 1 else 's'} after "
+                     f"it, read from the {w} rows ending there; the first {w - 1} rows have none.")
     for (name, what), n in sorted(notes.items()):
         f = by_name[name]
         rows = f"{n} row{'' if n == 1 else 's'}"
@@ -167,7 +195,9 @@ def decode_outputs(outputs, plan):
         return columns, rows
     names = target["names"]
     columns = ["prediction"] if len(names) == 1 else ["prediction_" + n for n in names]
-    return columns, [[f"{v:.9g}" for v in out] for out in outputs]
+    shift = target.get("shift") or [0.0] * len(names)  # a series' target was scaled in training
+    scale = target.get("scale") or [1.0] * len(names)
+    return columns, [[f"{v * s + m:.9g}" for v, s, m in zip(out, scale, shift)] for out in outputs]
 
 
 def write_predictions(path, header, rows, columns, predictions):

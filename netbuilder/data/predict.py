@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import DataError
 from .plan import PLAN_FILE, read_plan
-from .plan_apply import decode_outputs, describe_notes, encode_rows, read_rows, write_predictions
+from .plan_apply import describe_notes, encode_rows, predictions, read_rows, write_predictions
 
 CHUNK = 1024  # rows per forward pass; predict.py uses the same, so sums round alike
 
@@ -80,12 +80,15 @@ def predict_file(project, base_dir: str | Path, weights: str | Path, data: str |
             node.params["shape"] = list(plan["input_shape"])
     try:
         header, rows = read_rows(data, plan)
-        inputs, counts = encode_rows(header, rows, plan)
-    except (OSError, ValueError) as err:
+    except OSError as err:
         raise DataError(f"{data.name}: {err}.", path=str(data)) from None
     if not rows:
         raise DataError(f"{data.name} has no data rows to predict.", path=str(data))
     model = build_model(project)
     load_model(weights, model)
-    columns, values = decode_outputs(run_model(model, inputs), plan)
+    try:
+        inputs, counts = encode_rows(header, rows, plan)
+        columns, values = predictions(lambda samples: run_model(model, samples), inputs, plan)
+    except (OSError, ValueError) as err:
+        raise DataError(f"{data.name}: {err}.", path=str(data)) from None
     return Predictions(header, rows, columns, values, notes + describe_notes(counts, plan))

@@ -23,6 +23,7 @@ MAX_LEVELS = 20  # one-hot columns a categorical may produce before it is cut to
 ID_NAMES = {"id", "index", "rownames", "row", "rowid", "row_id", "row.names", "unnamed: 0", ""}
 TEXT_WORDS = 3  # mean words per cell from which a many-valued column reads as free text
 CLASS_INTEGERS = 20  # an integer target with at most this many values is a class label
+ISO_DATE = r"\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?)?"
 
 
 @dataclass
@@ -65,6 +66,12 @@ def _mostly_numbers(col, sample: int = 200) -> bool:
 
     head = col.dropna().head(sample)
     return bool(len(head)) and pd.to_numeric(head, errors="coerce").notna().mean() >= 0.9
+
+
+def _looks_like_dates(col, sample: int = 200) -> bool:
+    """ISO dates spelled as text (2010-12, 2010-12-31, 2010-12-31 08:00): the first cells."""
+    head = col.dropna().head(sample).astype(str)
+    return bool(len(head)) and bool(head.str.fullmatch(ISO_DATE).all())
 
 
 def _numeric_text(col) -> tuple[bool, list[int]]:
@@ -123,7 +130,7 @@ def _one(col, name: str, max_levels: int) -> ColumnProfile:
     n = len(col)
     missing = int(col.isna().sum())
     kind = col.dtype.kind
-    if kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype):
+    if kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype) or _looks_like_dates(col):
         return ColumnProfile(name, "date", "ignored", missing, int(col.nunique()),
                              "a date: dates are not used as features yet")
     # text cells: numbers with a few stray words, labels, or free text

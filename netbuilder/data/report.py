@@ -17,6 +17,8 @@ def data_report(bundle) -> dict:
                                        "features", "flag")} for c in info.get("columns", [])],
         "missing": info.get("missing", {}),
         "features": list(bundle.feature_names or []),
+        **({"window": info["window"], "horizon": info["horizon"], "samples": len(bundle)}
+           if info.get("window") else {}),
     }
 
 
@@ -27,6 +29,9 @@ def report_text(report: dict) -> str:
     lines = [(f"{report['rows']} rows: {split.get('train', 0)} train, {split.get('val', 0)} val, "
              f"{split.get('test', 0)} test; task {task}, loss {report['loss']}; input shape "
              f"{report['input_shape']}")]
+    if report.get("window"):
+        lines.append(f"{report['samples']} windows of {report['window']} rows, each predicting "
+                     f"the value {report['horizon']} row(s) after it; split in time order")
     if report["columns"]:
         width = max(len(c["name"]) for c in report["columns"])
         for c in report["columns"]:

@@ -15,6 +15,7 @@ from .csv_read import column_list, looks_like_table, read_frame
 from .errors import DataError
 from .plan import encode_frame, fit_plan
 from .profile import has_decimals, infer_task, names_list, profile_columns
+from .series import make_windows, parse_window, rows_covered, window_count, window_split, window_targets
 from .split import split_indices
 
 MISSING = ("impute", "drop", "error")
@@ -23,15 +24,16 @@ PREVIEW_ROWS = 50
 
 @dataclass
 class Table:
-    x: np.ndarray  # [N, F] float32, already normalized by the plan
+    x: np.ndarray  # [N, F] float32, already normalized by the plan ([N, window, F] for series)
     y: np.ndarray  # [N] or [N, k], float or str
-    train: np.ndarray  # row indices of x
+    train: np.ndarray  # sample indices of x (rows; windows for a series)
     val: np.ndarray
     test: np.ndarray
     task: str
     plan: dict
     missing: dict  # counts shown before training
     preview: dict  # {"columns", "rows"}: the first training rows as the file spells them
+    rows: int = 0  # the file's rows kept (a series makes fewer windows of them)
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -139,37 +141,68 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     policy = spec.get("missing", "impute")
     if policy not in MISSING:
         raise DataError(f'data.missing must be one of {", ".join(MISSING)}; got {policy!r}.')
+    windowing = parse_window(spec)
     try:
         profiles = profile_columns(frame, spec, targets)
     except DataError as err:
         err.path = str(path)
         raise
-    if not any(p.role == "feature" for p in profiles):
+    # a series reads the target's past values too, unless explicit features leave it out
+    listed = names_list(spec.get("features"), "features")
+    inputs_too = [n for n in targets if not listed or n in listed] if windowing else []
+    for p in profiles:
+        if p.name in inputs_too:
+            p.why = "the column to predict; its past values in the window are inputs too"
+    if not inputs_too and not any(p.role == "feature" for p in profiles):
         raise DataError(f"{path.name} has no feature columns besides the target (the others are "
                         "ignored: " + "; ".join(f"{p.name}: {p.why}" for p in profiles
-                                                if p.role == "ignored")[:400] + ").",
-                        path=str(path))
+                                                if p.role == "ignored")[:400] + "). For a "
+                        "time series, set a window (data.window): the target's past values "
+                        "become the inputs.", path=str(path))
     _check_numeric(frame, profiles, path)
     task = _task(frame, targets, loss_task, path)
     keep, missing = _missing(frame, profiles, policy, path, targets)
     frame = frame.iloc[keep].reset_index(drop=True)
-    if choose_indices is None:
-        train, val, test = split_indices(len(frame), split, path.name)
+    samples = len(frame) if not windowing else window_count(len(frame), *windowing, path.name)
+    if choose_indices is not None:
+        train, val, test = (np.asarray(i, dtype=np.int64) for i in choose_indices(samples))
+    elif windowing:
+        train, val, test = window_split(samples, split, path.name)
     else:
-        train, val, test = (np.asarray(i, dtype=np.int64) for i in choose_indices(len(frame)))
+        train, val, test = split_indices(samples, split, path.name)
+    fit_rows = train if not windowing else rows_covered(train, *windowing, len(frame))
     y = frame[targets[0]].to_numpy() if len(targets) == 1 else frame[targets].to_numpy()
     if task == "regression":
         y = y.astype(np.float64)
     elif len(targets) == 1:
         y = y.astype(object)
-    plan = fit_plan(frame, profiles, train, spec, read_info, _target_info(frame, targets, task))
+    plan = fit_plan(frame, profiles, fit_rows, spec, read_info,
+                    _target_info(frame, targets, task), inputs_too)
     x = encode_frame(frame, plan)
+    if windowing:
+        x, y = _windowed(x, y, plan, windowing, samples, train, task)
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
-    rows = frame.iloc[train[:PREVIEW_ROWS]][shown]
+    rows = frame.iloc[fit_rows[:PREVIEW_ROWS]][shown]
     preview = {"columns": shown,
                "rows": [["" if v is None or (isinstance(v, float) and np.isnan(v)) else _cell(v) for v in r]
                         for r in rows.astype(object).itertuples(index=False)]}
-    return Table(x, y, train, val, test, task, plan, missing, preview)
+    return Table(x, y, train, val, test, task, plan, missing, preview, len(frame))
+
+
+def _windowed(x, y, plan: dict, windowing: tuple[int, int], count: int, train, task: str):
+    """Rows -> windows and their targets; a regression target is scaled by its training
+    values (its past values are inputs beside it; predictions are scaled back)."""
+    window, horizon = windowing
+    x, y = make_windows(x, window, count), window_targets(y, window, horizon, count)
+    plan["window"] = {"window": window, "horizon": horizon}
+    plan["input_shape"] = [window, len(plan["feature_names"])]
+    if task == "regression":
+        seen = y[train].reshape(len(train), -1)
+        shift, scale = seen.mean(axis=0), seen.std(axis=0)
+        scale = np.where(scale > 1e-12, scale, 1.0)
+        plan["target"]["shift"], plan["target"]["scale"] = shift.tolist(), scale.tolist()
+        y = ((y.reshape(count, -1) - shift) / scale).reshape(y.shape)
+    return x, y
 
 
 def _cell(value) -> str:

@@ -69,13 +69,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     plan = json.loads((here / PLAN_FILE).read_text(encoding="utf-8"))
     header, rows = read_rows(args.data, plan)
-    try:
-        inputs, counts = encode_rows(header, rows, plan)
-    except ValueError as err:
-        sys.exit(f"error: {args.data}: {err}")
     model = Model()
     model.load_state_dict(load_safetensors(args.weights))
-    columns, values = decode_outputs(run_model(model, inputs), plan)
+    try:
+        inputs, counts = encode_rows(header, rows, plan)
+        columns, values = predictions(lambda samples: run_model(model, samples), inputs, plan)
+    except ValueError as err:
+        sys.exit(f"error: {args.data}: {err}")
     write_predictions(args.output, header, rows, columns, values)
     for line in describe_notes(counts, plan):
         print("note: " + line, file=sys.stderr)

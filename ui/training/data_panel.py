@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTableWidget,
@@ -132,6 +133,19 @@ class DataPanel(QWidget):
         self.target.setEditable(True)
         self.target.setToolTip("The column the network learns to predict")
         self.target.lineEdit().setPlaceholderText("choose the target column")
+        # a series: `window` rows make one sample, the target `horizon` rows after it
+        self.window = QSpinBox(minimum=0, maximum=100_000, suffix=" rows", specialValueText="off")
+        self.window.setToolTip("Time series: this many consecutive rows make one sample, split "
+                               "in time order (off: every row is a sample)")
+        self.horizon = QSpinBox(minimum=1, maximum=100_000, prefix="predict ", suffix=" row(s) ahead")
+        self.horizon.setToolTip("The target is the value this many rows after the window")
+        for box in (self.window, self.horizon):
+            box.setKeyboardTracking(False)  # one edit when the number is typed, not per digit
+        self.window_row = QWidget()
+        window_layout = QHBoxLayout(self.window_row)
+        window_layout.setContentsMargins(0, 0, 0, 0)
+        window_layout.addWidget(self.window)
+        window_layout.addWidget(self.horizon, 1)
         path_row = QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(self.browse)
@@ -140,6 +154,7 @@ class DataPanel(QWidget):
         file_form.setContentsMargins(0, 0, 0, 0)
         file_form.addRow("Path", path_row)
         file_form.addRow("Target column", self.target)  # tables only
+        file_form.addRow("Window", self.window_row)
         self.file_form = file_form
         self.builtin_box = QWidget()  # a form row, so the combo keeps its natural height
         builtin_form = QFormLayout(self.builtin_box)
@@ -213,6 +228,8 @@ class DataPanel(QWidget):
         self.target.currentTextChanged.connect(self._edited)
         self.target.activated.connect(self._edited)  # picking the column already shown
         self.browse.clicked.connect(self._browse)
+        self.window.valueChanged.connect(self._edited)
+        self.horizon.valueChanged.connect(self._edited)
         self._reload_timer = QTimer(self, singleShot=True, interval=120)
         self._reload_timer.timeout.connect(self.reload)
         document.changed.connect(self._document_changed)
@@ -235,6 +252,10 @@ class DataPanel(QWidget):
                 self.builtin.setCurrentText(data.get("name", BUILTIN_SETS[0]))
             else:
                 self._fill_targets(kind, data.get("target"))
+            window, horizon = data.get("window"), data.get("horizon")
+            self.window.setValue(window if isinstance(window, int) else 0)
+            self.horizon.setValue(horizon if isinstance(horizon, int) else 1)
+            self.horizon.setEnabled(self.window.value() > 0)
         finally:
             self._loading = False
         self._reload_timer.start()  # data, loss or Input shape may have changed
@@ -264,6 +285,7 @@ class DataPanel(QWidget):
     def _show_kind(self, kind: str) -> None:
         self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
         self.file_form.setRowVisible(self.target, kind == "csv")  # folders name their classes
+        self.file_form.setRowVisible(self.window_row, kind == "csv")
         self.predict_button.setVisible(kind == "csv")
 
     @Slot()
@@ -319,6 +341,10 @@ class DataPanel(QWidget):
             data = {"kind": kind, "path": self.path.text(), **keep}
             if kind == "csv" and self.target.currentText():
                 data["target"] = self.target.currentText()
+            if kind == "csv" and self.window.value():
+                data["window"] = self.window.value()
+                if self.horizon.value() != 1:
+                    data["horizon"] = self.horizon.value()
             if old.get("target") == "input":
                 data["target"] = "input"
         set_section(self.document, "data", data, "data")
@@ -604,9 +630,14 @@ def _table_note(info: dict) -> str:
     columns, missing = info.get("columns"), info.get("missing") or {}
     if not columns:
         return ""
-    used = sum(c["role"] == "feature" for c in columns)
+    used = sum(c["role"] == "feature" or c.get("features", 0) > 0 for c in columns)
     ignored = sum(c["role"] == "ignored" for c in columns)
     text = f" {used} feature columns, {ignored} ignored."
+    if info.get("window"):
+        h = info["horizon"]
+        text += (f" Each sample is a window of {info['window']} rows in file order, its target "
+                 f"{h} row{'' if h == 1 else 's'} after it; split in time order"
+                 f" ({info['rows']:,} rows).")
     if missing.get("cells"):
         how = {"impute": "filled in", "drop": "their rows dropped", "error": "refused"}
         text += (f" {missing['cells']} missing cells in {missing['rows']} rows "
