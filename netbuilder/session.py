@@ -129,6 +129,32 @@ def input_mismatch(project: Project, bundle: DataBundle) -> ProjectError | None:
         return ProjectError(f"Input '{node.id}' expects {want_dtype} values but the data gives "
                             f"{got_dtype}: token ids need dtype int64 (for Embedding), "
                             "measurements float32.", node=node.id, field="dtype")
+    return embedding_mismatch(project, node.id, bundle)
+
+
+def token_ids_needed(bundle: DataBundle) -> int:
+    """How many ids an Embedding reading the data must have: the vocabulary, else the largest
+    id seen + 1."""
+    tokens = bundle.info.get("tokens")
+    if tokens:
+        return int(tokens["vocabulary"])
+    parts = [x for x in (bundle.x_train, bundle.x_val, bundle.x_test) if x.numel()]
+    return max(int(x.max()) for x in parts) + 1 if parts else 0
+
+
+def embedding_mismatch(project: Project, input_id: str, bundle: DataBundle) -> ProjectError | None:
+    """An Embedding fed by the Input with fewer ids than the data holds (an IndexError in the
+    first step otherwise)."""
+    if bundle.x_train.dtype.is_floating_point:
+        return None
+    readers = {e.target for e in project.edges if e.source == input_id}
+    for node in project.nodes:
+        if node.id in readers and node.type == "Embedding":
+            have, need = int(node.resolved().get("num_embeddings", 0)), token_ids_needed(bundle)
+            if have < need:
+                return ProjectError(f"'{node.id}' has num_embeddings {have} but the data holds "
+                                    f"token ids up to {need - 1}: set its num_embeddings to "
+                                    f"{need}.", node=node.id, field="num_embeddings")
     return None
 
 

@@ -17,6 +17,10 @@ TEMPLATE_DIR = resource("templates")
 SAMPLE_DATA = {
     "gru_forecaster": ({"kind": "csv", "path": "elnino.csv", "target": "sst", "window": 32,
                         "split": {"val": 0.2, "test": 0.1, "seed": 0}}, {}),
+    "transformer": ({"kind": "csv", "path": "sentences.csv", "target": "topic",
+                     "types": {"sentence": "tokens"}, "vocabulary": 300, "sequence_length": 16,
+                     "split": {"val": 0.2, "test": 0.1, "seed": 0}},
+                    {"embed": {"num_embeddings": 300}, "fc": {"out_features": 4}}),
 }
 
 

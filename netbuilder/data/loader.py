@@ -24,7 +24,8 @@ BUILTIN_SETS = (*synthetic.GENERATORS, "digits")
 KINDS = ("csv", "numpy", "images", "builtin")
 _COMMON = {"kind", "split", "normalize", "target"}
 TABLE_FIELDS = {"path", "features", "ignore", "types", "missing", "missing_indicator",
-                "max_levels", "vocabulary", "delimiter", "decimal", "window", "horizon"}
+                "max_levels", "vocabulary", "delimiter", "decimal", "window", "horizon",
+                "sequence_length"}
 _FIELDS = {
     "csv": _COMMON | TABLE_FIELDS,
     "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
@@ -144,8 +145,12 @@ def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None,
              (("train", torch.from_numpy(table.train)), ("val", torch.from_numpy(table.val)),
               ("test", torch.from_numpy(table.test)))}
     window = table.plan.get("window")
-    info = {"kind": "csv", "layout": "sequence" if window else "tabular", "split": split,
-            "target_names": targets, **(window or {}),
+    tokens = next((f for f in table.plan["features"] if f["type"] == "tokens"), None)
+    layout = "sequence" if window else "tokens" if tokens else "tabular"
+    info = {"kind": "csv", "layout": layout, "split": split, "target_names": targets,
+            **(window or {}),
+            **({"tokens": {"column": tokens["name"], "vocabulary": len(tokens["vocabulary"]),
+                           "length": tokens["length"]}} if tokens else {}),
             "counts": {k: len(v[0]) for k, v in parts.items()},
             "class_balance": {k: _balance(v[1], task, classes) for k, v in parts.items()},
             "categorical_features": {f["name"]: f["levels"] for f in table.plan["features"]

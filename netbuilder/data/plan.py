@@ -13,10 +13,12 @@ import numpy as np
 from .csv_read import NA_VALUES
 from .errors import DataError
 from .normalize import METHODS
-from .plan_apply import PLAN_FORMAT, WORD, level_key
+from .plan_apply import PAD, PLAN_FORMAT, UNKNOWN, WORD, level_key, token_ids
 from .profile import MAX_LEVELS
 
 MAX_VOCABULARY = 50  # words a text column contributes as bag-of-words inputs
+TOKEN_VOCABULARY = 1000  # word ids of a token column, <pad> and <unk> included
+SEQUENCE_LENGTH = 32  # word ids per sample of a token column
 PLAN_FILE = "preprocessing.json"
 
 
@@ -86,6 +88,26 @@ def _text(name: str, col, size: int) -> dict:
             "outputs": [f"{name}:{w}" for w in vocabulary]}
 
 
+def _whole(spec: dict, key: str, default: int, least: int) -> int:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise DataError(f"data.{key} must be a whole number of at least {least}; got {value!r}.")
+    return value
+
+
+def _tokens(name: str, col, size: int, length: int) -> dict:
+    """The word-level tokenizer of a text column, fitted on the training rows: the `size` - 2
+    most frequent words get ids 2.. (0 pads, 1 is any other word)."""
+    counts: dict[str, int] = {}
+    for text in col.dropna().astype(str):
+        for word in WORD.findall(text.lower()):
+            counts[word] = counts.get(word, 0) + 1
+    words = sorted(counts, key=lambda w: (-counts[w], w))[:size - 2]
+    return {"name": name, "type": "tokens", "vocabulary": [PAD, UNKNOWN, *words],
+            "length": length, "indicator": False,
+            "outputs": [f"{name}[{i}]" for i in range(length)]}
+
+
 def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, target: dict,
              inputs_too: list[str] = ()) -> dict:
     """`inputs_too`: target columns that are inputs as well (a series' past values)."""
@@ -106,6 +128,11 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
             f = numeric[p.name]
         elif p.type == "text":
             f = _text(p.name, col, spec.get("vocabulary", MAX_VOCABULARY))
+        elif p.type == "tokens":
+            f = _tokens(p.name, col, _whole(spec, "vocabulary", TOKEN_VOCABULARY, 3),
+                        _whole(spec, "sequence_length", SEQUENCE_LENGTH, 1))
+            p.why = (f"word ids for an Embedding: {len(f['vocabulary'])} ids (<pad> 0, <unk> 1), "
+                     f"{f['length']} per row")
         else:
             f = _categorical(p.name, p.type, col, max_levels, indicator)
         p.features = len(f["outputs"])
@@ -128,6 +155,13 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
     """All rows of `frame` as the model's inputs: what plan_apply.encode_rows gives for the same
     cells (checked in the tests)."""
     n = len(frame)
+    tokens = [f for f in plan["features"] if f["type"] == "tokens"]
+    if tokens:  # the one input: int64 word ids [rows, length]
+        f = tokens[0]
+        lookup = {w: i for i, w in enumerate(f["vocabulary"])}
+        cells = frame[f["name"]].astype(object).tolist()
+        ids = [token_ids(t if isinstance(t, str) else "", lookup, f["length"]) for t in cells]
+        return np.array(ids, dtype=np.int64).reshape(n, f["length"])
     width = len(plan["feature_names"])
     x = np.empty((n, width), dtype=np.float32)
     starts = np.cumsum([0] + [len(f["outputs"]) for f in plan["features"]])
@@ -188,7 +222,7 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
 
 def normalization_stats(plan: dict) -> dict:
     """The plan's numeric scaling in the older per-feature form (DataBundle.normalization)."""
-    if plan["normalize"] == "none":
+    if plan["normalize"] == "none" or any(f["type"] == "tokens" for f in plan["features"]):
         return {"method": "none"}
     shift, scale = [], []
     for f in plan["features"]:

@@ -17,6 +17,14 @@ import re
 
 PLAN_FORMAT = "netbuilder-preprocessing"
 WORD = re.compile(r"\w+")
+PAD, UNKNOWN = "<pad>", "<unk>"  # word ids 0 and 1 of a token column
+
+
+def token_ids(text, lookup, length):
+    """A text cell as `length` word ids (lower-cased words): the first `length` words, unknown
+    words as <unk>, padded with <pad> in front (a recurrent network ends on the last word)."""
+    ids = [lookup.get(word, 1) for word in WORD.findall(text.lower())][:length]
+    return [0] * (length - len(ids)) + ids
 
 
 def decode_bytes(raw):
@@ -77,6 +85,8 @@ def encode_rows(header, rows, plan):
                          + ", ".join(lacking))
     na = set(plan["read"]["na_values"])
     decimal = plan["read"]["decimal"]
+    lookups = {f["name"]: {w: i for i, w in enumerate(f["vocabulary"])}
+               for f in plan["features"] if f["type"] == "tokens"}
     notes = {}
     out = []
     for cells in rows:
@@ -95,6 +105,11 @@ def encode_rows(header, rows, plan):
                 row.append((value - f["shift"]) / f["scale"])
                 if f["indicator"]:
                     row.append(1.0 if absent else 0.0)
+            elif kind == "tokens":
+                ids = token_ids("" if missing else text, lookups[f["name"]], f["length"])
+                if missing or 1 in ids:
+                    _count(notes, f["name"], "missing" if missing else "unknown words")
+                row.extend(ids)
             elif kind == "text":
                 words = set(WORD.findall(text.lower())) if not missing else set()
                 row.extend(1.0 if w in words else 0.0 for w in f["vocabulary"])
@@ -156,7 +171,11 @@ def describe_notes(notes, plan):
     for (name, what), n in sorted(notes.items()):
         f = by_name[name]
         rows = f"{n} row{'' if n == 1 else 's'}"
-        if what == "unseen category":
+        if f["type"] == "tokens":
+            how = ("had words not seen in training; read as <unk>" if what == "unknown words"
+                   else "was missing; read as no words (all <pad>)")
+            lines.append(f'{rows}: "{name}" {how}.')
+        elif what == "unseen category":
             where = ('the level "other"' if f.get("other") else
                      "the most frequent level" if f["type"] == "boolean" else "no level (all zeros)")
             lines.append(f'{rows}: "{name}" had a category not seen in training; encoded as {where}.')

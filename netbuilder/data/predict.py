@@ -56,7 +56,8 @@ def run_model(model, inputs: list[list[float]]) -> list[list[float]]:
     outputs = []
     with torch.no_grad():
         for start in range(0, len(inputs), CHUNK):
-            out = model(torch.tensor(inputs[start:start + CHUNK], dtype=torch.float32))
+            batch = torch.tensor(inputs[start:start + CHUNK])  # word ids stay int64
+            out = model(batch.float() if batch.is_floating_point() else batch)
             if isinstance(out, (tuple, list)):
                 out = out[0]
             outputs += out.reshape(len(out), -1).tolist()

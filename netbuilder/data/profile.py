@@ -2,7 +2,8 @@
 
     profile_columns(frame, spec, target) -> list[ColumnProfile]
 
-Types: numeric, categorical, boolean (two values), text (free text), date. Roles: feature,
+Types: numeric, categorical, boolean (two values), text (free text: a bag of words), tokens
+(free text as word ids for an Embedding; chosen in data.types), date. Roles: feature,
 target, ignored. ID-like columns (a distinct text in nearly every row, an integer row counter,
 a name like `id`/`index`/`rownames`/`Unnamed: 0`), dates, constant and empty columns are ignored
 by default, each with the reason; a categorical with more levels than `max_levels` is flagged
@@ -18,7 +19,7 @@ import numpy as np
 
 from .errors import DataError
 
-TYPES = ("numeric", "categorical", "boolean", "text")
+TYPES = ("numeric", "categorical", "boolean", "text", "tokens")
 MAX_LEVELS = 20  # one-hot columns a categorical may produce before it is cut to its top levels
 ID_NAMES = {"id", "index", "rownames", "row", "rowid", "row_id", "row.names", "unnamed: 0", ""}
 TEXT_WORDS = 3  # mean words per cell from which a many-valued column reads as free text
@@ -29,7 +30,7 @@ ISO_DATE = r"\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?)?"
 @dataclass
 class ColumnProfile:
     name: str
-    type: str  # numeric | categorical | boolean | text | date
+    type: str  # numeric | categorical | boolean | text | tokens | date
     role: str  # feature | target | ignored
     missing: int
     distinct: int

@@ -17,6 +17,7 @@ def data_report(bundle) -> dict:
                                        "features", "flag")} for c in info.get("columns", [])],
         "missing": info.get("missing", {}),
         "features": list(bundle.feature_names or []),
+        **({"tokens": info["tokens"]} if info.get("tokens") else {}),
         **({"window": info["window"], "horizon": info["horizon"], "samples": len(bundle)}
            if info.get("window") else {}),
     }
@@ -29,6 +30,11 @@ def report_text(report: dict) -> str:
     lines = [(f"{report['rows']} rows: {split.get('train', 0)} train, {split.get('val', 0)} val, "
              f"{split.get('test', 0)} test; task {task}, loss {report['loss']}; input shape "
              f"{report['input_shape']}")]
+    if report.get("tokens"):
+        t = report["tokens"]
+        lines.append(f'"{t["column"]}" as word ids: vocabulary {t["vocabulary"]} (<pad> 0, <unk> '
+                     f'1), {t["length"]} ids per row; an Embedding needs num_embeddings >= '
+                     f'{t["vocabulary"]}')
     if report.get("window"):
         lines.append(f"{report['samples']} windows of {report['window']} rows, each predicting "
                      f"the value {report['horizon']} row(s) after it; split in time order")

@@ -153,6 +153,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     for p in profiles:
         if p.name in inputs_too:
             p.why = "the column to predict; its past values in the window are inputs too"
+    _token_input(profiles, path)
     if not inputs_too and not any(p.role == "feature" for p in profiles):
         raise DataError(f"{path.name} has no feature columns besides the target (the others are "
                         "ignored: " + "; ".join(f"{p.name}: {p.why}" for p in profiles
@@ -187,6 +188,19 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
                "rows": [["" if v is None or (isinstance(v, float) and np.isnan(v)) else _cell(v) for v in r]
                         for r in rows.astype(object).itertuples(index=False)]}
     return Table(x, y, train, val, test, task, plan, missing, preview, len(frame))
+
+
+def _token_input(profiles, path: Path) -> None:
+    """Word ids are the one input (an int64 tensor for an Embedding): the other feature columns
+    are ignored, and said so."""
+    tokens = [p.name for p in profiles if p.type == "tokens" and p.role == "feature"]
+    if len(tokens) > 1:
+        raise DataError(f"{path.name}: only one column can be read as tokens (word ids); "
+                        f"{', '.join(tokens)} are. Read the others as text (bag of words) or "
+                        "ignore them.", path=str(path), column=tokens[1])
+    for p in profiles:
+        if tokens and p.role == "feature" and p.name != tokens[0]:
+            p.role, p.why = "ignored", f'the word ids of "{tokens[0]}" are the one input'
 
 
 def _windowed(x, y, plan: dict, windowing: tuple[int, int], count: int, train, task: str):

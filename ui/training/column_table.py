@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
 ROLES = ("feature", "target", "ignored")
-TYPES = ("numeric", "categorical", "boolean", "text")
+TYPES = ("numeric", "categorical", "boolean", "text", "tokens")
 HEADERS = ("Column", "Type", "Role", "Missing", "Distinct", "Values", "Inputs", "Why")
 MAX_ROWS = 500  # a table of 100k columns shows its first 500 (the report has all)
 BARS = "▁▂▃▄▅▆▇█"

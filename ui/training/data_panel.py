@@ -48,6 +48,7 @@ from netbuilder.session import (
     input_mismatch,
     load_project_data,
     output_mismatch,
+    token_ids_needed,
 )
 from ui import theme
 from ui.lazy import BuildOnShow
@@ -476,6 +477,8 @@ class DataPanel(QWidget):
             value = list(b.input_shape)
         elif field == "out_features":
             value = b.num_classes if b.task == "classification" else int(b.target_shape[-1])
+        elif field == "num_embeddings":
+            value = token_ids_needed(b)
         else:
             return None
 
@@ -597,7 +600,7 @@ class DataPanel(QWidget):
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 item = QTableWidgetItem(text)
-                if c < len(row) - 1:
+                if c < len(row) - 1 and _is_number(text):  # numbers right, words left
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(r, c, item)
 
@@ -625,6 +628,14 @@ def _pixmap(img: np.ndarray) -> QPixmap:
                                                  Qt.FastTransformation)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _table_note(info: dict) -> str:
     """What the tab did to a table's columns and missing cells, in one or two sentences."""
     columns, missing = info.get("columns"), info.get("missing") or {}
@@ -633,6 +644,11 @@ def _table_note(info: dict) -> str:
     used = sum(c["role"] == "feature" or c.get("features", 0) > 0 for c in columns)
     ignored = sum(c["role"] == "ignored" for c in columns)
     text = f" {used} feature columns, {ignored} ignored."
+    if info.get("tokens"):
+        t = info["tokens"]
+        text += (f' "{t["column"]}" is read as {t["length"]} word ids per row, vocabulary '
+                 f'{t["vocabulary"]} (<pad> 0, <unk> 1): an Embedding needs num_embeddings '
+                 f'of at least {t["vocabulary"]}.')
     if info.get("window"):
         h = info["horizon"]
         text += (f" Each sample is a window of {info['window']} rows in file order, its target "
