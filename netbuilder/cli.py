@@ -97,7 +97,8 @@ def cmd_summary(args) -> int:
         _emit_json(summary.to_dict())
         return 0
     rows = [("node", "type", "output shape", "params", "mult-adds")]
-    rows += [(n.id, n.type, str(n.output_shape), f"{n.params:,}", f"{n.macs:,}") for n in summary.nodes]
+    rows += [(f"{n.network}.{n.id}" if n.network else n.id, n.type, str(n.output_shape), f"{n.params:,}",
+              f"{n.macs:,}") for n in summary.nodes]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for i, row in enumerate(rows):
         print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths))))
@@ -190,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_freeze_parser(sub)
     from .cli_experiments import add_parsers as add_experiment_parsers  # runs, cv, search
     add_experiment_parsers(sub)
+    from .cli_sample import add_parser as add_sample_parser  # sample
+    add_sample_parser(sub)
     return parser
 
 

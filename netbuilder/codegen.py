@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from .param_counts import node_params
+from .param_counts import node_params, project_params
 from .shapes import Analysis, analyze
 from .spec import InvalidProject, Project
 
@@ -98,10 +98,23 @@ def forward_inputs(project: Project, analysis: Analysis) -> list[str]:
 
 
 def render_model(project: Project, analysis: Analysis | None = None, param_count: int | None = None) -> str:
-    """The model module's source. Raises InvalidProject when the graph has errors."""
+    """The model module's source. Raises InvalidProject when the graph has errors.
+    A project with several networks gets one class per network and a Model holding them all."""
+    if project.networks:
+        return render_networks(project)
     analysis = analysis or analyze(project)
     if analysis.errors:
         raise InvalidProject(analysis.errors)
+    uses_torch, body = model_class(project, analysis, "Model", param_count)
+    lines = [*module_doc(project), ""]
+    lines += ["import torch"] if uses_torch else []
+    lines += ["from torch import nn", "", "", *body]
+    return "\n".join(lines) + "\n"
+
+
+def model_class(project: Project, analysis: Analysis, name: str, param_count: int | None,
+                title: str | None = None) -> tuple[bool, list[str]]:
+    """(whether it uses torch., the lines of `class name(nn.Module)`) for one valid graph."""
     nodes = {n.id: n for n in project.nodes}
     order = [nodes[i] for i in analysis.order]
     inputs = [nodes[i] for i in forward_inputs(project, analysis)]
@@ -119,7 +132,7 @@ def render_model(project: Project, analysis: Analysis | None = None, param_count
     body.append(f"        return {', '.join(returns)}")
     init += freeze_lines(order, analysis)
 
-    doc = [f"    \"\"\"{doc_text(project.name)}."]
+    doc = [f"    \"\"\"{doc_text(project.name)}{': the ' + title if title else ''}."]
     doc.append("")
     for n in inputs:
         doc.append(f"    Input {n.id}: {shape_text(analysis.tensors[n.id].shape)}"
@@ -131,15 +144,51 @@ def render_model(project: Project, analysis: Analysis | None = None, param_count
     doc.append('    """')
 
     uses_torch = any("torch." in line for line in body)
-    lines = [*module_doc(project), ""]
-    lines += ["import torch"] if uses_torch else []
-    lines += ["from torch import nn", "", "", "class Model(nn.Module):", *doc, ""]
+    lines = [f"class {name}(nn.Module):", *doc, ""]
     lines += ["    def __init__(self):", "        super().__init__()", *init, ""]
     signature = call("def forward", ["self", *(n.id for n in inputs)], "    ")
     signature[-1] += ":"
     lines += signature
     lines += body
     lines += train_override(order)
+    return uses_torch, lines
+
+
+def render_networks(project: Project) -> str:
+    """model.py of a project with several networks: a class per network (named after it:
+    generator -> Generator) and Model, whose attributes are the networks (state_dict keys
+    "generator.fc1.weight") and whose forward chains the recipe's forward networks."""
+    from .networks import analyze_networks, class_name, roles
+
+    analyses = analyze_networks(project)
+    errors = [e for a in analyses.values() for e in a.errors]
+    if errors:
+        raise InvalidProject(errors)
+    graphs = project.graphs()
+    uses_torch, classes = False, []
+    for name, graph in graphs.items():
+        counts = project_params(graph, analyses[name]).values()
+        total = None if None in counts else sum(counts)
+        torch_used, lines = model_class(graph, analyses[name], class_name(name), total, title=name)
+        uses_torch |= torch_used
+        classes += [*lines, "", ""]
+    chain = roles(project).forward
+    first = graphs[chain[0]]
+    args = forward_inputs(first, analyses[chain[0]])
+    value = ", ".join(args)
+    for name in chain:
+        value = f"self.{name}({value})"
+    names = ", ".join(graphs)
+    doc = [f"    \"\"\"{doc_text(project.name)}: the {names.replace(', ', ' and ')} networks.", "",
+           f"    forward runs {' then '.join(chain)}.", '    """']
+    container = ["class Model(nn.Module):", *doc, "", "    def __init__(self):", "        super().__init__()",
+                 *(f"        self.{name} = {class_name(name)}()" for name in graphs), ""]
+    signature = call("def forward", ["self", *args], "    ")
+    signature[-1] += ":"
+    container += [*signature, f"        return {value}"]
+    lines = [*module_doc(project), ""]
+    lines += ["import torch"] if uses_torch else []
+    lines += ["from torch import nn", "", "", *classes, *container]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,8 @@ def load_source(source: str, filename: str = "<netbuilder model>") -> type[nn.Mo
 
 def model_source(project: Project, analysis: Analysis | None = None) -> str:
     """The full source, with the parameter count in its docstring (counted per node on the meta device)."""
+    if project.networks:
+        return render_model(project)  # one count per network, in each class's docstring
     analysis = analysis or analyze(project)
     counts = project_params(project, analysis).values() if not analysis.errors else [None]
     total = None if None in counts else sum(counts)

@@ -7,8 +7,9 @@ class ProjectError(Exception):
     """A problem with a project, tied to the node(s) and field at fault where there is one."""
 
     def __init__(self, message: str, node: str | None = None, field: str | None = None,
-                 nodes: tuple[str, ...] = ()):
+                 nodes: tuple[str, ...] = (), network: str | None = None):
         super().__init__(message)
+        self.network = network  # in a project with several networks: the one at fault
         self.message = message
         self.node = node
         self.field = field
@@ -18,6 +19,8 @@ class ProjectError(Exception):
         out = {"node": self.node, "message": self.message}
         if self.field:
             out["field"] = self.field
+        if self.network:
+            out["network"] = self.network
         return out
 
     def __str__(self) -> str:

@@ -103,7 +103,39 @@ def apply_overrides(project: Project, over: Overrides | None) -> Project:
 
 # ----- checks ---------------------------------------------------------------------------------
 def input_nodes(project: Project) -> list:
-    return [n for n in project.nodes if n.type == "Input"]
+    """The Input nodes the data feeds (with several networks: the recipe's data network's)."""
+    return [n for n in data_graph(project).nodes if n.type == "Input"]
+
+
+def data_graph(project: Project) -> Project:
+    """The graph the data set feeds: the project itself, or the network the recipe names."""
+    from .networks import roles
+
+    r = roles(project)
+    if project.networks and r is not None and r.data in project.networks:
+        return project.graph(r.data)
+    return project
+
+
+def graph_errors(project: Project, analysis) -> list:
+    """Every network's problems (one analysis holds only the active network's)."""
+    from .networks import analyze_networks, role_errors
+
+    if not project.networks:
+        return analysis.errors + [ProjectError(m, field="training.recipe") for _, m in role_errors(project)]
+
+    return [e for a in analyze_networks(project).values() for e in a.errors]
+
+
+def generative_settings(project: Project, settings: TrainSettings) -> TrainSettings:
+    """The latent shape of a generative recipe: the sampler network's Input shape."""
+    from .networks import io_node, roles
+
+    r = roles(project)
+    if r is not None and r.sampler in project.networks:
+        node = io_node(project.graph(r.sampler), "Input")
+        settings.latent = list(node.resolved().get("shape", ())) if node else None
+    return settings
 
 
 def input_mismatch(project: Project, bundle: DataBundle) -> ProjectError | None:
@@ -172,8 +204,8 @@ def output_mismatch(project: Project, analysis, bundle: DataBundle) -> ProjectEr
     shape. The model output is the first Output node's input (the trainer uses the first of
     several). Returns None while the graph has errors or the data cannot reach the Input, so
     that one mistake is not reported twice."""
-    if analysis.errors or input_mismatch(project, bundle):
-        return None
+    if analysis.errors or input_mismatch(project, bundle) or project.networks:
+        return None  # (several networks: generative recipes have no targets to meet)
     outputs = [n for n in project.nodes if n.type == "Output"]
     incoming = project.incoming_by_node()
     if not outputs or not incoming[outputs[0].id]:
@@ -259,15 +291,16 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
         bundle = bundle or load_project_data(project, base_dir)  # the data gives the shape
         notes = fit_to_data(project, bundle)
     analysis = analyze(project)
-    if analysis.errors:
-        first = analysis.errors[0]
-        more = f" (and {len(analysis.errors) - 1} more)" if len(analysis.errors) > 1 else ""
+    errors = graph_errors(project, analysis)
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ProjectError(f"The graph is not valid: {first.message}{more}", node=first.node,
                            nodes=first.nodes)
     TrainSettings.from_dict(project.training)  # bad settings before a long load
     bundle = bundle or load_project_data(project, base_dir)
     notes += fit_to_data(project, bundle)
-    settings = TrainSettings.from_dict(project.training)
+    settings = generative_settings(project, TrainSettings.from_dict(project.training))
     mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
     if mismatch:
         raise mismatch

@@ -34,7 +34,12 @@ class Analysis:
 
 
 def analyze(project: Project) -> Analysis:
-    """Check the structure, then propagate shapes in topological order (stopping below any error)."""
+    """Check the structure, then propagate shapes in topological order (stopping below any error).
+    In a project with several networks: the active network's, with the problems across networks."""
+    if project.networks:
+        from .networks import analyze_networks
+
+        return analyze_networks(project)[project.active]
     g = Graph.of(project)
     result = Analysis(errors=structure_errors(project, g))
     if g.order is None:  # a loop: structure_errors said where

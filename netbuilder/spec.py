@@ -19,9 +19,9 @@ from .fileio import remove_stale_temps, write_atomic
 from .layers.registry import LAYERS
 
 FORMAT = "netbuilder-project"
-VERSION = 1
-# version -> function upgrading a document of that version by one step
-MIGRATIONS: dict[int, Any] = {}
+VERSION = 2  # the newest file version this app reads: 2 holds several named networks
+SINGLE_VERSION = 1  # a one-network project is still written as version 1 ("graph"), as before
+SINGLE = "model"  # the name a version-1 file's one network takes
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names the generated code uses itself, plus nn.Module attributes that `self.<id>` would shadow.
@@ -64,6 +64,14 @@ class Node:
 
 
 @dataclass
+class Network:
+    """One named graph of a project with several networks (a GAN's generator, say)."""
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+
+@dataclass
 class Edge:
     source: str
     target: str
@@ -78,6 +86,36 @@ class Project:
     data: dict | None = None
     training: dict | None = None
     description: str = ""
+    # Several networks, by name, in file order; empty for a one-network project. `nodes` and
+    # `edges` are then those of the `active` network: every single-graph step (the canvas,
+    # the inspector, shape inference) works on the network being edited.
+    networks: dict[str, Network] = field(default_factory=dict)
+    active: str | None = None
+
+    # --- networks ----------------------------------------------------------------------------
+    def _sync(self) -> None:
+        if self.networks:
+            self.networks[self.active] = Network(self.nodes, self.edges)
+
+    def activate(self, name: str) -> None:
+        """Make `name` the network that nodes/edges show."""
+        if name not in self.networks:
+            raise KeyError(name)
+        self._sync()
+        net = self.networks[name]
+        self.nodes, self.edges, self.active = net.nodes, net.edges, name
+
+    def graph(self, name: str) -> Project:
+        """One network as a one-network project sharing this one's lists, data and training."""
+        self._sync()
+        net = self.networks[name]
+        return Project(self.name, net.nodes, net.edges, self.data, self.training, self.description)
+
+    def graphs(self) -> dict[str, Project]:
+        """Every network by name ({"model": self} for a one-network project)."""
+        if not self.networks:
+            return {SINGLE: self}
+        return {name: self.graph(name) for name in self.networks}
 
     # --- queries -----------------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -117,7 +155,7 @@ class Project:
         """Remove a node and its edges; returns what undo needs to put them back."""
         index = next(i for i, n in enumerate(self.nodes) if n.id == node_id)
         removed = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)]
-        self.edges = [e for e in self.edges if node_id not in (e.source, e.target)]
+        self.edges[:] = [e for e in self.edges if node_id not in (e.source, e.target)]
         return index, self.nodes.pop(index), removed
 
     def restore_node(self, index: int, node: Node, edges: list[tuple[int, Edge]]) -> None:
@@ -147,26 +185,15 @@ class Project:
 
     # --- serialization ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": self.name}
+        out: dict[str, Any] = {"format": FORMAT, "version": VERSION if self.networks else SINGLE_VERSION,
+                               "name": self.name}
         if self.description:
             out["description"] = self.description
-        nodes = []
-        for n in self.nodes:
-            d: dict[str, Any] = {"id": n.id, "type": n.type}
-            if n.params:
-                d["params"] = {k: n.layer.param(k).to_json(v) for k, v in n.params.items()}
-            if n.pos is not None:
-                d["pos"] = [round(n.pos[0], 1), round(n.pos[1], 1)]
-            if n.frozen:
-                d["frozen"] = True
-            nodes.append(d)
-        edges = []
-        for e in self.edges:
-            d = {"source": e.source, "target": e.target}
-            if e.target_port is not None:
-                d["target_port"] = e.target_port
-            edges.append(d)
-        out["graph"] = {"nodes": nodes, "edges": edges}
+        if self.networks:
+            self._sync()
+            out["networks"] = {name: graph_dict(net.nodes, net.edges) for name, net in self.networks.items()}
+        else:
+            out["graph"] = graph_dict(self.nodes, self.edges)
         if self.data is not None:
             out["data"] = copy.deepcopy(self.data)
         if self.training is not None:
@@ -176,9 +203,36 @@ class Project:
     def copy(self) -> Project:
         """An independent copy; it never fails, also for text that a save would refuse.
         (Param values are immutable: ints, floats, strings, tuples.)"""
+        self._sync()
+        nets = {name: Network([dataclasses.replace(n, params=dict(n.params)) for n in net.nodes],
+                              [dataclasses.replace(e) for e in net.edges]) for name, net in self.networks.items()}
+        if nets:
+            return Project(self.name, nets[self.active].nodes, nets[self.active].edges, copy.deepcopy(self.data),
+                           copy.deepcopy(self.training), self.description, nets, self.active)
         return Project(self.name, [dataclasses.replace(n, params=dict(n.params)) for n in self.nodes],
                        [dataclasses.replace(e) for e in self.edges], copy.deepcopy(self.data),
                        copy.deepcopy(self.training), self.description)
+
+
+def graph_dict(node_list: list[Node], edge_list: list[Edge]) -> dict:
+    """One graph as the file holds it: {"nodes": [...], "edges": [...]}."""
+    nodes = []
+    for n in node_list:
+        d: dict[str, Any] = {"id": n.id, "type": n.type}
+        if n.params:
+            d["params"] = {k: n.layer.param(k).to_json(v) for k, v in n.params.items()}
+        if n.pos is not None:
+            d["pos"] = [round(n.pos[0], 1), round(n.pos[1], 1)]
+        if n.frozen:
+            d["frozen"] = True
+        nodes.append(d)
+    edges = []
+    for e in edge_list:
+        d = {"source": e.source, "target": e.target}
+        if e.target_port is not None:
+            d["target_port"] = e.target_port
+        edges.append(d)
+    return {"nodes": nodes, "edges": edges}
 
 
 def _input_order(edges: list[Edge]) -> list[Edge]:
@@ -223,23 +277,39 @@ def parse_project(doc: Any) -> Project:
     if doc.get("format") != FORMAT:
         raise ProjectError(f"This is not a NetBuilder project: 'format' is {doc.get('format')!r}, "
                            f"expected {FORMAT!r}.", field="format")
-    version = doc.get("version", VERSION)
+    version = doc.get("version", VERSION if "networks" in doc else SINGLE_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProjectError(f"'version' must be a positive integer, not {version!r}.", field="version")
     if version > VERSION:
         raise ProjectError(f"This project was saved by a newer NetBuilder (file version {version}, this "
                            f"app reads up to {VERSION}). Update NetBuilder to open it.", field="version")
+    errors = limits.document_errors(doc)  # on the file as written, so that places read as there
     doc = migrate(doc, version)
-    graph = doc.get("graph")
-    if not isinstance(graph, dict) or not isinstance(graph.get("nodes", []), list) \
-            or not isinstance(graph.get("edges", []), list):
-        raise ProjectError("'graph' must be an object with 'nodes' and 'edges' lists.", field="graph")
-    errors = limits.document_errors(doc) + _count_errors(graph)
+    networks = doc.get("networks")
+    if not isinstance(networks, dict) or not networks:
+        raise ProjectError("'networks' must be an object naming one or more networks, each with 'nodes' and "
+                           "'edges' lists.", field="networks")
+    for name, graph in networks.items():
+        where = "'graph'" if list(networks) == [SINGLE] and version == SINGLE_VERSION else f"Network '{name}'"
+        if not isinstance(graph, dict) or not isinstance(graph.get("nodes", []), list) \
+                or not isinstance(graph.get("edges", []), list):
+            raise ProjectError(f"{where} must be an object with 'nodes' and 'edges' lists.", field="graph")
+        errors += _count_errors(graph)
+    if len(networks) > 1 or SINGLE not in networks:
+        errors += [ProjectError(message, field="networks") for message in _name_errors(list(networks))]
     if errors:  # the later checks may assume sane sizes and characters
         raise InvalidProject(errors)
-    ids: set[str] = set()  # every well-formed id, also of nodes whose type or params are wrong
-    nodes = _parse_nodes(graph.get("nodes", []), ids, errors)
-    edges = _parse_edges(graph.get("edges", []), ids, errors)
+    parsed: dict[str, Network] = {}
+    for name, graph in networks.items():
+        ids: set[str] = set()  # every well-formed id, also of nodes whose type or params are wrong
+        found: list[ProjectError] = []
+        nodes = _parse_nodes(graph.get("nodes", []), ids, found)
+        edges = _parse_edges(graph.get("edges", []), ids, found)
+        if len(networks) > 1:
+            for err in found:
+                err.message, err.network = f"{name}: {err.message}", name
+        errors += found
+        parsed[name] = Network(nodes, edges)
     for key in ("data", "training"):
         if doc.get(key) is not None and not isinstance(doc[key], dict):
             errors.append(ProjectError(f"'{key}' must be an object.", field=key))
@@ -248,8 +318,26 @@ def parse_project(doc: Any) -> Project:
             errors.append(ProjectError(f"'{key}' must be a text, not {type(doc[key]).__name__}.", field=key))
     if errors:
         raise InvalidProject(errors)
-    return Project(name=doc.get("name", "Untitled"), nodes=nodes, edges=edges, data=doc.get("data"),
-                   training=doc.get("training"), description=doc.get("description", ""))
+    common = {"name": doc.get("name", "Untitled"), "data": doc.get("data"), "training": doc.get("training"),
+              "description": doc.get("description", "")}
+    if list(parsed) == [SINGLE]:  # one network: the project as it always was
+        return Project(nodes=parsed[SINGLE].nodes, edges=parsed[SINGLE].edges, **common)
+    first = next(iter(parsed))
+    return Project(nodes=parsed[first].nodes, edges=parsed[first].edges, networks=parsed, active=first, **common)
+
+
+NETWORK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _name_errors(names: list) -> list[str]:
+    """Network names become attributes (model.generator) and classes (Generator) in the code."""
+    errors = []
+    for name in names:
+        if not isinstance(name, str) or not NETWORK_NAME.fullmatch(name) or len(name) > limits.ID_CHARS \
+                or keyword.iskeyword(name) or name in RESERVED_IDS or name == SINGLE:
+            errors.append(f"Network name {str(name)[:40]!r} is not allowed: use lower-case letters, digits and _ "
+                          f"(starting with a letter), e.g. 'generator'; not '{SINGLE}' or a reserved word.")
+    return errors
 
 
 def _count_errors(graph: dict) -> list[ProjectError]:
@@ -341,6 +429,18 @@ def _parse_edges(raw_edges: list, ids: set[str], errors: list[ProjectError]) -> 
             continue
         edges.append(Edge(src, dst, port))
     return edges
+
+
+def single_to_networks(doc: dict) -> dict:
+    """Version 1 -> 2: the one "graph" becomes the network named "model" (as it is, also when
+    missing or wrong: the checks name it)."""
+    doc = dict(doc, version=2)
+    doc["networks"] = {SINGLE: doc.pop("graph", None)}
+    return doc
+
+
+# version -> function upgrading a document of that version by one step
+MIGRATIONS: dict[int, Any] = {1: single_to_networks}
 
 
 def migrate(doc: dict, version: int) -> dict:

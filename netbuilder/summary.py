@@ -22,6 +22,7 @@ class NodeSummary:
     params: int
     trainable_params: int
     macs: int
+    network: str | None = None  # in a project with several networks
 
 
 @dataclass
@@ -45,7 +46,8 @@ class Summary:
                 "frozen_params": self.total_params - self.trainable_params,
                 "total_macs": self.total_macs,
                 "nodes": [{"id": n.id, "type": n.type, "output_shape": n.output_shape, "params": n.params,
-                           "trainable_params": n.trainable_params, "macs": n.macs} for n in self.nodes]}
+                           "trainable_params": n.trainable_params, "macs": n.macs,
+                           **({"network": n.network} if n.network else {})} for n in self.nodes]}
 
 
 def example_inputs(project: Project, analysis: Analysis, batch: int = 1, device="meta") -> list[torch.Tensor]:
@@ -59,6 +61,19 @@ def example_inputs(project: Project, analysis: Analysis, batch: int = 1, device=
 
 
 def summarize(project: Project) -> Summary:
+    """Every node's row; with several networks, each network's rows in turn (tagged with it)."""
+    if project.networks:
+        from .networks import analyze_networks
+
+        errors = [e for a in analyze_networks(project).values() for e in a.errors]
+        if errors:
+            raise InvalidProject(errors)
+        nodes = []
+        for name, graph in project.graphs().items():
+            for row in summarize(graph).nodes:
+                row.network = name
+                nodes.append(row)
+        return Summary(nodes)
     analysis = analyze(project)
     if analysis.errors:
         raise InvalidProject(analysis.errors)

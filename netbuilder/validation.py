@@ -32,7 +32,7 @@ def settings_errors(project: Project) -> list[ProjectError]:
 def project_errors(project: Project, base_dir: str | Path) -> list[ProjectError]:
     """The graph's problems, the settings' problems, and (with data) where data and graph disagree."""
     from .data import DataError
-    from .session import fit_to_data, input_mismatch, load_project_data, output_mismatch
+    from .session import fit_to_data, graph_errors, input_mismatch, load_project_data, output_mismatch
     from .shapes import analyze
 
     errors = settings_errors(project)
@@ -46,7 +46,8 @@ def project_errors(project: Project, base_dir: str | Path) -> list[ProjectError]
             project = project.copy()
             fit_to_data(project, bundle)  # what the project leaves to the data (Input shape, loss)
     analysis = analyze(project)
-    if bundle is not None and not analysis.errors:
+    found = graph_errors(project, analysis)  # every network's, in a project with several
+    if bundle is not None and not found:
         mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
         errors += [mismatch] if mismatch else []
-    return analysis.errors + errors
+    return found + errors

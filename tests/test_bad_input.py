@@ -209,18 +209,22 @@ def test_save_is_atomic_and_round_trips(tmp_path):
 def test_older_versions_are_migrated_step_by_step(monkeypatch):
     from netbuilder import spec
 
-    def v1_to_v2(doc):  # a hypothetical future change: nodes renamed "layers"
-        doc = dict(doc, version=2)
-        doc["graph"] = {"nodes": doc["graph"].pop("layers"), "edges": doc["graph"]["edges"]}
+    def v2_to_v3(doc):  # a hypothetical future change: nodes renamed "layers"
+        doc = dict(doc, version=3)
+        doc["networks"] = {name: {"layers": g["nodes"], "edges": g["edges"]} for name, g in doc["networks"].items()}
         return doc
 
-    monkeypatch.setattr(spec, "VERSION", 2)
-    monkeypatch.setitem(spec.MIGRATIONS, 1, v1_to_v2)
-    old = lenet_doc()
-    old["graph"]["layers"] = old["graph"].pop("nodes")
-    project = parse_project(old)
+    def read_v3(doc):  # and read back, so that the rest of the parser stays as it is
+        doc = dict(doc)
+        doc["networks"] = {name: {"nodes": g["layers"], "edges": g["edges"]} for name, g in doc["networks"].items()}
+        return doc
+
+    monkeypatch.setattr(spec, "VERSION", 3)
+    monkeypatch.setitem(spec.MIGRATIONS, 2, lambda doc: read_v3(v2_to_v3(doc)))
+    project = parse_project(lenet_doc())  # version 1: through 1 -> 2 (graph -> networks) and 2 -> 3
     assert project.node("fc1").params == {"out_features": 120}
-    assert project.to_dict()["version"] == 2
+    assert not project.networks  # one network: still the project it always was
+    assert project.to_dict()["version"] == 1 and "graph" in project.to_dict()
 
 
 HOSTILE = [  # (mutation, node, field) found by review: each once ended in a traceback or a false "valid"

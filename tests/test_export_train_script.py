@@ -149,6 +149,11 @@ OPTIONS = {
     "rotation, noise": ("x_resnet", {"n": 64, "augment": {"rotation": 20, "noise": 0.1}},
                         {"epochs": 2, "schedule": None, "early_stopping": None}),
     "autoencoder, noise": ("x_autoencoder", {"n": 64, "augment": {"noise": 0.05}}, None),
+    # the adversarial recipe: its d_loss, g_loss, d_real and d_fake too (checked below)
+    "GAN bce, label smoothing": ("dcgan", {"n": 96}, {"epochs": 2}),
+    "GAN wgan-gp, uniform noise, 2 D steps": ("dcgan", {"n": 64}, {
+        "epochs": 2, "adversarial": {"loss": "wgan-gp", "noise": "uniform", "d_steps": 2, "samples": 16}}),
+    "GAN hinge, 2 G steps": ("dcgan", {"n": 64}, {"epochs": 1, "adversarial": {"loss": "hinge", "g_steps": 2}}),
 }
 
 
@@ -183,7 +188,7 @@ def test_the_exported_runtime_repeats_the_app_run(tmp_path, option):
     epochs, final = logs[:-1], logs[-1]
     assert [log["epoch"] for log in epochs] == [h["epoch"] for h in app.history]
     for ours, theirs in zip(epochs, app.history):
-        keys = [k for k in theirs if k.startswith(("train_", "val_")) and k != "val_on_train"]
+        keys = [k for k in theirs if k.startswith(("train_", "val_", "d_", "g_")) and k != "val_on_train"]
         assert keys and set(keys) <= set(ours), (keys, ours)
         for key in keys + ["lr", "step"]:
             assert abs(ours[key] - theirs[key]) <= 1e-6 or (math.isnan(ours[key]) and math.isnan(theirs[key])), (

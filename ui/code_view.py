@@ -149,7 +149,10 @@ class CodeView(QWidget):
             self._show_errors(getattr(exc, "errors", [exc]))
             return
         self.copy_button.setEnabled(True)
-        self.status.setText(f"model.py — {project.name}")
+        network = f" — {project.active}" if project.networks else ""
+        self.status.setText(f"model.py — {project.name}{network}")
+        switched = project.active != getattr(self, "_shown_network", None)
+        self._shown_network = project.active
         if source != self.source:
             bar = self.editor.verticalScrollBar()
             position = bar.value()
@@ -157,6 +160,9 @@ class CodeView(QWidget):
             bar.setValue(position)
             self.source = source
             self.sourceChanged.emit(source)
+        if switched and project.networks:  # the network's class at the top
+            first = self.class_lines()[0]
+            self.editor.verticalScrollBar().setValue(first)
         self._apply_highlight(scroll=False)
 
     def _show_errors(self, errors) -> None:
@@ -182,7 +188,10 @@ class CodeView(QWidget):
         pattern = re.compile(rf"^\s*(?:self\.{ident}\s*=|{ident}(?:\s*,\s*_)?\s*=)")
         lines = self.source.split("\n")
         hits = []
+        first, last = self.class_lines()
         for i, line in enumerate(lines):
+            if not first <= i < last:
+                continue
             if pattern.match(line):
                 hits.append(i)
                 # a statement wrapped over several lines: take its continuation too
@@ -192,6 +201,18 @@ class CodeView(QWidget):
                     hits.append(j)
                     depth += lines[j].count("(") - lines[j].count(")")
         return hits
+
+    def class_lines(self) -> tuple[int, int]:
+        """The lines [first, last) of the edited network's class (the whole source with one network)."""
+        lines = self.source.split("\n")
+        project = self._project
+        if not project or not project.networks:
+            return 0, len(lines)
+        from netbuilder.networks import class_name
+
+        starts = [i for i, line in enumerate(lines) if line.startswith("class ")]
+        mine = next((i for i in starts if line_is_class(lines[i], class_name(project.active))), 0)
+        return mine, next((i for i in starts if i > mine), len(lines))
 
     def _apply_highlight(self, scroll: bool) -> None:
         selections = []
@@ -212,3 +233,7 @@ class CodeView(QWidget):
             self.editor.centerCursor()
             self.editor.setTextCursor(QTextCursor(doc.findBlockByNumber(lines[0])))
             self.editor.ensureCursorVisible()
+
+
+def line_is_class(line: str, name: str) -> bool:
+    return line.startswith(f"class {name}(")

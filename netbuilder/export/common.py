@@ -39,9 +39,12 @@ def no_progress(message: str, fraction: float) -> None:
 
 def checked(project: Project) -> Analysis:
     """The project's analysis, or InvalidProject naming every node at fault (nothing is written)."""
+    from ..session import graph_errors
+
     analysis = analyze(project)
-    if analysis.errors:
-        raise InvalidProject(analysis.errors)
+    errors = graph_errors(project, analysis)  # every network's, in a project with several
+    if errors:
+        raise InvalidProject(errors)
     return analysis
 
 

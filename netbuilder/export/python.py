@@ -137,8 +137,10 @@ def train_config(project: Project, settings, bundle) -> dict:
     """The run's settings as the runtime reads them: what the app's Trainer uses, plus the
     data's augmentation. A monitor the task lacks falls back to val_loss (the app refuses it)."""
     task = bundle.task if bundle is not None else _task(settings.loss)
+    from ..session import generative_settings
+
     recipe = "autoencoder" if (project.data or {}).get("target") == "input" else "supervised"
-    config = settings.runtime_config(task, recipe)
+    config = generative_settings(project, settings).runtime_config(task, recipe)
     if config["monitor"].removeprefix("val_") in ALL_METRICS and \
             config["monitor"].removeprefix("val_") not in metric_names(task):
         config["monitor"] = "val_loss"

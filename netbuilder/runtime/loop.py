@@ -69,9 +69,22 @@ class Recipe:
     returns the loss to report. `target` is what evaluation compares the outputs with."""
 
     name = "supervised"
+    supervised = True  # outputs are compared with targets (the app checks shapes, computes details)
+    keeps_last = False  # True: each epoch's weights are the result (no best epoch by val_loss)
 
     def setup(self, loop: Loop) -> None:
-        """Add networks or optimizers to the loop (loop.optimizers) before training."""
+        """Add networks or optimizers to the loop (loop.optimizers, loop.primary) before training."""
+
+    def epoch_logs(self, loop: Loop) -> dict:
+        """The recipe's own values for the epoch's logs (e.g. a GAN's two losses)."""
+        return {}
+
+    def evaluate(self, loop: Loop, x: torch.Tensor, y: torch.Tensor, names=None) -> tuple[float, dict]:
+        """The loss over all of x (one loss_fn call on every output) and the metrics."""
+        out, target = loop.predict(x), self.target(x, y)
+        loss = float(loop.loss_fn(out, target))
+        return loss, scores(loop.config["task"], out, target, names,
+                            probabilities=loop.config["loss"]["type"] == "BCELoss")
 
     def target(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return y
@@ -101,6 +114,12 @@ class Autoencoder(Recipe):
 RECIPES = {r.name: r for r in (Supervised, Autoencoder)}
 
 
+def recipe_class(name: str) -> type[Recipe]:
+    from .recipes_generative import GENERATIVE  # they build on Recipe: imported once it exists
+
+    return {**RECIPES, **GENERATIVE}[name]
+
+
 # ----- the loop -------------------------------------------------------------------------------
 class Loop:
     def __init__(self, model: torch.nn.Module, config: dict, device, augment=None,
@@ -113,12 +132,13 @@ class Loop:
             from torch.nn.parallel import DistributedDataParallel
 
             self.net = DistributedDataParallel(model)
-        self.recipe = RECIPES[config.get("recipe", "supervised")]()
+        self.recipe = recipe_class(config.get("recipe", "supervised"))()
         self.loss_fn = make_loss(config["loss"])
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.l1_params = [p for p in self.params if p.ndim > 1]  # weights, not biases
         self.optimizers = {"model": make_optimizer(config["optimizer"], config["l2"],
                                                    self.params)}
+        self.primary = "model"  # the optimizer whose lr is logged and the schedule follows
         self.scheduler = make_scheduler(config["schedule"], config["epochs"], self.optimizer)
         self.monitor = Monitor(config["monitor"], config["patience"], config["min_delta"])
         try:
@@ -140,7 +160,7 @@ class Loop:
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
-        return self.optimizers["model"]
+        return self.optimizers[self.primary]
 
     def seed(self) -> None:
         """Dropout, augmentation and the batch order start from the run's seed."""
@@ -219,11 +239,8 @@ class Loop:
         return torch.cat(outs)
 
     def evaluate(self, x: torch.Tensor, y: torch.Tensor, names=None) -> tuple[float, dict]:
-        """The loss over all of x (one loss_fn call on every output) and the metrics."""
-        out, target = self.predict(x), self.recipe.target(x, y)
-        loss = float(self.loss_fn(out, target))
-        return loss, scores(self.config["task"], out, target, names,
-                            probabilities=self.config["loss"]["type"] == "BCELoss")
+        """The recipe's loss and metrics over all of x."""
+        return self.recipe.evaluate(self, x, y, names)
 
     def run_epoch(self, x, y, x_val, y_val) -> dict | None:
         """Train one epoch, evaluate, track the best epoch, step the schedule. Returns the
@@ -238,10 +255,11 @@ class Loop:
         train_loss = self.mean_loss(total, done)
         if not math.isfinite(train_loss):
             raise Diverged(epoch, first_step, self.step)
+        own = self.recipe.epoch_logs(self)
         logs = [None]
         if self.rank == 0:  # rank 0 evaluates (every process holds all the data) and shares
             val_loss, val = self.evaluate(x_val, y_val, self.config["metrics"])
-            logs[0] = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+            logs[0] = {"epoch": epoch, "train_loss": train_loss, **own, "val_loss": val_loss,
                        **{f"val_{k}": v for k, v in val.items()}, "lr": lr,
                        "epoch_time": time.perf_counter() - started, "step": self.step}
         if self.world > 1:  # so that every rank steps the schedule and stops alike
@@ -252,6 +270,8 @@ class Loop:
         self.epoch = epoch
         self.history.append(logs)
         improved = self.monitor.update(epoch, logs)
+        if self.recipe.keeps_last:  # the newest epoch is the result
+            improved, self.monitor.best, self.monitor.best_epoch = True, logs.get(self.monitor.name), epoch
         if improved:
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         step_scheduler(self.scheduler, logs["val_loss"])
@@ -274,7 +294,7 @@ class Loop:
                  "stopped_early": self.monitor.should_stop, "config": self.config,
                  "optimizer": split(self.optimizer.state_dict(), "optimizer", tensors),
                  "optimizers": {k: split(o.state_dict(), f"optimizers.{k}", tensors)
-                                for k, o in self.optimizers.items() if k != "model"},
+                                for k, o in self.optimizers.items() if k != self.primary},
                  "scheduler": (split(self.scheduler.state_dict(), "scheduler", tensors)
                                if self.scheduler else None),
                  "scaler": (split(self.scaler.state_dict(), "scaler", tensors)

@@ -23,6 +23,10 @@ class Reporter:
         """Per top-level layer gradient norm, and sampled histograms:
         {"gradients": {layer: {"counts", "min", "max"}}, "weights": {...}}."""
 
+    def on_samples(self, epoch: int, images) -> None:
+        """A generative run's samples from its fixed noise after each epoch: a float tensor
+        [N, C, H, W] in [0, 1] for images (on the CPU)."""
+
     def should_stop(self) -> bool:
         """Polled every batch: return True to stop after the current batch."""
         return False

@@ -19,7 +19,20 @@ SCHEDULES = ("StepLR", "CosineAnnealingLR", "ReduceLROnPlateau", "ExponentialLR"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AMP = ("none", "bf16", "fp16")
 KEYS = ("loss", "optimizer", "batch_size", "epochs", "metrics", "schedule", "l1", "l2",
-        "early_stopping", "grad_clip", "seed", "device", "amp", "init_weights")
+        "early_stopping", "grad_clip", "seed", "device", "amp", "init_weights",
+        "recipe", "adversarial", "vae", "optimizers")
+RECIPES = ("supervised", "autoencoder", "adversarial", "vae")
+# the generative recipes' own settings: name -> (default, kind, minimum or choices)
+RECIPE_FIELDS = {
+    "adversarial": {"noise": ("normal", "choice", ("normal", "uniform")),
+                    "loss": ("bce", "choice", ("bce", "hinge", "wgan-gp")),
+                    "d_steps": (1, int, 1), "g_steps": (1, int, 1),
+                    "label_smoothing": (0.0, float, 0.0), "gp_weight": (10.0, float, 0.0),
+                    "samples": (64, int, 1), "sample_seed": (0, int, 0)},
+    "vae": {"kl_weight": (1.0, float, 0.0), "warmup_epochs": (0, int, 0),
+            "samples": (64, int, 1), "sample_seed": (0, int, 0)},
+}
+RECIPE_NETWORKS = {"adversarial": ("generator", "discriminator")}  # one optimizer each
 EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta")
 
 
@@ -83,6 +96,10 @@ class TrainSettings:
     seed: int = 0
     device: str = "auto"
     amp: str = "none"
+    recipe: str | None = None  # None: follows from the data (autoencoder when target is input)
+    recipe_args: dict = field(default_factory=dict)  # training.adversarial / training.vae
+    optimizers: dict | None = None  # network -> {"type", **args}: one optimizer per network
+    latent: list | None = None  # the sampler network's input shape (set from the project, not the file)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> TrainSettings:
@@ -124,8 +141,59 @@ class TrainSettings:
             s.schedule = {"type": name, **args}
         if d.get("early_stopping"):
             s.early_stopping = _early_stopping(d["early_stopping"])
+        s._recipe(d)
         s._try_build()
         return s
+
+    def _recipe(self, d: dict) -> None:
+        """training.recipe, its own section (training.adversarial / training.vae) and the
+        optimizer of each network (training.optimizers; each defaults to training.optimizer)."""
+        recipe = d.get("recipe")
+        if recipe is not None and recipe not in RECIPES:
+            raise TrainError(f'training.recipe "{recipe}" is not one of {", ".join(RECIPES)}.', field="recipe")
+        self.recipe = recipe
+        for name in RECIPE_FIELDS:
+            if name in d and name != recipe:
+                raise TrainError(f'training.{name} applies to the {name} recipe only; set training.recipe '
+                                 f'to "{name}" or remove it.', field=name)
+        if recipe in RECIPE_FIELDS:
+            section = d.get(recipe) or {}
+            if not isinstance(section, dict):
+                raise TrainError(f"training.{recipe} must be an object.", field=recipe)
+            fields = RECIPE_FIELDS[recipe]
+            for key in section:
+                if key not in fields:
+                    raise TrainError(f'training.{recipe} has an unknown field "{key}"; known: '
+                                     f"{', '.join(fields)}.", field=f"{recipe}.{key}")
+            for key, (default, kind, rule) in fields.items():
+                if kind == "choice":
+                    value = section.get(key, default)
+                    if value not in rule:
+                        raise TrainError(f'training.{recipe}.{key} "{value}" is not one of {", ".join(rule)}.',
+                                         field=f"{recipe}.{key}")
+                    self.recipe_args[key] = value
+                else:
+                    self.recipe_args[key] = _number(section, key, default, f"{recipe}.{key}", kind, rule)
+            if recipe == "adversarial" and not self.recipe_args["label_smoothing"] < 1:
+                raise TrainError("training.adversarial.label_smoothing must be below 1 (0.1 means real "
+                                 "images are labelled 0.9).", field="adversarial.label_smoothing")
+        given = d.get("optimizers")
+        nets = RECIPE_NETWORKS.get(recipe, ())
+        if given is not None and (not isinstance(given, dict) or not nets):
+            raise TrainError("training.optimizers maps each network of the adversarial recipe to its optimizer, "
+                             'e.g. {"generator": {"type": "Adam", "lr": 0.0002}}.', field="optimizers")
+        if nets:
+            own = {"type": self.optimizer, **self.optimizer_args}
+            self.optimizers = {}
+            for key in given or {}:
+                if key not in nets:
+                    raise TrainError(f'training.optimizers has no network "{key}"; the {recipe} recipe '
+                                     f"trains {', '.join(nets)}.", field=f"optimizers.{key}")
+            for net in nets:
+                name, args = _typed((given or {}).get(net, own), "type", OPTIMIZERS, f"optimizers.{net}")
+                args.setdefault("lr", 1e-3)
+                _check_args(getattr(torch.optim, name), args, f"optimizers.{net}")
+                self.optimizers[net] = {"type": name, **args}
 
     def _try_build(self) -> None:
         """Build loss, optimizer and schedule once on a dummy parameter, and call the loss on
@@ -143,7 +211,15 @@ class TrainSettings:
         def optimizer():
             return probe(dummy, **build.optimizer_args(self.optimizer_args, self.l2))
 
+        def each_network():
+            for spec in (self.optimizers or {}).values():
+                args = {k: v for k, v in spec.items() if k != "type"}
+                type(f"Probe{spec['type']}", (getattr(torch.optim, spec["type"]),), {
+                    "add_param_group": torch.optim.Optimizer.add_param_group.__wrapped__})(
+                    dummy, **build.optimizer_args(args, self.l2))
+
         for where, check in (("loss", self._try_loss), ("optimizer", optimizer),
+                             ("optimizers", each_network),
                              ("schedule", lambda: build.make_scheduler(
                                  self.schedule, self.epochs, optimizer()))):
             try:
@@ -177,13 +253,21 @@ class TrainSettings:
         """The run as the runtime reads it (netbuilder/runtime/build.py): plain JSON, the
         same for the app and for an exported train_config.json."""
         es = self.early_stopping or {}
+        recipe = self.recipe or recipe
+        extra = {}
+        metrics = self.logged_metrics(task)[0]
+        if recipe in RECIPE_FIELDS:  # samples are judged by eye (and by their own logs)
+            extra[recipe] = {**self.recipe_args, "latent": list(self.latent or [])}
+            metrics = []
+        if self.optimizers:
+            extra["optimizers"] = self.optimizers
         return _lists({
-            "task": task, "recipe": recipe,
+            "task": task, "recipe": recipe, **extra,
             "loss": {"type": self.loss, **self.loss_args},
             "optimizer": {"type": self.optimizer, **self.optimizer_args},
             "schedule": self.schedule, "batch_size": self.batch_size, "epochs": self.epochs,
             "seed": self.seed, "l1": self.l1, "l2": self.l2, "grad_clip": self.grad_clip,
-            "amp": self.amp, "metrics": self.logged_metrics(task)[0],
+            "amp": self.amp, "metrics": metrics,
             "monitor": es.get("monitor", "val_loss"), "patience": es.get("patience"),
             "min_delta": es.get("min_delta", 0.0)})
 
@@ -195,6 +279,12 @@ class TrainSettings:
                "schedule": self.schedule, "l1": self.l1, "l2": self.l2,
                "early_stopping": self.early_stopping, "grad_clip": self.grad_clip,
                "seed": self.seed, "device": self.device, "amp": self.amp}
+        if self.recipe is not None:
+            out["recipe"] = self.recipe
+        if self.recipe in RECIPE_FIELDS:
+            out[self.recipe] = dict(self.recipe_args)
+        if self.optimizers:
+            out["optimizers"] = self.optimizers
         return _lists(out)
 
 

@@ -178,7 +178,11 @@ class Trainer:
         self.groups = gradstats.layer_params(self.model)
         if s.amp != "none" and dev.type != "cuda":
             self.notes.append(f'amp "{s.amp}" is only used on CUDA; training in float32.')
-        self._check_shapes()
+        if self.loop.recipe.supervised:
+            self._check_shapes()
+        elif self.world > 1:
+            raise TrainError(f"The {self.loop.recipe.name} recipe trains in one process; "
+                             "leave out --nproc-per-node.")
 
     def _metric_names(self) -> list[str]:
         names, skipped = self.settings.logged_metrics(self.bundle.task)
@@ -289,6 +293,9 @@ class Trainer:
     def _resume(self) -> None:
         """Load the run in resume_from. Every check comes first, so a run that cannot be
         continued raises TrainError with its folder untouched."""
+        if len(self.loop.optimizers) > 1:
+            raise TrainError("Continuing a run with one optimizer per network (a GAN) is not "
+                             "supported yet: start a new run, or train it with more epochs.")
         state = ckpt.read_resume_state(self.resume_from, self.settings.epochs)
         saved = state.get("settings") if isinstance(state.get("settings"), dict) else {}
         was = (saved.get("optimizer") or {}).get("type")
@@ -394,6 +401,8 @@ class Trainer:
                            grad_flags=gradstats.grad_flags(self.last_grad_norms))
                 self._save_epoch(improved)
                 self.reporter.on_epoch(self.epoch, dict(row))
+                if hasattr(self.loop.recipe, "samples"):
+                    self._samples()
                 if self.loop.should_stop:
                     stopped_early = True
                     break
@@ -420,6 +429,19 @@ class Trainer:
         self.reporter.on_end(result)
         return result
 
+    def _samples(self) -> None:
+        """A generative recipe's samples from its fixed noise: to the reporter, and the
+        newest grid to samples.png in the run folder."""
+        images = self.loop.recipe.samples(self.loop)
+        self.reporter.on_samples(self.epoch, images)
+        if self.out_dir is not None and images.ndim == 4:
+            from ..generative import save_grid
+
+            try:
+                save_grid(images, self.out_dir / "samples.png")
+            except OSError as err:
+                self.notes.append(f"samples.png could not be written ({err}).")
+
     def _start_info(self) -> dict:
         b = self.bundle
         device = str(self.device) if self.world == 1 else f"{self.world} x {self.device}"
@@ -440,7 +462,9 @@ class Trainer:
         best = self.monitor.best_epoch if self.loop else None
         metrics, evaluation, test_metrics = {}, {}, {}
         row = next((h for h in self.history if h["epoch"] == best), None)
-        if status != "failed" and self.best_state is not None and self.rank == 0:
+        if status != "failed" and self.best_state is not None and not self.loop.recipe.supervised:
+            self.model.load_state_dict(self.best_state)  # the newest epoch's weights
+        elif status != "failed" and self.best_state is not None and self.rank == 0:
             self.model.load_state_dict(self.best_state)  # keep the best weights, as saved
             _, full = self._evaluate(self.xv, self.yv, details=True,
                                      names=M.metric_names(self.bundle.task))

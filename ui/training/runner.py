@@ -27,6 +27,7 @@ class TrainingRunner(QObject):
     thread_ended = Signal()
     pause_confirmed = Signal()       # the training thread is blocked: no step runs until resume
     weights_updated = Signal(int, object)  # step, CPU state_dict copy (while weights_wanted)
+    samples_updated = Signal(int, object)  # epoch, a generative run's samples from its fixed noise
 
     def __init__(self, parent: QObject | None = None, report_every: int = 10):
         super().__init__(parent)
@@ -78,6 +79,7 @@ class TrainingRunner(QObject):
         worker.failed.connect(self._on_failed)
         worker.blocked.connect(self._on_blocked)
         worker.weights.connect(self._on_weights)
+        worker.samples.connect(self._on_samples)
         worker.weights_interval_s = self.weights_interval_s
         if self.weights_wanted:
             worker.weights_wanted.set()
@@ -118,6 +120,10 @@ class TrainingRunner(QObject):
         return ended
 
     # ----- receivers (GUI thread) --------------------------------------------------------------
+    @Slot(int, object)
+    def _on_samples(self, epoch: int, images) -> None:
+        self.samples_updated.emit(epoch, images)
+
     @Slot(object)
     def _on_prepared(self, prepared) -> None:
         self.prepared.emit(prepared)

@@ -38,6 +38,9 @@ class QtReporter(Reporter):
     def on_grad_stats(self, step, norms, histograms):
         self.worker.grad_stats.emit(step, norms, histograms)
 
+    def on_samples(self, epoch, images):
+        self.worker.samples.emit(epoch, images)
+
     def should_stop(self):
         return self.worker.stop_requested.is_set()
 
@@ -59,6 +62,7 @@ class TrainingWorker(QObject):
     failed = Signal(str, str)              # message, details (a traceback for our own bugs)
     blocked = Signal()                     # the training thread is now waiting in a pause
     weights = Signal(int, object)          # step, a CPU copy of the state_dict (when wanted)
+    samples = Signal(int, object)          # epoch, a generative run's samples [N, C, H, W] (CPU)
     done = Signal()                        # always last: the thread may quit
 
     def __init__(self, project, base_dir, out_dir=None, project_path=None,

@@ -1,0 +1,98 @@
+"""Samples of generative projects (GAN generators, VAE decoders) and their picture grids.
+
+    draw(project, weights, n, seed)  -> float32 [N, C, H, W] in [0, 1] (what `netbuilder sample` writes)
+    grid(images) / save_grid(images, path)  -> one picture of many samples (PNG)"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ProjectError
+from .fileio import write_atomic
+from .spec import Project
+
+
+def grid(images, cols: int | None = None, pad: int = 1) -> np.ndarray:
+    """[N, C, H, W] values in [0, 1] -> uint8 [rows*(H+pad)+pad, cols*(W+pad)+pad, C] (C 1 or 3),
+    samples left to right, top to bottom, on a dark background."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"a sample grid needs images [N, 1 or 3, H, W], got {list(images.shape)}")
+    n, c, h, w = images.shape
+    cols = cols or max(1, math.ceil(math.sqrt(n)))
+    rows = max(1, math.ceil(n / cols))
+    out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 40, dtype=np.uint8)
+    pixels = (np.clip(np.nan_to_num(images), 0, 1) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
+    for i in range(n):
+        r, k = divmod(i, cols)
+        y, x = pad + r * (h + pad), pad + k * (w + pad)
+        out[y:y + h, x:x + w] = pixels[i]
+    return out
+
+
+def png_bytes(images, scale: int = 4) -> bytes:
+    """The grid as PNG bytes, each pixel drawn `scale` times larger (digits are 8-16 px)."""
+    from PIL import Image
+
+    picture = grid(images)
+    if picture.shape[2] == 1:
+        picture = picture[:, :, 0]
+    img = Image.fromarray(picture)
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def save_grid(images, path: str | Path, scale: int = 4) -> Path:
+    path = Path(path)
+    write_atomic(path, png_bytes(images, scale))
+    return path
+
+
+def sampler_info(project: Project) -> tuple[str, list[int], str]:
+    """(network that makes samples, latent shape, noise kind) of a generative project."""
+    from .networks import io_node, roles
+
+    r = roles(project)
+    if not project.networks or r is None:
+        raise ProjectError("This project has no generative recipe: `sample` works for GAN and VAE projects "
+                           "(training.recipe \"adversarial\" or \"vae\"; see the dcgan and vae templates).",
+                           field="training.recipe")
+    node = io_node(project.graph(r.sampler), "Input")
+    latent = [int(v) for v in node.resolved().get("shape", ())] if node else []
+    noise = ((project.training or {}).get("adversarial") or {}).get("noise", "normal")
+    return r.sampler, latent, noise
+
+
+def to_unit_range(images, network: Project):
+    """Samples in [0, 1]: a generator ending in Tanh makes [-1, 1], which is mapped over."""
+    from .networks import io_node
+
+    out = io_node(network, "Output")
+    last = next((e.source for e in network.edges if out is not None and e.target == out.id), None)
+    if last is not None and network.node(last).type == "Tanh":
+        images = (images + 1) / 2
+    return images.clamp(0, 1)
+
+
+def draw(project: Project, weights: str | Path, n: int, seed: int = 0) -> np.ndarray:
+    """n samples of a trained generative project: float32 [N, C, H, W] in [0, 1] for images."""
+    import torch
+
+    from .compiler import build_model
+    from .runtime.recipes_generative import decode, draw_noise
+    from .weights import load_into
+
+    if n < 1:
+        raise ProjectError(f"-n must be at least 1, got {n}.", field="n")
+    network, latent, noise = sampler_info(project)
+    model = build_model(project)
+    load_into(model, Path(weights), strict=True)
+    z = draw_noise(n, latent, noise, "cpu", torch.Generator().manual_seed(seed))
+    images = to_unit_range(decode(getattr(model, network), z), project.graph(network))
+    return images.numpy().astype(np.float32)
