@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--weights", metavar="CKPT", help="a .safetensors checkpoint to embed")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    p.add_argument("--network", metavar="NAME", help="onnx/pt2 of a project with several networks: which one "
+                   "(default: the generator of a GAN, the decoder of a VAE)")
     p.set_defaults(func=cmd_export)
     from .cli_inspect import add_parsers as add_inspect_parsers  # activations, explain
     add_inspect_parsers(sub)

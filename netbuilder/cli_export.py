@@ -19,7 +19,8 @@ def run(args) -> int:
     try:
         project = load_project(args.project)
         result = export(project, fmt, args.output, weights=args.weights,
-                        base_dir=Path(args.project).resolve().parent, force=args.force, progress=progress)
+                        base_dir=Path(args.project).resolve().parent, force=args.force, progress=progress,
+                        network=getattr(args, "network", None))
     except ProjectError as exc:
         for e in exc.errors if isinstance(exc, InvalidProject) else [exc]:
             where = f" [node {e.node}]" if e.node else ""

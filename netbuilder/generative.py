@@ -96,3 +96,34 @@ def draw(project: Project, weights: str | Path, n: int, seed: int = 0) -> np.nda
     z = draw_noise(n, latent, noise, "cpu", torch.Generator().manual_seed(seed))
     images = to_unit_range(decode(getattr(model, network), z), project.graph(network))
     return images.numpy().astype(np.float32)
+
+
+def diversity(images) -> float:
+    """How different the samples are from each other: the mean over pixels of their standard
+    deviation across samples (0 when every sample is the same picture)."""
+    images = np.asarray(images, dtype=np.float64)
+    if len(images) < 2:
+        return 0.0
+    return float(images.reshape(len(images), -1).std(axis=0).mean())
+
+
+COLLAPSE = 0.35  # samples this much less varied than real data look like one mode
+D_WINS = 0.05  # D(G(z)) below this (with D(x) above 1 - this): the discriminator wins outright
+
+
+def hints(logs: dict | None, samples=None, real=None, loss: str = "bce") -> list[str]:
+    """What a learner should know about a GAN's epoch: a collapse to one mode (the samples vary
+    far less than the real data), or a discriminator that wins outright (no gradient left for the
+    generator). `real`: a batch of real samples to compare the variety with."""
+    out = []
+    if samples is not None and real is not None and len(samples) >= 8:
+        ours, theirs = diversity(samples), diversity(real)
+        if theirs > 0 and ours < COLLAPSE * theirs:
+            out.append(f"Mode collapse: the samples vary {ours / theirs:.0%} as much as the real data, so the "
+                       "generator makes nearly the same picture for every noise. Try label smoothing, a lower "
+                       "generator learning rate, or restart with another seed.")
+    if logs and loss == "bce" and logs.get("d_fake", 1) < D_WINS and logs.get("d_real", 0) > 1 - D_WINS:
+        out.append(f"The discriminator wins outright: D(x) = {logs['d_real']:.2f} and D(G(z)) = "
+                   f"{logs['d_fake']:.2f}, so the generator learns little. Try label smoothing, a lower "
+                   "discriminator learning rate, or more generator steps.")
+    return out

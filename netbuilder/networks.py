@@ -92,8 +92,8 @@ def role_errors(project: Project) -> list[tuple[str | None, str]]:
     missing = [n for n in r.networks if n not in names]
     if missing:
         verb = "is" if len(missing) == 1 else "are"
-        out.append((None, f"The {recipe} recipe needs networks named {' and '.join(r.networks)}; "
-                          f"{', '.join(missing)} {verb} missing."))
+        message = f"The {recipe} recipe needs networks named {' and '.join(r.networks)}; {', '.join(missing)} {verb} "
+        out.append((None, message + "missing."))
     for n in names:
         if n not in r.networks:
             message = (f"Network '{n}' has no part in the {recipe} recipe (it trains {' and '.join(r.networks)}): "

@@ -106,10 +106,11 @@ class Project:
         self.nodes, self.edges, self.active = net.nodes, net.edges, name
 
     def graph(self, name: str) -> Project:
-        """One network as a one-network project sharing this one's lists, data and training."""
+        """One network as a one-network project sharing this one's lists and data (not its training:
+        the recipe trains all networks together; on its own a network is a plain model)."""
         self._sync()
         net = self.networks[name]
-        return Project(self.name, net.nodes, net.edges, self.data, self.training, self.description)
+        return Project(self.name, net.nodes, net.edges, self.data, None, self.description)
 
     def graphs(self) -> dict[str, Project]:
         """Every network by name ({"model": self} for a one-network project)."""

@@ -16,15 +16,20 @@ _MISSING = object()
 
 
 class _Command(QUndoCommand):
+    """An edit of the network it was made in: undo and redo show that network first."""
+
     def __init__(self, doc: Document, text: str):
         super().__init__(text)
         self.doc = doc
+        self.network = doc.project.active
 
     def redo(self):
+        self.doc.show_network(self.network)
         self._redo()
         self.doc.edited()
 
     def undo(self):
+        self.doc.show_network(self.network)
         self._undo()
         self.doc.edited()
 

@@ -24,6 +24,7 @@ class Document(QObject):
     # an undo (True) or redo (False) changed a field of a section off the canvas ("training",
     # "lr"): the view that shows it says so, as the change is not where the user looks
     replayed = Signal(str, str, bool)
+    network_changed = Signal(str)      # another network of the project is shown (its name)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -31,6 +32,7 @@ class Document(QObject):
         self.project = project or Project()
         self.path: Path | None = None
         self.analysis: Analysis = Analysis()
+        self.network_analyses: dict[str, Analysis] = {}  # by network, with several networks
         self.params: dict[str, int | None] = {}
         self.selection: list[str] = []
         self.revision = 0
@@ -51,7 +53,14 @@ class Document(QObject):
         return sum(self.params.get(n.id) or 0 for n in self.project.nodes if n.frozen)
 
     def _reanalyze(self) -> None:
-        self.analysis = analyze(self.project)
+        if self.project.networks:  # every network's problems (the tabs count them)
+            from netbuilder.networks import analyze_networks
+
+            self.network_analyses = analyze_networks(self.project)
+            self.analysis = self.network_analyses[self.project.active]
+        else:
+            self.network_analyses = {}
+            self.analysis = analyze(self.project)
         self.params = project_params(self.project, self.analysis)
         self.revision += 1
 
@@ -62,6 +71,18 @@ class Document(QObject):
 
     def push(self, command) -> None:
         self.undo_stack.push(command)
+
+    def show_network(self, name: str | None) -> None:
+        """Edit another network of the project: the canvas, inspector and code view follow."""
+        if not self.project.networks or name is None or name == self.project.active:
+            return
+        self.project.activate(name)
+        ensure_positions(self.project)
+        self.selection = []
+        self._reanalyze()
+        self.network_changed.emit(name)
+        self.changed.emit()
+        self.selection_changed.emit([])
 
     # --- whole documents -----------------------------------------------------------------------
     def set_project(self, project: Project, path: str | Path | None = None, dirty: bool = False) -> None:

@@ -52,7 +52,10 @@ class MainWindow(QMainWindow):
         self.setObjectName("NetBuilderMain")
         self.document = Document(parent=self)
         self.canvas = NetView(self.document, self)
-        self.setCentralWidget(self.canvas)
+        from .canvas.network_tabs import with_network_tabs  # one tab per network (a GAN's two)
+
+        central, self.network_tabs = with_network_tabs(self.document, self.canvas, self)
+        self.setCentralWidget(central)
         self.canvas.message.connect(self.show_message)
         self.menus: dict[str, QMenu] = {}
         self._file_tail: QAction | None = None  # the separator above Quit
@@ -101,6 +104,8 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._refresh_code)
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
+        from .training.generative_view import install as install_samples  # a GAN's or VAE's samples
+        self.samples = install_samples(self)
         self.inspect = install_inspect(self)
         from .experiments.install import install as install_experiments  # Runs, CV, Search tabs
         self.experiments = install_experiments(self)

@@ -23,13 +23,15 @@ DEFAULT_NAMES = {"python": "", "onnx": "model.onnx", "pt2": "model.pt2"}
 
 
 def export(project: Project, fmt: str, out: str | Path, weights=None, base_dir: str | Path | None = None,
-           force: bool = False, progress: Progress = no_progress) -> ExportResult:
+           force: bool = False, progress: Progress = no_progress, network: str | None = None) -> ExportResult:
+    """`network`: which network of a project with several the ONNX / .pt2 file holds (default:
+    the one that makes samples); the Python bundle always holds them all."""
     if fmt == "python":
         return export_python(project, out, weights, base_dir, force, progress)
     if fmt == "onnx":
-        return export_onnx(project, out, weights, force, progress)
+        return export_onnx(project, out, weights, force, progress, network)
     if fmt == "pt2":
-        return export_pt2(project, out, weights, force, progress)
+        return export_pt2(project, out, weights, force, progress, network)
     raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.", field="format")
 
 

@@ -75,6 +75,29 @@ def _quiet(fn, *args, **kwargs):
         registration.setLevel(level)
 
 
+def one_network(project: Project, network: str | None, weights) -> tuple[Project, object]:
+    """A single-file export holds one network: of a project with several, `network` (by default
+    the one that makes samples: a GAN's generator, a VAE's decoder), with its part of the weights."""
+    if not project.networks:
+        if network not in (None, "model"):
+            raise ExportError(f"--network {network}: this project has one network.", field="network")
+        return project, weights
+    from ..networks import roles
+    from .common import read_weights
+
+    checked(project)  # every network valid, and the ones between them fit
+    r = roles(project)
+    network = network or (r.sampler if r else project.active)
+    if network not in project.networks:
+        raise ExportError(f"--network {network}: the project's networks are {', '.join(project.networks)}.",
+                          field="network")
+    state = read_weights(weights)
+    if state is not None:
+        prefix = f"{network}."
+        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    return project.graph(network), state
+
+
 def _prepare(project: Project, out: Path, weights, force: bool, progress: Progress):
     """What every single-file export starts with: a valid graph, a free target, the model, sample inputs."""
     analysis = checked(project)
@@ -85,10 +108,12 @@ def _prepare(project: Project, out: Path, weights, force: bool, progress: Progre
 
 
 def export_onnx(project: Project, out: str | Path, weights=None, force: bool = False,
-                progress: Progress = no_progress) -> ExportResult:
-    """Write one .onnx file with the weights embedded and a dynamic batch axis, checked by onnx.checker."""
+                progress: Progress = no_progress, network: str | None = None) -> ExportResult:
+    """Write one .onnx file with the weights embedded and a dynamic batch axis, checked by onnx.checker.
+    Of a project with several networks: one of them (see one_network)."""
     import onnx
 
+    project, weights = one_network(project, network, weights)
     out = Path(out)
     analysis, model, args = _prepare(project, out, weights, force, progress)
     inputs, outputs = _inputs_outputs(project, analysis)
@@ -109,8 +134,9 @@ def export_onnx(project: Project, out: str | Path, weights=None, force: bool = F
 
 
 def export_pt2(project: Project, out: str | Path, weights=None, force: bool = False,
-               progress: Progress = no_progress) -> ExportResult:
-    """Write a torch.export ExportedProgram (.pt2) with a dynamic batch dimension."""
+               progress: Progress = no_progress, network: str | None = None) -> ExportResult:
+    """Write a torch.export ExportedProgram (.pt2) with a dynamic batch dimension (of one network)."""
+    project, weights = one_network(project, network, weights)
     out = Path(out)
     _, model, args = _prepare(project, out, weights, force, progress)
     progress("Tracing with torch.export", 0.2)

@@ -42,6 +42,7 @@ class NetScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         document.changed.connect(self.sync)
         document.loaded.connect(self.rebuild)
+        document.network_changed.connect(self.rebuild)  # the same ids may name other nodes there
         document.selection_changed.connect(self._select_ids)
         self.selectionChanged.connect(self._on_selection)
         self.rebuild()

@@ -62,6 +62,7 @@ class NetView(QGraphicsView):
         self.quick_add.chosen.connect(self._quick_chosen)
         self._quick_pos = QPointF()
         document.loaded.connect(self._after_load)
+        document.network_changed.connect(self._after_load)
 
     # --- API for others ------------------------------------------------------------------------
     def set_node_flag(self, node_id: str, message: str | None) -> None:

@@ -18,7 +18,7 @@ from .engine import InspectEngine
 
 
 def graph_key(project) -> str:
-    return json.dumps(project.to_dict()["graph"], sort_keys=True, default=str)
+    return json.dumps(project.to_dict().get("graph") or project.to_dict().get("networks"), sort_keys=True, default=str)
 
 
 class InspectController(QObject):
@@ -96,6 +96,10 @@ class InspectController(QObject):
 
     # ----- which model -----------------------------------------------------------------------
     def _use(self, project, state, text: str, step=None) -> None:
+        if project is not None and project.networks:  # the views read one network's layers
+            self.project = None
+            self.model_changed.emit()
+            return
         self.project, self.weights_text, self.step = project, text, step
         self.engine.set_model(project, state)
         self.model_changed.emit()

@@ -114,7 +114,7 @@ class InspectEngine:
 
         from netbuilder.compiler import build_model
 
-        key = json.dumps(project.to_dict()["graph"], sort_keys=True, default=str)
+        key = json.dumps(project.to_dict().get("graph") or project.to_dict().get("networks"), sort_keys=True, default=str)
         if state is None:  # initial weights: seeded on a forked RNG, the run's stays untouched
             self._model = self._key = None
             with torch.random.fork_rng(devices=[]):

@@ -1,0 +1,75 @@
+"""A project with several networks in the window: network tabs switched with real clicks (the
+canvas, inspector and code view follow; undo goes back to the network of the edit), and the
+Samples tab of a GAN run (live grid from the fixed noise, D/G curves, Save as PNG)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from netbuilder.templates import load_template
+
+from .helpers import click_node
+
+
+def click_tab(tabs, index: int) -> None:
+    QTest.mouseClick(tabs, Qt.LeftButton, Qt.NoModifier, tabs.tabRect(index).center())
+
+
+def test_network_tabs_switch_with_clicks_and_undo_follows_the_edit(qtbot, make_window):
+    w = make_window(load_template("dcgan"))
+    tabs = w.network_tabs
+    assert tabs.isVisible() and [tabs.tabText(i) for i in range(tabs.count())] == ["Generator", "Discriminator"]
+    assert "deconv1" in w.canvas.net_scene.nodes
+    click_tab(tabs, 1)
+    assert w.document.project.active == "discriminator"
+    assert set(w.canvas.net_scene.nodes) == {n.id for n in w.document.project.graph("discriminator").nodes}
+    w.code_view.refresh()
+    first, last = w.code_view.class_lines()
+    assert w.code_view.source.split("\n")[first].startswith("class Discriminator(")
+    click_node(w.canvas, "conv2")  # the inspector shows the discriminator's conv2
+    assert w.document.selection == ["conv2"] and w.inspector.node_id == "conv2"
+    assert all(first <= i < last for i in w.code_view.node_lines("conv2"))
+    w.canvas.setFocus()
+    QTest.keyClick(w.canvas.viewport(), Qt.Key_Delete)
+    assert not w.document.project.has_node("conv2")
+    assert "⚠" in tabs.tabText(1)  # the discriminator now has problems, named on its tab
+    click_tab(tabs, 0)
+    assert w.document.project.active == "generator" and "deconv1" in w.canvas.net_scene.nodes
+    w.activateWindow()
+    QTest.keyClick(w.canvas.viewport(), Qt.Key_Z, Qt.ControlModifier)  # undo: back to the discriminator
+    assert w.document.project.active == "discriminator" and tabs.currentIndex() == 1
+    assert w.document.project.has_node("conv2") and "conv2" in w.canvas.net_scene.nodes
+    assert "⚠" not in tabs.tabText(1)
+    assert w.document.project.graph("generator").has_node("deconv1")  # the other network untouched
+
+
+def test_a_single_network_project_has_no_tabs(make_window):
+    w = make_window()
+    assert not w.network_tabs.isVisible() and w.network_tabs.count() == 0
+    samples = w.bottom_tabs.indexOf(w.samples)
+    assert not w.bottom_tabs.isTabVisible(samples)
+
+
+def test_a_gan_run_shows_its_samples_curves_and_saves_the_grid(qtbot, make_window, tmp_path):
+    project = load_template("dcgan")
+    project.data = dict(project.data, n=96)
+    project.training = dict(project.training, epochs=2, batch_size=32)
+    w = make_window(project)
+    w.training.runs_root = tmp_path
+    view = w.samples
+    assert w.bottom_tabs.isTabVisible(w.bottom_tabs.indexOf(view))
+    with qtbot.waitSignal(w.training.runner.run_finished, timeout=120_000):
+        w.training.actions_["train"].trigger()
+    assert w.bottom_tabs.currentWidget() is view
+    assert view.images.shape == (64, 1, 16, 16) and view.epoch == 2
+    assert view.picture.pixmap() is not None and not view.picture.pixmap().isNull()
+    xs, ys = view.curves["d_loss"].getData()
+    assert list(xs) == [1, 2] and all(y > 0 for y in ys)
+    assert len(view.curves["d_fake"].getData()[1]) == 2
+    assert view.save_button.isEnabled()
+    out = view.save_grid(tmp_path / "grid.png")
+    from PIL import Image
+
+    assert Image.open(out).size == (4 * (8 * 17 + 1), 4 * (8 * 17 + 1))  # 8 x 8 samples of 16 px, 1 px apart
+    w.samples.grab().save(str(tmp_path / "samples_tab.png"))

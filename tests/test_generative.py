@@ -1,0 +1,137 @@
+"""GANs end to end on the built-in digits: a few epochs of the dcgan template give samples that a
+classifier trained here on the real digits reads confidently and in several classes (an untrained
+generator's samples fall in one class); `netbuilder sample` writes the documented array; ONNX of
+the generator and of the discriminator compute what the trained networks do; the hints."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from netbuilder.cli import main
+from netbuilder.compiler import build_model
+from netbuilder.data.digits import load_digits
+from netbuilder.generative import diversity, draw, grid, hints
+from netbuilder.session import Overrides, run_training
+from netbuilder.templates import load_template, template_path
+
+EPOCHS = 8  # about 10 s on this 2-core machine; the template's 60 epochs give sharper digits
+CONFIDENT = 0.9  # a sample "reads as" a digit when the classifier gives it this probability
+CLASSES = 4  # ...and the confident samples must spread over at least this many digits
+SHARE = 0.05  # (each of them holding at least this share of the confident samples)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gan") / "run"
+    result = run_training(load_template("dcgan"), ".", overrides=Overrides(epochs=EPOCHS), out_dir=out)
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def digit_classifier():
+    """A small MLP trained on the real 16x16 digits (all 1,797: it only has to read them)."""
+    x, y = load_digits([16, 16])
+    x, y = torch.from_numpy(x).flatten(1), torch.from_numpy(y)
+    torch.manual_seed(0)
+    clf = torch.nn.Sequential(torch.nn.Linear(256, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    opt = torch.optim.Adam(clf.parameters(), 1e-2)
+    for _ in range(300):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(clf(x), y).backward()
+        opt.step()
+    assert (clf(x).argmax(1) == y).float().mean() > 0.98
+    return clf
+
+
+def read(clf, images: np.ndarray) -> tuple[float, np.ndarray]:
+    """(mean confidence, how many confident samples fall in each digit class)."""
+    with torch.no_grad():
+        conf, cls = clf(torch.from_numpy(images).flatten(1)).softmax(1).max(1)
+    return float(conf.mean()), np.bincount(cls[conf >= CONFIDENT].numpy(), minlength=10)
+
+
+def readable_classes(counts: np.ndarray) -> int:
+    return int((counts >= SHARE * max(counts.sum(), 1)).sum())
+
+
+@pytest.mark.slow
+def test_a_few_epochs_make_digits_of_several_kinds(trained, digit_classifier, tmp_path):
+    result, run = trained
+    history = result.history
+    assert [h["epoch"] for h in history] == list(range(1, EPOCHS + 1))
+    for h in history:
+        assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(h) and 0 < h["d_fake"] < h["d_real"] < 1
+    assert (run / "samples.png").is_file()
+    project = load_template("dcgan")
+    samples = draw(project, run / "best.safetensors", 500, seed=1)
+    mean_conf, counts = read(digit_classifier, samples)
+    assert mean_conf >= 0.7 and counts.sum() >= 0.3 * len(samples), (mean_conf, counts)
+    assert readable_classes(counts) >= CLASSES, counts
+    # the control: an untrained generator's blobs are read as one digit only
+    torch.manual_seed(0)
+    untrained = tmp_path / "untrained.safetensors"
+    from safetensors.torch import save_file
+
+    save_file({k: v.contiguous() for k, v in build_model(project).state_dict().items()}, str(untrained))
+    assert readable_classes(read(digit_classifier, draw(project, untrained, 500, seed=1))[1]) < CLASSES
+
+
+@pytest.mark.slow
+def test_sample_writes_the_documented_array_and_onnx_matches(trained, tmp_path, capsys):
+    import onnxruntime as ort
+
+    _, run = trained
+    out = tmp_path / "s.npy"
+    assert main(["sample", template_path("dcgan"), "--weights", str(run), "-n", "10", "-o", str(out),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["shape"] == [10, 1, 16, 16]
+    arr = np.load(out)
+    assert arr.dtype == np.float32 and arr.shape == (10, 1, 16, 16) and 0 <= arr.min() and arr.max() <= 1
+    assert np.array_equal(arr, draw(load_template("dcgan"), run / "best.safetensors", 10, seed=0))
+    assert main(["sample", template_path("dcgan"), "--weights", str(run), "-n", "9", "-o",
+                 str(tmp_path / "s.png")]) == 0
+    model = build_model(load_template("dcgan")).eval()
+    from safetensors.torch import load_file
+
+    model.load_state_dict(load_file(str(run / "best.safetensors")))
+    z = torch.randn(5, 32)
+    for network, x in (("generator", z), ("discriminator", model.generator(z).detach())):
+        path = tmp_path / f"{network}.onnx"
+        assert main(["export", template_path("dcgan"), "--network", network, "--weights",
+                     str(run / "best.safetensors"), "-o", str(path)]) == 0
+        session = ort.InferenceSession(str(path))
+        (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+        want = getattr(model, network)(x).detach().numpy()
+        assert np.allclose(got, want, atol=1e-5), network
+
+
+def test_sample_refuses_a_project_that_is_not_generative(tmp_path, capsys):
+    assert main(["sample", template_path("mlp"), "--weights", str(tmp_path / "w.safetensors"), "-n", "4",
+                 "-o", str(tmp_path / "s.npy")]) == 1
+    assert "no generative recipe" in capsys.readouterr().err and not (tmp_path / "s.npy").exists()
+
+
+def test_grid_lays_samples_out_in_rows():
+    images = np.zeros((5, 1, 4, 4), dtype=np.float32)
+    images[4] = 1.0
+    g = grid(images, pad=1)
+    assert g.shape == (2 * 5 + 1, 3 * 5 + 1, 1)
+    assert g[6:10, 6:10].min() == 255 and g[1:5, 1:5].max() == 0  # the fifth sample: row 2, column 2
+
+
+def test_hints_name_a_collapse_and_a_discriminator_that_wins():
+    rng = np.random.default_rng(0)
+    real = rng.random((64, 1, 8, 8))
+    varied = rng.random((64, 1, 8, 8))
+    same = np.repeat(varied[:1], 64, axis=0) + rng.normal(0, 0.01, (64, 1, 8, 8))
+    assert diversity(same) < 0.05 < diversity(varied)
+    assert hints(None, varied, real) == []
+    (collapse,) = hints(None, same, real)
+    assert collapse.startswith("Mode collapse")
+    (wins,) = hints({"d_real": 0.99, "d_fake": 0.01}, varied, real)
+    assert wins.startswith("The discriminator wins outright")
+    assert hints({"d_real": 0.99, "d_fake": 0.01}, varied, real, loss="hinge") == []  # raw scores: no rule

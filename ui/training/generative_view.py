@@ -1,0 +1,188 @@
+"""The Samples tab of a generative run (GAN or VAE): the sample grid from the run's fixed noise,
+refreshed after every epoch, beside the curves a learner watches: D and G losses and D(x) /
+D(G(z)) for a GAN, reconstruction and KL for a VAE; a hint when the samples collapse to one
+mode or the discriminator wins outright; and "Save Sample Grid as PNG…"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.generative import grid, hints, save_grid
+from netbuilder.networks import recipe_name
+
+from ..plain import plain
+from . import style
+
+# (log key, label, colour) per plot, by recipe
+CURVES = {
+    "adversarial": (("Losses", (("d_loss", "D loss", style.TRAIN), ("g_loss", "G loss", style.VAL))),
+                    ("Discriminator outputs", (("d_real", "D(x)", style.LR), ("d_fake", "D(G(z))", "#c0568f")))),
+    "vae": (("Losses", (("recon_loss", "reconstruction", style.TRAIN), ("kl", "KL", style.VAL))),
+            ("Validation", (("val_loss", "val loss", style.LR),))),
+}
+
+
+def grid_pixmap(images, side: int) -> QPixmap:
+    """The sample grid as a pixmap fitting a square of `side` pixels (sharp pixels)."""
+    picture = np.ascontiguousarray(grid(images))
+    h, w, c = picture.shape
+    if c == 1:
+        image = QImage(picture.data, w, h, w, QImage.Format_Grayscale8)
+    else:
+        image = QImage(picture.data, w, h, 3 * w, QImage.Format_RGB888)
+    image = image.copy()  # own the pixels: the numpy buffer goes away
+    scale = max(1, side // max(w, h))
+    return QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio, Qt.FastTransformation))
+
+
+class GenerativeView(QWidget):
+    def __init__(self, runner, document, parent=None):
+        super().__init__(parent)
+        self.setObjectName("generativeView")
+        self.runner, self.doc = runner, document
+        self.images = None  # the newest samples [N, C, H, W]
+        self.epoch = 0
+        self.real = None  # real samples, for the collapse hint
+        self.rows: list[dict] = []
+        self.plots = pg.GraphicsLayoutWidget()
+        style.layout_widget(self.plots)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.picture = QLabel("Train the project to watch samples appear here, epoch by epoch.")
+        self.picture.setObjectName("sampleGrid")
+        self.picture.setAlignment(Qt.AlignCenter)
+        self.picture.setMinimumSize(220, 220)
+        self.picture.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.caption = plain(QLabel(""))
+        self.hint = plain(QLabel(""))
+        self.hint.setObjectName("generativeHint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #f59e0b;")
+        self.save_button = QPushButton("Save Sample Grid as PNG…")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_dialog)
+        side = QVBoxLayout()
+        side.addWidget(self.picture, 1)
+        side.addWidget(self.caption)
+        side.addWidget(self.save_button)
+        left = QVBoxLayout()
+        left.addWidget(self.plots, 1)
+        left.addWidget(self.hint)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addLayout(side, 2)
+        runner.run_started.connect(self._started)
+        runner.prepared.connect(self._prepared)
+        runner.epoch_done.connect(self._epoch)
+        runner.samples_updated.connect(self.show_samples)
+        self._build_plots(recipe_name(document.project) or "adversarial")
+
+    # --- plots ---------------------------------------------------------------------------------
+    def _build_plots(self, recipe: str) -> None:
+        self.plots.clear()
+        self.curves = {}
+        self.recipe = recipe
+        for i, (title, series) in enumerate(CURVES.get(recipe, CURVES["adversarial"])):
+            plot = style.style_plot(self.plots.addPlot(row=i, col=0), title, bottom="epoch")
+            style.keyed_title(plot, title, [(label, color, "━") for _, label, color in series])
+            for key, _, color in series:
+                self.curves[key] = plot.plot(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
+                                             symbolBrush=color)
+
+    @Slot(object)
+    def _started(self, info) -> None:
+        self.rows = []
+        self.images = None
+        self.hint.setText("")
+        self._build_plots(recipe_name(self.doc.project) or "adversarial")
+
+    @Slot(object)
+    def _prepared(self, prepared) -> None:
+        x = prepared.bundle.x_train
+        self.real = x[:256].numpy() if x.ndim == 4 else None
+
+    @Slot(int, object)
+    def _epoch(self, epoch: int, logs) -> None:
+        self.rows.append(dict(logs))
+        epochs = [r["epoch"] for r in self.rows]
+        for key, curve in self.curves.items():
+            values = [r.get(key) for r in self.rows]
+            if all(v is not None for v in values):
+                curve.setData(epochs, values)
+        self._update_hint()
+
+    # --- samples -------------------------------------------------------------------------------
+    @Slot(int, object)
+    def show_samples(self, epoch: int, images) -> None:
+        images = images.numpy() if hasattr(images, "numpy") else np.asarray(images)
+        if images.ndim != 4 or images.shape[1] not in (1, 3):
+            return  # not pictures (e.g. a table's rows): nothing to draw
+        self.images, self.epoch = images, epoch
+        self._draw()
+        self.caption.setText(f"Epoch {epoch}: {len(images)} samples from the same fixed noise every epoch")
+        self.save_button.setEnabled(True)
+        self._update_hint()
+
+    def _draw(self) -> None:
+        if self.images is not None:
+            self.picture.setPixmap(grid_pixmap(self.images, min(self.picture.width(), self.picture.height())))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._draw()
+
+    def _update_hint(self) -> None:
+        loss = ((self.doc.project.training or {}).get("adversarial") or {}).get("loss", "bce")
+        found = hints(self.rows[-1] if self.rows else None, self.images, self.real, loss)
+        self.hint.setText("\n".join(found))
+
+    def save_grid(self, path: str | Path) -> Path:
+        return save_grid(self.images, path)
+
+    @Slot()
+    def save_dialog(self) -> None:
+        if self.images is None:
+            return
+        start = str(Path(self.doc.path).parent / f"samples_epoch{self.epoch}.png") if self.doc.path else \
+            f"samples_epoch{self.epoch}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Save sample grid", start, "PNG images (*.png)")
+        if not path:
+            return
+        try:
+            self.save_grid(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot save the grid", f"{path} could not be written: {exc}")
+
+
+def install(window) -> GenerativeView:
+    """The Samples bottom tab, shown for projects with a generative recipe."""
+    view = GenerativeView(window.training.runner, window.document, window)
+    index = window.add_bottom_tab(view, "Samples")
+    tabs = window.bottom_tabs
+
+    def follow() -> None:
+        tabs.setTabVisible(index, recipe_name(window.document.project) in ("adversarial", "vae"))
+
+    window.document.changed.connect(follow)
+    follow()
+
+    def show(info) -> None:
+        if tabs.isTabVisible(index):
+            tabs.setCurrentWidget(view)  # a generative run starts: its samples are what to watch
+
+    window.training.runner.run_started.connect(show)
+    return view
