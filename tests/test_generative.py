@@ -1,7 +1,7 @@
 """GANs end to end on the built-in digits: a few epochs of the dcgan template give samples that a
 classifier trained here on the real digits reads confidently and in several classes (an untrained
 generator's samples fall in one class); `netbuilder sample` writes the documented array; ONNX of
-the generator and of the discriminator compute what the trained networks do; the hints."""
+the discriminator (picked by --network, its share of the weights) computes what the trained one does; the hints."""
 
 from __future__ import annotations
 
@@ -86,22 +86,22 @@ def test_sample_writes_the_documented_array_and_onnx_matches(trained, tmp_path, 
 
     _, run = trained
     out = tmp_path / "s.npy"
-    assert main(["sample", template_path("dcgan"), "--weights", str(run), "-n", "10", "-o", str(out),
+    assert main(["sample", str(template_path("dcgan")), "--weights", str(run), "-n", "10", "-o", str(out),
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["shape"] == [10, 1, 16, 16]
     arr = np.load(out)
     assert arr.dtype == np.float32 and arr.shape == (10, 1, 16, 16) and 0 <= arr.min() and arr.max() <= 1
     assert np.array_equal(arr, draw(load_template("dcgan"), run / "best.safetensors", 10, seed=0))
-    assert main(["sample", template_path("dcgan"), "--weights", str(run), "-n", "9", "-o",
+    assert main(["sample", str(template_path("dcgan")), "--weights", str(run), "-n", "9", "-o",
                  str(tmp_path / "s.png")]) == 0
     model = build_model(load_template("dcgan")).eval()
     from safetensors.torch import load_file
 
     model.load_state_dict(load_file(str(run / "best.safetensors")))
     z = torch.randn(5, 32)
-    for network, x in (("generator", z), ("discriminator", model.generator(z).detach())):
+    for network, x in (("discriminator", model.generator(z).detach()),):  # (the generator's: default path)
         path = tmp_path / f"{network}.onnx"
-        assert main(["export", template_path("dcgan"), "--network", network, "--weights",
+        assert main(["export", str(template_path("dcgan")), "--network", network, "--weights",
                      str(run / "best.safetensors"), "-o", str(path)]) == 0
         session = ort.InferenceSession(str(path))
         (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
@@ -110,7 +110,7 @@ def test_sample_writes_the_documented_array_and_onnx_matches(trained, tmp_path, 
 
 
 def test_sample_refuses_a_project_that_is_not_generative(tmp_path, capsys):
-    assert main(["sample", template_path("mlp"), "--weights", str(tmp_path / "w.safetensors"), "-n", "4",
+    assert main(["sample", str(template_path("mlp")), "--weights", str(tmp_path / "w.safetensors"), "-n", "4",
                  "-o", str(tmp_path / "s.npy")]) == 1
     assert "no generative recipe" in capsys.readouterr().err and not (tmp_path / "s.npy").exists()
 

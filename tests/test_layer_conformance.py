@@ -33,11 +33,10 @@ def one_layer_project(type_name: str, params: dict | None = None):
         nodes.append({"id": "y", "type": "Output"})
         return parse_project(project_doc(nodes, [("x", "y")]))
     nodes.append({"id": "layer", "type": type_name, "params": params or {}})
-    if LAYERS[type_name].inputs == VARIADIC:
+    if LAYERS[type_name].inputs in (VARIADIC, 2):
         nodes.append({"id": "x2", "type": "Input", "params": {"shape": shape}})
-        edges.append(("x2", "layer"))
     nodes.append({"id": "y", "type": "Output"})
-    edges += [("x", "layer"), ("layer", "y")]
+    edges += [("x", "layer")] + [("x2", "layer")] * (LAYERS[type_name].inputs in (VARIADIC, 2)) + [("layer", "y")]
     return parse_project(project_doc(nodes, edges))
 
 

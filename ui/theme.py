@@ -19,6 +19,7 @@ CATEGORY_COLORS = {
     "Sequence": "#3b9c93",
     "Attention": "#c0568f",
     "Merge": "#5e9c3a",
+    "Generative": "#d6604a",
 }
 
 

@@ -7,7 +7,7 @@ from .base import LayerType
 LAYERS: dict[str, LayerType] = {}
 
 CATEGORIES = ("Input / Output", "Dense", "Convolution", "Pooling", "Reshape", "Normalization",
-              "Regularization", "Activation", "Sequence", "Attention", "Merge")
+              "Regularization", "Activation", "Sequence", "Attention", "Merge", "Generative")
 
 
 def register(*types: LayerType) -> None:
@@ -34,6 +34,7 @@ def _load_families() -> None:
         attention,
         conv,
         dense,
+        generative,
         io,
         merge,
         norm,
