@@ -94,6 +94,12 @@ def role_errors(project: Project) -> list[tuple[str | None, str]]:
         verb = "is" if len(missing) == 1 else "are"
         message = f"The {recipe} recipe needs networks named {' and '.join(r.networks)}; {', '.join(missing)} {verb} "
         out.append((None, message + "missing."))
+    if recipe == "vae" and "encoder" in names:
+        found = [n.id for n in project.graph("encoder").nodes if n.type == "Reparameterize"]
+        if len(found) != 1:
+            message = (f"The vae recipe needs one Reparameterize layer in the encoder (its mean and "
+                       f"log-variance make the code); the encoder has {len(found)}.")
+            out.append(("encoder", message))
     for n in names:
         if n not in r.networks:
             message = (f"Network '{n}' has no part in the {recipe} recipe (it trains {' and '.join(r.networks)}): "

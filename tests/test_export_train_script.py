@@ -154,6 +154,7 @@ OPTIONS = {
     "GAN wgan-gp, uniform noise, 2 D steps": ("dcgan", {"n": 64}, {
         "epochs": 2, "adversarial": {"loss": "wgan-gp", "noise": "uniform", "d_steps": 2, "samples": 16}}),
     "GAN hinge, 2 G steps": ("dcgan", {"n": 64}, {"epochs": 1, "adversarial": {"loss": "hinge", "g_steps": 2}}),
+    "VAE, KL warm-up": ("vae", {"n": 64}, {"epochs": 2, "vae": {"kl_weight": 0.5, "warmup_epochs": 2}}),
 }
 
 
@@ -188,7 +189,8 @@ def test_the_exported_runtime_repeats_the_app_run(tmp_path, option):
     epochs, final = logs[:-1], logs[-1]
     assert [log["epoch"] for log in epochs] == [h["epoch"] for h in app.history]
     for ours, theirs in zip(epochs, app.history):
-        keys = [k for k in theirs if k.startswith(("train_", "val_", "d_", "g_")) and k != "val_on_train"]
+        keys = [k for k in theirs if k.startswith(("train_", "val_", "d_", "g_", "recon_", "kl"))
+                and k != "val_on_train"]
         assert keys and set(keys) <= set(ours), (keys, ours)
         for key in keys + ["lr", "step"]:
             assert abs(ours[key] - theirs[key]) <= 1e-6 or (math.isnan(ours[key]) and math.isnan(theirs[key])), (

@@ -135,3 +135,22 @@ def test_hints_name_a_collapse_and_a_discriminator_that_wins():
     (wins,) = hints({"d_real": 0.99, "d_fake": 0.01}, varied, real)
     assert wins.startswith("The discriminator wins outright")
     assert hints({"d_real": 0.99, "d_fake": 0.01}, varied, real, loss="hinge") == []  # raw scores: no rule
+
+
+def test_a_vae_warms_its_kl_weight_up_and_samples_from_the_prior(tmp_path, capsys):
+    project = load_template("vae")
+    project.data = dict(project.data, n=200)
+    project.training = dict(project.training, epochs=3, vae={"kl_weight": 0.3, "warmup_epochs": 3})
+    result = run_training(project, ".", out_dir=tmp_path / "run")
+    assert [round(h["kl_weight"], 6) for h in result.history] == [0.1, 0.2, 0.3]
+    assert all(h["kl"] > 0 and h["recon_loss"] > 0 for h in result.history)
+    assert result.history[-1]["recon_loss"] < result.history[0]["recon_loss"]
+    path = tmp_path / "project.json"
+    from netbuilder.spec import save_project
+
+    save_project(project, path)
+    assert main(["sample", str(path), "--weights", str(tmp_path / "run"), "-n", "6", "-o",
+                 str(tmp_path / "v.npy")]) == 0
+    arr = np.load(tmp_path / "v.npy")
+    assert arr.shape == (6, 1, 16, 16) and arr.dtype == np.float32 and 0 <= arr.min() and arr.max() <= 1
+    assert diversity(arr) > 0  # different codes, different pictures

@@ -104,8 +104,8 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._refresh_code)
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
-        from .training.generative_view import install as install_samples  # a GAN's or VAE's samples
-        self.samples = install_samples(self)
+        from .training.samples_tab import install as install_samples  # a GAN's or VAE's samples
+        self.samples_page = install_samples(self)
         self.inspect = install_inspect(self)
         from .experiments.install import install as install_experiments  # Runs, CV, Search tabs
         self.experiments = install_experiments(self)

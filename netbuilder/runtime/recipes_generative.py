@@ -165,4 +165,58 @@ class Adversarial(Generative):
             loop.model.train(was)
 
 
-GENERATIVE = {r.name: r for r in (Adversarial,)}
+class VAE(Generative):
+    """A variational autoencoder: the encoder's Reparameterize layer draws a code from the
+    mean and log-variance it is given (and keeps their KL divergence from N(0, I) in
+    encoder.kl); the decoder reconstructs the input. The loss is the reconstruction (the run's
+    loss summed over a sample's values, averaged over the batch) plus kl_weight times the KL,
+    with the weight rising linearly over the first warmup_epochs. Samples decode the fixed
+    codes drawn from the prior N(0, I)."""
+
+    name = "vae"
+    section = "vae"
+    sampler = "decoder"
+    keeps_last = False  # the validation loss (with the full KL weight) ranks epochs
+    logged = ("recon_loss", "kl", "kl_weight")
+
+    def setup(self, loop) -> None:
+        super().setup(loop)
+        self.E, self.Dec = loop.model.encoder, loop.model.decoder
+
+    def kl_weight(self, loop) -> float:
+        weight, warmup = float(self.cfg.get("kl_weight", 1.0)), int(self.cfg.get("warmup_epochs", 0))
+        return weight * min(1.0, (loop.epoch + 1) / warmup) if warmup else weight
+
+    def losses(self, loop, inputs, target) -> tuple[torch.Tensor, torch.Tensor]:
+        out = first_output(self.Dec(first_output(self.E(inputs))))
+        per_value = loop.loss_fn(out, target)  # the mean over every value of the batch
+        return per_value * target[0].numel(), self.E.kl
+
+    def step(self, loop, xb, yb) -> torch.Tensor:
+        inputs = loop.augment(xb) if loop.augment is not None else xb
+        weight = self.kl_weight(loop)
+        with loop.autocast():
+            recon, kl = self.losses(loop, inputs, xb)
+            loss = recon + weight * kl
+        loop.optimize(loss, "model")
+        self._add(recon, kl, torch.tensor(weight, device=recon.device))
+        return loss
+
+    @torch.no_grad()
+    def evaluate(self, loop, x, y, names=None) -> tuple[float, dict]:
+        """val_loss: reconstruction + kl_weight * KL of the codes' means (eval mode), over all of x."""
+        was = loop.model.training
+        loop.model.eval()
+        try:
+            total, n = 0.0, 0
+            for i in range(0, len(x), 1024):
+                chunk = x[i:i + 1024]
+                recon, kl = self.losses(loop, chunk, chunk)
+                total += float(recon + float(self.cfg.get("kl_weight", 1.0)) * kl) * len(chunk)
+                n += len(chunk)
+            return total / max(n, 1), {}
+        finally:
+            loop.model.train(was)
+
+
+GENERATIVE = {r.name: r for r in (Adversarial, VAE)}

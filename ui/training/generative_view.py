@@ -167,22 +167,3 @@ class GenerativeView(QWidget):
         except OSError as exc:
             QMessageBox.warning(self, "Cannot save the grid", f"{path} could not be written: {exc}")
 
-
-def install(window) -> GenerativeView:
-    """The Samples bottom tab, shown for projects with a generative recipe."""
-    view = GenerativeView(window.training.runner, window.document, window)
-    index = window.add_bottom_tab(view, "Samples")
-    tabs = window.bottom_tabs
-
-    def follow() -> None:
-        tabs.setTabVisible(index, recipe_name(window.document.project) in ("adversarial", "vae"))
-
-    window.document.changed.connect(follow)
-    follow()
-
-    def show(info) -> None:
-        if tabs.isTabVisible(index):
-            tabs.setCurrentWidget(view)  # a generative run starts: its samples are what to watch
-
-    window.training.runner.run_started.connect(show)
-    return view
