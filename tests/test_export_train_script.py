@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -96,6 +95,24 @@ def _small_data_project(name):
     return project
 
 
+# One torch-only process trains every bundle in turn (importing torch and dynamo once, not once per
+# template); each bundle's own `model` and `runtime` modules are dropped before the next one runs.
+_EVERY_BUNDLE = """
+import json, os, runpy, sys, traceback
+for folder in json.loads(sys.argv[1]):
+    os.chdir(folder)
+    for name in [m for m in sys.modules if m in ('model', 'train_entry') or m.split('.')[0] == 'runtime']:
+        del sys.modules[name]
+    sys.path[0] = folder
+    sys.argv = ['train.py', '--epochs', '1', '--out', 'run', '--weights', 'model.safetensors']
+    print('== ' + os.path.basename(folder), flush=True)
+    try:
+        runpy.run_path('train.py', run_name='__main__')
+    except BaseException:
+        print('FAILED ' + traceback.format_exc().replace(chr(10), ' | '), flush=True)
+"""
+
+
 def test_train_py_one_epoch_per_template_with_only_torch(torch_only_site, tmp_path):
     names = template_names() + ["x_mlp", "x_autoencoder"]
     folders = {}
@@ -103,19 +120,18 @@ def test_train_py_one_epoch_per_template_with_only_torch(torch_only_site, tmp_pa
         project = _small_data_project(name)
         folders[name] = tmp_path / name
         export_python(project, folders[name], weights=build_model(project).state_dict())
-
-    def run(name):
-        cmd = torch_only_command(torch_only_site, "train.py", "--epochs", "1", "--out", "run",
-                                 "--weights", "model.safetensors")
-        return name, subprocess.run(cmd, cwd=folders[name], env={**os.environ, "OMP_NUM_THREADS": "1"},
-                                    capture_output=True, text=True, check=False, timeout=240)
-
-    with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(run, names))
-    for name, proc in results:
-        assert proc.returncode == 0, f"{name}:\n{proc.stdout}\n{proc.stderr}"
-        logs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-        assert logs[0]["epoch"] == 1 and logs[0]["train_loss"] == logs[0]["train_loss"], name
+    driver = tmp_path / "every_bundle.py"
+    driver.write_text(_EVERY_BUNDLE)
+    cmd = torch_only_command(torch_only_site, str(driver), json.dumps([str(folders[n]) for n in names]))
+    proc = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                          capture_output=True, text=True, check=False, timeout=400)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outputs = dict(part.split("\n", 1) for part in proc.stdout.split("== ")[1:])
+    assert sorted(outputs) == sorted(names)
+    for name in names:
+        assert "FAILED" not in outputs[name], f"{name}: {outputs[name]}"
+        logs = _json_lines(outputs[name])
+        assert logs[0]["epoch"] == 1 and math.isfinite(logs[0]["train_loss"]), name
         best = load_file(str(folders[name] / "run" / "best.safetensors"))  # the real safetensors reads it
         app_keys = set(build_model(all_projects()[name]).state_dict())
         assert set(best) == app_keys, name
