@@ -115,8 +115,24 @@ def test_random_graph_fidelity(tmp_path, seed):
 
 
 def test_resnet_reads_like_hand_written_code():
-    source = model_source(PROJECTS.get("resnet") or PROJECTS["x_resnet"])
+    project = PROJECTS["resnet"]
+    analysis = analyze(project)
+    source = model_source(project)
     assert "NetBuilder" not in source and "generated" not in source.lower()
-    assert "nn.Conv2d(1, " in source or "nn.Conv2d(" in source
+    layers = {}  # self.<id> = nn.<Layer>(...) in __init__, read back from the source
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute) and ast.unparse(node.value.func) == "nn.Conv2d":
+                call = node.value
+                layers[target.attr] = ([ast.literal_eval(a) for a in call.args],
+                                       {k.arg: ast.literal_eval(k.value) for k in call.keywords})
+    convs = [n for n in project.nodes if n.type == "Conv2d"]
+    assert convs and set(layers) == {n.id for n in convs}
+    for node in convs:  # one plain nn.Conv2d per node, its in_channels inferred from the graph
+        (source_id,) = [e.source for e in project.edges if e.target == node.id]
+        args, kwargs = layers[node.id]
+        assert args == [analysis.tensors[source_id].shape[0], node.params["out_channels"]], node.id
+        assert {k: v for k, v in node.params.items() if k != "out_channels"}.items() <= kwargs.items(), node.id
     assert " + " in source  # the residual sum is plain torch
     assert "Parameters: " in source and "Input x: [batch, " in source

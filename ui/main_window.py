@@ -471,10 +471,8 @@ class MainWindow(QMainWindow):
     # --- editing helpers -----------------------------------------------------------------------
     @Slot(str)
     def _add_at_center(self, type_name: str) -> None:
-        sel = self.document.selection
         center = self.canvas.mapToScene(self.canvas.viewport().rect().center())
         self.canvas.add_node(type_name, QPointF(center), None)
-        del sel
 
     @Slot()
     def auto_layout(self) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from ..errors import ShapeError
 from .base import Tensor
 
-LAYOUTS = {1: "[features]", 2: "[channels, length]", 3: "[channels, height, width]"}
-
 
 def need_rank(layer: str, t: Tensor, rank: int, layout: str, hint: str = "") -> tuple[int, ...]:
     if len(t.shape) != rank:

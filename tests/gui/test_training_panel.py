@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,14 @@ def test_train_mlp_to_completion(qtbot, panel):
     assert result.metrics["accuracy"] >= 0.95
     assert len(epochs) == 6 and epochs[-1]["val_accuracy"] >= 0.95
     assert p.evaluation.values["accuracy"] >= 0.95
-    assert p.evaluation.cm_texts  # the confusion matrix was drawn
+    # the drawn confusion matrix shows the run's counts, one cell each
+    matrix = result.evaluation["confusion_matrix"]
+    assert [t.toPlainText() for t in p.evaluation.cm_texts] == [str(v) for row in matrix for v in row]
+    correct, total = sum(matrix[i][i] for i in range(len(matrix))), sum(map(sum, matrix))
+    assert total > 0 and abs(correct / total - p.evaluation.values["accuracy"]) < 1e-6
     qtbot.waitUntil(lambda: p.dashboard.redraws > 0)
-    assert p.dashboard.step_curve.getData()[0] is not None
+    steps, losses = p.dashboard.step_curve.getData()
+    assert len(steps) == len(losses) > 0 and all(math.isfinite(v) for v in losses)
     assert p.progress.value() == 1000 and p.train_button.isEnabled()
     assert p.runner.thread is None
 
