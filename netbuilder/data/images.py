@@ -1,8 +1,11 @@
-"""Image folders: one subfolder per class, decoded with Pillow, resized to one size."""
+"""Image folders: one subfolder per class, decoded with Pillow in a thread pool, resized to one
+size."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,33 @@ from PIL import Image
 from .errors import DataError
 
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F", "P")
+DECODERS = min(8, os.cpu_count() or 1)  # threads decoding a folder
+UNREADABLE = (OSError, ValueError, Image.DecompressionBombError)
+
+
+def _probe(file: Path):
+    """(channels, [height, width]) of a readable image, else None."""
+    try:
+        with Image.open(file) as img:
+            img.load()
+            return (1 if img.mode in GRAY_MODES else 3), [img.height, img.width]
+    except UNREADABLE:
+        return None
+
+
+def _decode(file: Path, channels: int, size: list[int]):
+    """(uint8 pixels [H, W] or [H, W, 3] at `size`, the file's own (height, width)), or None
+    when the file is no readable image."""
+    try:
+        with Image.open(file) as img:
+            img.load()
+            found = (img.height, img.width)
+            img = img.convert("L" if channels == 1 else "RGB")
+            if found != tuple(size):
+                img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            return np.asarray(img, dtype=np.uint8), found
+    except UNREADABLE:
+        return None
 
 
 def _files(folder: Path) -> list[Path]:
@@ -37,28 +67,36 @@ def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, lis
     channels = spec.get("channels")
     if channels not in (None, 1, 3):
         raise DataError(f"data.channels must be 1 or 3, got {channels!r}.")
-    images, labels, skipped, sizes = [], [], [], Counter()
+    jobs = []
     for label, name in enumerate(classes):
         files = _files(root / name)
         if not files:
             raise DataError(f'Class folder "{name}" in {root} is empty; remove it or add '
                             "images.", path=str(root / name))
-        for file in files:
-            try:
-                with Image.open(file) as img:
-                    img.load()
-                    if channels is None:  # the first readable image decides
-                        channels = 1 if img.mode in GRAY_MODES else 3
-                    if size is None:
-                        size = [img.height, img.width]
-                    sizes[(img.height, img.width)] += 1
-                    img = img.convert("L" if channels == 1 else "RGB")
-                    if (img.height, img.width) != tuple(size):
-                        img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-                    images.append(np.asarray(img, dtype=np.uint8))
-                    labels.append(label)
-            except (OSError, ValueError, Image.DecompressionBombError):
+        jobs += [(file, label) for file in files]
+    # the first readable image decides the channels and size the others are converted to
+    for file, _ in jobs:
+        if channels is not None and size is not None:
+            break
+        found = _probe(file)
+        if found is not None:
+            channels = channels if channels is not None else found[0]
+            size = size if size is not None else found[1]
+            break
+    else:
+        raise DataError(f"No readable images in {root} ({len(jobs)} files could not be "
+                        "decoded). Use PNG, JPEG, BMP, GIF, TIFF or WebP files.", path=str(root))
+    images, labels, skipped, sizes = [], [], [], Counter()
+    with ThreadPoolExecutor(DECODERS) as pool:  # Pillow decodes and resizes without the GIL
+        decoded = pool.map(lambda job: _decode(job[0], channels, size), jobs)
+        for (file, label), result in zip(jobs, decoded):
+            if result is None:
                 skipped.append(str(file.relative_to(root)))
+                continue
+            pixels, found_size = result
+            sizes[found_size] += 1
+            images.append(pixels)
+            labels.append(label)
     if not images:
         raise DataError(f"No readable images in {root} ({len(skipped)} files could not be "
                         "decoded). Use PNG, JPEG, BMP, GIF, TIFF or WebP files.", path=str(root))
