@@ -54,6 +54,23 @@ def test_image_folder_resizes_and_skips_unreadable(tmp_path):
     assert gray.input_shape == (1, 5, 6)
 
 
+def test_decoding_pool_gives_what_one_thread_gives(tmp_path, monkeypatch):
+    from netbuilder.data import images
+
+    make_images(tmp_path / "imgs", per_class=6)
+    (tmp_path / "imgs" / "dog" / "0broken.png").write_text("not an image")
+    spec = {"path": "imgs"}  # the first readable image (10x12 RGB) decides size and channels
+    monkeypatch.setattr(images, "DECODERS", 4)
+    pooled = images.read_images(spec, tmp_path)
+    monkeypatch.setattr(images, "DECODERS", 1)
+    serial = images.read_images(spec, tmp_path)
+    np.testing.assert_array_equal(pooled[0], serial[0])
+    np.testing.assert_array_equal(pooled[1], serial[1])
+    assert pooled[3] == serial[3]
+    assert pooled[3]["resized_from"] == {"10x12": 6, "8x8": 6}
+    assert pooled[3]["skipped_examples"] == ["dog/0broken.png"] and pooled[0].shape[1:] == (3, 10, 12)
+
+
 def test_image_folder_errors(tmp_path):
     make_images(tmp_path / "a")
     (tmp_path / "a" / "empty").mkdir()
