@@ -25,7 +25,8 @@ def _errors_of(exc: ProjectError) -> list[ProjectError]:
 def _fail(exc: ProjectError, as_json: bool, command: str | None = None) -> int:
     errors = _errors_of(exc)
     if as_json:
-        keys = {"valid": False} if command == "validate" else {}  # validate's object always says "valid"
+        # validate's object always has its keys
+        keys = {"valid": False, "warnings": []} if command == "validate" else {}
         _emit_json({**keys, "error": exc.message, "errors": [e.to_dict() for e in errors]})
     else:
         for e in errors:
@@ -63,20 +64,29 @@ def cmd_new(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validation import project_errors
+    from .data import DataError
+    from .session import Overrides, apply_overrides
+    from .validation import project_errors, project_warnings
 
-    try:
-        project = load_project(args.project)
+    warnings = []
+    try:  # --data/--target as train takes them, so that validate checks what train would load
+        project = apply_overrides(load_project(args.project), Overrides(args.data, args.target))
     except ProjectError as exc:
         errors = _errors_of(exc)
+    except DataError as exc:
+        errors = [ProjectError(str(exc), field="data")]
     else:
         errors = project_errors(project, Path(args.project).resolve().parent)
+        warnings = project_warnings(project)
     if args.json:
-        _emit_json({"valid": not errors, "errors": [e.to_dict() for e in errors]})
-    elif errors:
-        for e in errors:
-            print(f"error: {e.message}", file=sys.stderr)
-    else:
+        _emit_json({"valid": not errors, "errors": [e.to_dict() for e in errors],
+                    "warnings": [w.to_dict() for w in warnings]})
+        return 1 if errors else 0
+    for e in errors:
+        print(f"error: {e.message}", file=sys.stderr)
+    for w in warnings:
+        print(f"warning: {w.message}", file=sys.stderr)
+    if not errors:
         print(f"{args.project}: valid")
     return 1 if errors else 0
 
@@ -157,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("project")
         p.add_argument("--json", action="store_true", help="one JSON object on stdout")
         p.set_defaults(func=func)
+    p = sub.choices["validate"]  # the data train would load, checked against the graph
+    p.add_argument("--data", help="data file or folder (as train --data takes it)")
+    p.add_argument("--target", help="target column for CSV data (as train --target takes it)")
 
     p = sub.add_parser("train", help="train as the GUI would")
     p.add_argument("project")

@@ -161,32 +161,6 @@ def input_mismatch(project: Project, bundle: DataBundle) -> ProjectError | None:
         return ProjectError(f"Input '{node.id}' expects {want_dtype} values but the data gives "
                             f"{got_dtype}: token ids need dtype int64 (for Embedding), "
                             "measurements float32.", node=node.id, field="dtype")
-    return embedding_mismatch(project, node.id, bundle)
-
-
-def token_ids_needed(bundle: DataBundle) -> int:
-    """How many ids an Embedding reading the data must have: the vocabulary, else the largest
-    id seen + 1."""
-    tokens = bundle.info.get("tokens")
-    if tokens:
-        return int(tokens["vocabulary"])
-    parts = [x for x in (bundle.x_train, bundle.x_val, bundle.x_test) if x.numel()]
-    return max(int(x.max()) for x in parts) + 1 if parts else 0
-
-
-def embedding_mismatch(project: Project, input_id: str, bundle: DataBundle) -> ProjectError | None:
-    """An Embedding fed by the Input with fewer ids than the data holds (an IndexError in the
-    first step otherwise)."""
-    if bundle.x_train.dtype.is_floating_point:
-        return None
-    readers = {e.target for e in project.edges if e.source == input_id}
-    for node in project.nodes:
-        if node.id in readers and node.type == "Embedding":
-            have, need = int(node.resolved().get("num_embeddings", 0)), token_ids_needed(bundle)
-            if have < need:
-                return ProjectError(f"'{node.id}' has num_embeddings {have} but the data holds "
-                                    f"token ids up to {need - 1}: set its num_embeddings to "
-                                    f"{need}.", node=node.id, field="num_embeddings")
     return None
 
 
@@ -234,6 +208,63 @@ def output_mismatch(project: Project, analysis, bundle: DataBundle) -> ProjectEr
     return ProjectError(f"'{node}' outputs {_shape_text(got)} per sample, the model's output, "
                         f"but {needs}: change the layers before Output '{outputs[0].id}' so "
                         f"that they give {list(want)}.", node=node)
+
+
+def token_range(bundle: DataBundle) -> tuple[int, int] | None:
+    """The smallest and largest token id in integer data (every split), None for float data.
+    Kept in bundle.info: the data panel asks again after each edit."""
+    if bundle.x_train.dtype.is_floating_point:
+        return None
+    if "token_range" not in bundle.info:
+        parts = [x for x in (bundle.x_train, bundle.x_val, bundle.x_test) if x.numel()]
+        bundle.info["token_range"] = (min(int(x.min()) for x in parts),
+                                      max(int(x.max()) for x in parts)) if parts else None
+    return bundle.info["token_range"]
+
+
+def token_ids_needed(bundle: DataBundle) -> int:
+    """How many ids an Embedding reading the data must have: the tokenizer's vocabulary, else
+    the largest id seen + 1."""
+    tokens = bundle.info.get("tokens")
+    if tokens:
+        return int(tokens["vocabulary"])
+    ids = token_range(bundle)
+    return ids[1] + 1 if ids else 0
+
+
+def embedding_mismatch(project: Project, analysis, bundle: DataBundle) -> ProjectError | None:
+    """An Embedding whose table the data's token ids overrun (torch's IndexError in step 1).
+
+    Every Embedding fed integers is checked, directly by the Input or through reshapes:
+    integers only come from the data, so its ids bound what each one looks up."""
+    ids = token_range(bundle)
+    if ids is None or analysis.errors or project.networks:
+        return None  # (several networks: generative recipes read images, not tokens)
+    incoming = project.incoming_by_node()
+    for node in project.nodes:
+        if node.type != "Embedding" or not incoming[node.id]:
+            continue
+        source = analysis.tensors.get(incoming[node.id][0].source)
+        if source is None or source.dtype != "int64":
+            continue
+        if ids[0] < 0:
+            return ProjectError(f"The data holds the token id {ids[0]}, but Embedding '{node.id}' "
+                                "looks up ids from 0: recode the tokens as 0, 1, 2, ...",
+                                node=node.id, field="data")
+        have, need = int(node.resolved()["num_embeddings"]), token_ids_needed(bundle)
+        if have < need:
+            return ProjectError(f"'{node.id}' has num_embeddings {have} but the data holds token "
+                                f"ids up to {need - 1}: set its num_embeddings to {need}.",
+                                node=node.id, field="num_embeddings")
+    return None
+
+
+def data_mismatch(project: Project, analysis, bundle: DataBundle) -> ProjectError | None:
+    """The first way the data and the graph disagree, in the order a user would fix them:
+    the Input, the Embeddings' vocabularies, the output. The one check validate, the data
+    panel and the run share."""
+    return (input_mismatch(project, bundle) or embedding_mismatch(project, analysis, bundle)
+            or output_mismatch(project, analysis, bundle))
 
 
 def loss_name(training: dict | None) -> str:
@@ -301,7 +332,7 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
     bundle = bundle or load_project_data(project, base_dir)
     notes += fit_to_data(project, bundle)
     settings = generative_settings(project, TrainSettings.from_dict(project.training))
-    mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
+    mismatch = data_mismatch(project, analysis, bundle)
     if mismatch:
         raise mismatch
     seed_everything(settings.seed)  # reproducible initial weights

@@ -29,10 +29,20 @@ def settings_errors(project: Project) -> list[ProjectError]:
     return errors
 
 
+def project_warnings(project: Project) -> list[ProjectError]:
+    """What leaves the project valid but stops `train` as it stands: no data to train on.
+    Summary, compile and export need no data, so this is a warning, not an error."""
+    if project.data is None:
+        return [ProjectError("The project has no data section, so train needs --data PATH (or a data set "
+                             "chosen in the Data tab); validate --data PATH checks that data "
+                             "against the graph.", field="data")]
+    return []
+
+
 def project_errors(project: Project, base_dir: str | Path) -> list[ProjectError]:
     """The graph's problems, the settings' problems, and (with data) where data and graph disagree."""
     from .data import DataError
-    from .session import fit_to_data, graph_errors, input_mismatch, load_project_data, output_mismatch
+    from .session import data_mismatch, fit_to_data, graph_errors, load_project_data
     from .shapes import analyze
 
     errors = settings_errors(project)
@@ -48,6 +58,6 @@ def project_errors(project: Project, base_dir: str | Path) -> list[ProjectError]
     analysis = analyze(project)
     found = graph_errors(project, analysis)  # every network's, in a project with several
     if bundle is not None and not found:
-        mismatch = input_mismatch(project, bundle) or output_mismatch(project, analysis, bundle)
+        mismatch = data_mismatch(project, analysis, bundle)
         errors += [mismatch] if mismatch else []
     return found + errors

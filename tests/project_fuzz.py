@@ -207,7 +207,7 @@ def _json(text: str, keys: tuple[str, ...], what: str) -> dict:
 def run_steps(path: Path, out_dir: Path, export: bool = True) -> Outcome:
     code, out, err = _cli(["validate", str(path), "--json"])
     assert INTERNAL not in out + err, f"validate: {out}{err}"
-    v = _json(out, ("valid", "errors"), "validate")
+    v = _json(out, ("valid", "errors", "warnings"), "validate")
     assert code == (0 if v["valid"] else 1) and v["valid"] == (not v["errors"]), v
     for e in v["errors"]:
         assert isinstance(e.get("message"), str) and e["message"] and "node" in e, e

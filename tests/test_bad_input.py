@@ -193,7 +193,8 @@ def test_ten_thousand_node_graph_validates(tmp_path, capsys):
     nodes.append({"id": "y", "type": "Output"})
     ids = [n["id"] for n in nodes]
     code, out = validate_json(capsys, write(tmp_path, project_doc(nodes, list(pairwise(ids)))))
-    assert code == 0 and out == {"valid": True, "errors": []}
+    assert code == 0 and out["valid"] and out["errors"] == []
+    assert [w["field"] for w in out["warnings"]] == ["data"]  # no data section: train needs --data
 
 
 def test_save_is_atomic_and_round_trips(tmp_path):
@@ -578,3 +579,95 @@ def test_a_builtin_noise_that_is_not_a_number_is_a_data_error(tmp_path, capsys):
     code, out = validate_json(capsys, write(tmp_path, doc))
     assert code == 1 and out["errors"][0] == {"node": None, "field": "data",
                                               "message": "data.noise must be a number of at least 0, got []."}
+
+
+def _token_project(tmp_path, ids, num_embeddings=10):
+    """Token ids [N, 2, 3] -> Flatten -> Embedding -> Mean -> Linear: integers reach the
+    Embedding through a reshape, as any int64 input may."""
+    import numpy as np
+
+    x = np.asarray(ids, dtype=np.int64).reshape(-1, 2, 3)
+    np.savez(tmp_path / "tokens.npz", x=x, y=np.arange(len(x)) % 2)
+    nodes = [{"id": "tok", "type": "Input", "params": {"shape": [2, 3], "dtype": "int64"}},
+             {"id": "flat", "type": "Flatten"},
+             {"id": "emb", "type": "Embedding", "params": {"num_embeddings": num_embeddings, "embedding_dim": 4}},
+             {"id": "mean", "type": "Mean", "params": {"dim": 1}},
+             {"id": "fc", "type": "Linear", "params": {"out_features": 2}}, {"id": "y", "type": "Output"}]
+    doc = project_doc(nodes, list(pairwise([n["id"] for n in nodes])),
+                      data={"kind": "numpy", "path": "tokens.npz", "dtype": "int64"},
+                      training={"loss": "CrossEntropyLoss", "epochs": 1, "batch_size": 4})
+    return write(tmp_path, doc)
+
+
+def test_an_embedding_smaller_than_the_token_ids_is_refused_by_validate_and_train(tmp_path, capsys):
+    path = _token_project(tmp_path, list(range(100)) + [0, 1] * 4)  # ids up to 99, 18 samples
+    code, out = validate_json(capsys, path)
+    message = "'emb' has num_embeddings 10 but the data holds token ids up to 99: set its num_embeddings to 100."
+    assert code == 1 and out["errors"] == [{"node": "emb", "field": "num_embeddings", "message": message}]
+    assert main(["train", path, "--epochs", "1", "--out", str(tmp_path / "run"), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"error": message}  # the same words, before any step
+    assert not (tmp_path / "run").exists()
+
+
+def test_token_ids_that_fit_the_embedding_validate_and_negative_ones_do_not(tmp_path, capsys):
+    assert validate_json(capsys, _token_project(tmp_path, [i % 10 for i in range(36)]))[0] == 0
+    code, out = validate_json(capsys, _token_project(tmp_path, [-3] + [1] * 35))
+    assert code == 1 and out["errors"][0]["node"] == "emb" and "token id -3" in out["errors"][0]["message"]
+
+
+def test_validate_says_train_needs_data_and_checks_the_data_it_is_given(tmp_path, capsys):
+    with open(LENET.replace("lenet5", "mlp"), encoding="utf-8") as f:
+        doc = json.load(f)
+    del doc["data"]
+    path = write(tmp_path, doc)
+    code, out = validate_json(capsys, path)
+    assert code == 0 and out["valid"] and out["warnings"][0]["field"] == "data" and \
+        "--data" in out["warnings"][0]["message"]
+    assert main(["validate", path]) == 0
+    assert "warning: The project has no data section" in capsys.readouterr().err
+    assert main(["train", path, "--epochs", "1", "--json"]) == 1  # what the warning said
+    assert "no data section" in json.loads(capsys.readouterr().out)["error"]
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,c,label\n" + "".join(f"{i % 7 / 3:.3f},{i % 3 / 7:.3f},{i % 5 / 9:.3f},{i % 2}\n" for i in range(20)), encoding="utf-8")
+    assert main(["validate", path, "--data", str(table), "--target", "label", "--json"]) == 1  # 3 features, Input [2]
+    out = json.loads(capsys.readouterr().out)
+    assert out["warnings"] == [] and out["errors"][0]["field"] == "shape", out
+    assert main(["validate", path, "--data", str(tmp_path / "missing.csv"), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["errors"][0]["field"] == "data"
+
+
+def test_export_refuses_an_unwritable_output_before_loading_the_data(tmp_path, capsys, monkeypatch):
+    import netbuilder.data
+    import netbuilder.session
+
+    def loading(*args, **kwargs):
+        raise AssertionError("the data was loaded before the output path was checked")
+
+    monkeypatch.setattr(netbuilder.session, "load_data", loading)
+    monkeypatch.setattr(netbuilder.data, "load_data", loading)
+    (tmp_path / "file.txt").write_text("x")
+    doc = lenet_doc()
+    del node_where(doc, "x")["params"]["shape"]  # left to the data: export would load it first
+    path = write(tmp_path, doc)
+    for out in (tmp_path / "file.txt" / "bundle", tmp_path / "file.txt" / "deeper" / "bundle"):
+        assert main(["export", path, "-o", str(out)]) == 1
+        assert capsys.readouterr().err == f"error: The file system refused {tmp_path / 'file.txt'}: Not a directory.\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "p.json"]
+
+
+def test_a_learning_rate_beyond_float32_is_refused_by_validate(tmp_path, capsys):
+    """Found by the campaign: lr 1e308 validated, then Adam's step overflowed in step 8."""
+    with open(LENET.replace("lenet5", "gru_forecaster"), encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["training"]["optimizer"]["lr"] = 1e308
+    code, out = validate_json(capsys, write(tmp_path, doc))
+    assert code == 1 and out["errors"][0]["field"] == "training.optimizer.lr"
+    assert "1e+308, beyond what the float32 weights can take" in out["errors"][0]["message"]
+
+
+def test_a_negative_zero_noise_is_no_noise(tmp_path):
+    """Found by the campaign: data.noise -0.0 passed the check, then numpy refused its sign."""
+    from netbuilder.data import load_data
+
+    bundle = load_data({"kind": "builtin", "name": "moons", "noise": -0.0, "n": 40}, tmp_path, "CrossEntropyLoss")
+    assert len(bundle) == 40

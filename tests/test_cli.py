@@ -39,7 +39,7 @@ def test_every_template_summarizes(capsys, tmp_path, name):
         assert set(node) >= {"id", "type", "output_shape", "params"}
         assert all(isinstance(d, int) and d > 0 for d in node["output_shape"])
     code, valid = run_json(capsys, "validate", str(out_file), "--json")
-    assert code == 0 and valid == {"valid": True, "errors": []}
+    assert code == 0 and valid == {"valid": True, "errors": [], "warnings": []}
 
 
 def test_lenet5_has_the_classic_parameter_count(capsys):

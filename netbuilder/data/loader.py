@@ -88,6 +88,7 @@ def _builtin(spec: dict):
     noise = spec.get("noise", default_noise)
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6:
         raise DataError(f"data.noise must be a number of at least 0, got {noise!r}.")
+    noise += 0.0  # -0.0 passes the check above but numpy's normal() refuses its sign
     x, y, classes, layout = generate(n or default_n, noise, rng, **extra)
     features = ["x1", "x2"] if layout == "tabular" else None
     return x, y, classes, layout, features

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -81,17 +82,32 @@ def build(project: Project, analysis: Analysis, weights=None) -> tuple[torch.nn.
 
 
 def check_target(path: Path, force: bool, folder: bool) -> None:
-    """Refuse to overwrite an existing output unless forced."""
-    if not path.exists():
-        return
-    if folder and path.is_dir() and not any(path.iterdir()):
-        return
+    """Refuse an existing output unless forced, and one that cannot be written at all: before
+    any slow step (loading the data, tracing), so a bad path costs nothing."""
     if folder and path.exists() and not path.is_dir():
         raise ExportError(f"{path} is a file; the Python export writes a folder.", field="output")
     if not folder and path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'model.onnx'}.", field="output")
-    if not force:
+    if path.exists() and not force and not (folder and not any(path.iterdir())):
         raise ExportError(f"{path} exists; pass --force (or confirm) to overwrite it.", field="output")
+    check_writable(path)
+
+
+def check_writable(path: Path) -> None:
+    """The output is written through a temporary beside it: probe the nearest folder that exists
+    (creating nothing on the way, so a refused export leaves no empty folders). OSError names
+    `path` (or the file it would sit below), as the write itself would."""
+    folder = Path(os.path.abspath(path)).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise naming_target(exc, path) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 @contextmanager

@@ -73,12 +73,12 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
 
     out = Path(out)
     base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+    check_target(out, force, folder=True)  # a path that cannot be written, before the data loads
     try:
         project = with_data_defaults(project, base_dir)  # Input shape / loss left to the data
     except ValueError:
         pass  # DataError: reported below where the data is prepared
     analysis = checked(project)
-    check_target(out, force, folder=True)
     progress("Generating the model code", 0.05)
     model, source = build(project, analysis, weights)
     state = None if weights is None else model.state_dict()

@@ -34,6 +34,7 @@ RECIPE_FIELDS = {
 }
 RECIPE_NETWORKS = {"adversarial": ("generator", "discriminator")}  # one optimizer each
 EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta")
+FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 
 def _number(d: dict, key: str, default, where: str, kind=float, minimum=0.0):
@@ -77,6 +78,10 @@ def _check_args(cls, args: dict, where: str, skip=("self", "params", "optimizer"
         numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
         if numeric and not _finite_number(value):  # e.g. "lr": "fast" would fail deep inside torch
             raise TrainError(f"training.{where}.{name} must be a number, got {value!r}.", field=f"{where}.{name}")
+        if numeric and abs(value) > FLOAT32_MAX:  # torch's in-place steps overflow on it mid-run
+            raise TrainError(f"training.{where}.{name} is {value:g}, beyond what the float32 weights "
+                             f"can take (about {FLOAT32_MAX:.2g}): use a smaller value.",
+                             field=f"{where}.{name}")
 
 
 @dataclass

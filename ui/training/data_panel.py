@@ -44,10 +44,9 @@ from netbuilder.data import BUILTIN_SETS, DataBundle
 from netbuilder.errors import ProjectError
 from netbuilder.session import (
     USER_ERRORS,
+    data_mismatch,
     error_message,
-    input_mismatch,
     load_project_data,
-    output_mismatch,
     token_ids_needed,
 )
 from ui import theme
@@ -445,8 +444,7 @@ class DataPanel(QWidget):
                                       else ProjectError(self.error_text, field="data"))
             return
         project = self.document.project
-        problem = (input_mismatch(project, self.bundle)
-                   or output_mismatch(project, self.document.analysis, self.bundle))
+        problem = data_mismatch(project, self.document.analysis, self.bundle)
         self.problem_changed.emit(problem)
         self._set_fix(self._graph_fix(problem) if problem else None)
         if problem:
