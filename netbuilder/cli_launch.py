@@ -5,13 +5,14 @@ folder, whose path is fixed here so that all ranks agree on it."""
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from .session import default_run_dir
-from .spec import load_project
+from .spec import Project, load_project
 
 FORWARDED = (("data", "--data"), ("target", "--target"), ("epochs", "--epochs"),
              ("device", "--device"), ("resume", "--resume"), ("init_weights", "--init-weights"))
@@ -35,6 +36,41 @@ def worker_command(args, out: Path) -> list[str]:
     return cmd
 
 
+def project_for_launch(project: Project, base_dir) -> Project:
+    """A copy of `project` whose file paths are absolute: saved anywhere (the app saves the
+    document as it stands, unsaved edits included), it trains on the same files."""
+    project = copy.deepcopy(project)
+    base = Path(base_dir)
+    data = dict(project.data or {})
+    for key in ("path", "target_path"):
+        if isinstance(data.get(key), str):
+            data[key] = str((base / Path(data[key]).expanduser()).resolve())
+    if project.data:
+        project.data = data
+    training = dict(project.training or {})
+    weights = training.get("init_weights")
+    if isinstance(weights, str) and not weights.startswith("builtin:"):
+        training["init_weights"] = str((base / Path(weights).expanduser()).resolve())
+        project.training = training
+    return project
+
+
+def launch_env(base: dict | None = None) -> dict:
+    """The environment that runs this very netbuilder (a checkout, not only an install)."""
+    base = dict(os.environ if base is None else base)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    base["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [base.get("PYTHONPATH")])])
+    base.setdefault("OMP_NUM_THREADS", "1")
+    return base
+
+
+def train_command(project: Path, nproc: int, out: Path, device: str | None = None) -> list[str]:
+    """`netbuilder train PROJECT --nproc-per-node N --out RUN_DIR --json`, as the app starts it."""
+    cmd = [sys.executable, "-m", "netbuilder.cli", "train", str(Path(project).resolve()),
+           "--nproc-per-node", str(int(nproc)), "--out", str(Path(out).resolve()), "--json"]
+    return cmd + (["--device", device] if device else [])
+
+
 def launch(args) -> int:
     """Run the workers; their stderr (progress) and rank 0's stdout (the result) pass through."""
     project_path = Path(args.project)
@@ -44,11 +80,7 @@ def launch(args) -> int:
         out = Path(args.out).resolve()
     else:
         out = default_run_dir(load_project(project_path), project_path).resolve()
-    package_root = str(Path(__file__).resolve().parent.parent)  # this very netbuilder
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    env.setdefault("OMP_NUM_THREADS", "1")
-    proc = subprocess.run(worker_command(args, out), env=env, stdout=subprocess.PIPE, text=True,
-                          check=False)
+    proc = subprocess.run(worker_command(args, out), env=launch_env(), stdout=subprocess.PIPE,
+                          text=True, check=False)
     sys.stdout.write(proc.stdout)
     return 0 if proc.returncode == 0 else 1

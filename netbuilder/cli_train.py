@@ -24,11 +24,17 @@ def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+STOP_FILE = "NETBUILDER_STOP_FILE"  # a path whose appearance stops the run, as Ctrl-C does
+
+
 class ConsoleReporter(Reporter):
-    """One line per epoch on stderr; Ctrl-C stops after the current batch, keeping the run."""
+    """One line per epoch on stderr; Ctrl-C stops after the current batch, keeping the run
+    (a data-parallel run after the current epoch). So does the file named by the environment
+    variable NETBUILDER_STOP_FILE once it exists: the app's Stop for a run it launched."""
 
     def __init__(self, stream=None):
         self.stream, self.interrupted, self.started = stream, False, time.perf_counter()
+        self.stop_file = os.environ.get(STOP_FILE) or None
 
     def _print(self, text: str) -> None:
         print(text, file=self.stream or sys.stderr, flush=True)
@@ -49,7 +55,7 @@ class ConsoleReporter(Reporter):
         self._print(f"epoch {epoch}: " + "  ".join(parts) + f"  ({logs['epoch_time']:.2f}s)" + warn)
 
     def should_stop(self) -> bool:
-        return self.interrupted
+        return self.interrupted or (self.stop_file is not None and os.path.exists(self.stop_file))
 
     def on_end(self, result) -> None:
         took = time.perf_counter() - self.started

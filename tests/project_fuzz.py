@@ -9,6 +9,7 @@ what each said, raising AssertionError where they disagree or an internal error 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import random
@@ -33,7 +34,7 @@ HOSTILE_OTHER = [None, True, False, [], {}, [1], [[[]]], {"type": "Adam"}, [2**7
 
 def hostile_value(rng: random.Random):
     pool = rng.choice((HOSTILE_STRINGS, HOSTILE_NUMBERS, HOSTILE_OTHER))
-    return rng.choice(pool)
+    return copy.deepcopy(rng.choice(pool))  # a shared [] put in two places would grow into a cycle
 
 
 def _containers(doc) -> list:

@@ -68,7 +68,9 @@ class Reporting(Callbacks):
 
     def before_batch(self) -> bool:
         self.t.reporter.wait_if_paused()
-        return self.t.reporter.should_stop()
+        # several ranks stop together after an epoch (Trainer._stop_agreed): one that left
+        # mid-epoch would leave the others waiting for its gradients
+        return self.t.world == 1 and self.t.reporter.should_stop()
 
     def after_backward(self, step: int) -> None:
         t = self.t
@@ -261,7 +263,7 @@ class Trainer:
         ckpt.write_json(self.out_dir / "state.json", {
             "status": status, "message": message, "epoch": epoch, "step": self.step,
             "monitor": self.monitor.state() if self.loop else None,
-            "history": self.history, **self._extra_state(),
+            "history": self.history, **self._extra_state(), "run": self._run_info(),
             "checkpoint": f"{ckpt.EPOCHS}/{ckpt.folder_name(epoch)}" if epoch else None})
 
     def _write_end(self, status: str, message: str = "") -> None:
@@ -406,6 +408,9 @@ class Trainer:
                 if self.loop.should_stop:
                     stopped_early = True
                     break
+                if self.world > 1 and self.epoch < self.settings.epochs and self._stop_agreed():
+                    status = "stopped"
+                    break
             if status == "running":
                 status = "done"
         except (TrainError, Diverged, RuntimeError, OSError) as err:
@@ -441,6 +446,21 @@ class Trainer:
                 save_grid(images, self.out_dir / "samples.png")
             except OSError as err:
                 self.notes.append(f"samples.png could not be written ({err}).")
+
+    def _stop_agreed(self) -> bool:
+        """Rank 0's Stop (the reporter's should_stop), shared with every rank after an epoch:
+        one tiny collective per epoch, none per step."""
+        import torch.distributed as dist
+
+        wanted = [bool(self.reporter.should_stop()) if self.rank == 0 else None]
+        dist.broadcast_object_list(wanted, src=0)
+        return bool(wanted[0])
+
+    def _run_info(self) -> dict:
+        """What state.json says of the run itself (device, processes, sizes): for whoever
+        follows the folder from outside, such as the app watching a torchrun run."""
+        return {k: v for k, v in self._start_info().items()
+                if k not in ("history", "steps", "notes", "start_step")}
 
     def _start_info(self) -> dict:
         b = self.bundle

@@ -195,6 +195,9 @@ class TrainingPanel(QWidget):
         path = getattr(self.document, "path", None)
         out = default_run_dir(project, path, self.runs_folder())
         self._clear_for_run()
+        processes = self.settings.processes.value() if self.settings.processes is not None else 1
+        if processes > 1:  # data-parallel, in child processes
+            return self.runner.start_launched(project, base_dir_of(self.document), out, processes)
         return self.runner.start(project, base_dir_of(self.document), out_dir=out,
                                  project_path=path)
 
@@ -305,7 +308,7 @@ class TrainingPanel(QWidget):
         busy = state != IDLE
         self.train_button.setEnabled(not busy)
         self._update_continue()
-        self.pause_button.setEnabled(state == RUNNING)
+        self.pause_button.setEnabled(state == RUNNING and self.runner.launched is None)
         self.resume_button.setEnabled(state == PAUSED)
         self.stop_button.setEnabled(state in (PREPARING, RUNNING, PAUSED))
         self.pause_button.setVisible(state != PAUSED)
@@ -318,7 +321,9 @@ class TrainingPanel(QWidget):
         if state == PAUSED:
             self.status.setText("Paused: Resume continues with the next batch.")
         elif state == STOPPING:
-            self.status.setText("Stopping after the current batch…")
+            self.status.setText("Stopping after the current epoch (all processes together)…"
+                                if self.runner.launched is not None
+                                else "Stopping after the current batch…")
         elif state == RUNNING and self._run_text:
             self.status.setText(self._run_text)  # resumed: "Paused" no longer holds
         self._update_progress()
@@ -332,6 +337,9 @@ class TrainingPanel(QWidget):
     @Slot(object)
     def _run_started(self, info: dict) -> None:
         self._run_dir = Path(info["run_dir"]) if info.get("run_dir") else None
+        if self.runner.launched is not None:  # no Prepared from child processes: the run says
+            self.task, self.class_names = info.get("task"), None
+            self.evaluation.set_task(self.task)
         notes = " ".join(info.get("notes", []))
         continuing = (f"Continuing from epoch {info['start_epoch']} of {info['epochs']}. "
                       if info.get("start_epoch", 1) > 1 else "")

@@ -40,6 +40,7 @@ class TrainingRunner(QObject):
         self.weights_wanted = False  # live previews want copies of the weights during a run
         self.weights_interval_s = 0.5  # at most this often (previews twice a second)
         self.last_copy_s = 0.0  # the last run's training-thread time copying weights
+        self.launched = None  # a data-parallel run in child processes (launch.LaunchedRun)
 
     def want_weights(self, wanted: bool) -> None:
         self.weights_wanted = wanted
@@ -48,7 +49,7 @@ class TrainingRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.thread is not None
+        return self.thread is not None or self.launched is not None
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
@@ -91,6 +92,35 @@ class TrainingRunner(QObject):
         thread.start()
         return True
 
+    def start_launched(self, project, base_dir, out_dir, processes: int) -> bool:
+        """Train `project` in `processes` data-parallel processes (`netbuilder train
+        --nproc-per-node N`), followed through its run folder; the same signals as `start`."""
+        from .launch import LaunchedRun
+
+        if self.busy:
+            return False
+        self.history.reset()
+        self.last_result = None
+        run = LaunchedRun(project, base_dir, out_dir, processes, parent=self)
+        run.started.connect(self._on_started)
+        run.step.connect(self._on_step)
+        run.epoch.connect(self._on_epoch)
+        run.finished.connect(self._on_finished)
+        run.failed.connect(self._on_failed)
+        run.done.connect(self._on_launched_ended)
+        self.launched = run
+        self._set_state(PREPARING)
+        run.start()
+        return True
+
+    @Slot()
+    def _on_launched_ended(self) -> None:
+        run, self.launched = self.launched, None
+        if run is not None:
+            run.deleteLater()
+        self._set_state(IDLE)
+        self.thread_ended.emit()
+
     @Slot()
     def pause(self) -> None:
         if self.worker and self.state == RUNNING:
@@ -105,12 +135,14 @@ class TrainingRunner(QObject):
 
     @Slot()
     def stop(self) -> None:
-        if self.worker and self.state not in (IDLE, STOPPING):
-            self.worker.request_stop()
+        if (self.worker or self.launched) and self.state not in (IDLE, STOPPING):
+            (self.worker or self.launched).request_stop()
             self._set_state(STOPPING)
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Stop the run and wait for its thread (window closing, app quitting)."""
+        if self.launched is not None:
+            return self.launched.shutdown(timeout_ms)
         if self.thread is None:
             return True
         self.worker.request_stop()

@@ -31,6 +31,7 @@ from netbuilder.train.settings import AMP
 from ..plain import plain
 from ..spinboxes import RangeDoubleSpinBox, RangeSpinBox
 from .commands import set_section
+from .launch import processes_box
 
 OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
 LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "NLLLoss")
@@ -149,6 +150,9 @@ class SettingsForm(QWidget):
             if key == "epochs":
                 form.addRow("Metrics", metrics_box)
                 self.rows["metrics"] = metrics_box
+        self.processes = processes_box()  # data-parallel: shown only with two GPUs or more
+        if self.processes is not None:
+            form.addRow("Processes (GPUs)", self.processes)
         self.error = plain(QLabel())
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
