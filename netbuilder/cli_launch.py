@@ -5,6 +5,7 @@ folder, whose path is fixed here so that all ranks agree on it."""
 
 from __future__ import annotations
 
+import argparse
 import copy
 import os
 import subprocess
@@ -65,10 +66,11 @@ def launch_env(base: dict | None = None) -> dict:
 
 
 def train_command(project: Path, nproc: int, out: Path, device: str | None = None) -> list[str]:
-    """`netbuilder train PROJECT --nproc-per-node N --out RUN_DIR --json`, as the app starts it."""
-    cmd = [sys.executable, "-m", "netbuilder.cli", "train", str(Path(project).resolve()),
-           "--nproc-per-node", str(int(nproc)), "--out", str(Path(out).resolve()), "--json"]
-    return cmd + (["--device", device] if device else [])
+    """What `netbuilder train PROJECT --nproc-per-node N --out RUN_DIR --json` runs (torchrun
+    and its workers), for the app to start itself: one Python start-up less than the CLI."""
+    args = argparse.Namespace(project=str(project), nproc_per_node=int(nproc), device=device,
+                              json=True)
+    return worker_command(args, Path(out).resolve())
 
 
 def launch(args) -> int:

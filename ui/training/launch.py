@@ -1,4 +1,5 @@
-"""Data-parallel runs from the app: `netbuilder train --nproc-per-node N` in a child process.
+"""Data-parallel runs from the app: what `netbuilder train --nproc-per-node N` runs (torchrun and
+its workers, as netbuilder/cli_launch.py builds the command), in child processes.
 
 The settings form offers "Processes (GPUs)" only where torch sees more than one GPU. Such a run
 cannot report through a thread's signals (its ranks are other processes), so LaunchedRun follows

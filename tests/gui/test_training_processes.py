@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from PySide6.QtCore import Qt
 
@@ -17,30 +18,37 @@ from ui.training.runner import IDLE
 TIMEOUT = 120_000
 
 
-def make_panel(qtbot, tmp_path, epochs):
-    project = load_template("perceptron")
-    project.training = {**project.training, "epochs": epochs}
-    panel = TrainingPanel(Document(project), runs_root=tmp_path / "runs")
-    qtbot.addWidget(panel)
-    panel.resize(1100, 420)
-    panel.show()
-    return panel
+@pytest.fixture
+def make_panel(qtbot, tmp_path):
+    made = []
+
+    def make(epochs):
+        project = load_template("perceptron")
+        project.training = {**project.training, "epochs": epochs}
+        panel = TrainingPanel(Document(project), runs_root=tmp_path / "runs")
+        qtbot.addWidget(panel)
+        panel.resize(1100, 420)
+        panel.show()
+        made.append(panel)
+        return panel
+
+    yield make
+    for panel in made:  # the Data tab's loader thread, a run's processes
+        assert panel.shutdown()
 
 
-def test_the_processes_choice_shows_only_with_several_gpus(qtbot, tmp_path, monkeypatch):
+def test_the_processes_choice_shows_only_with_several_gpus(make_panel, monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    one = make_panel(qtbot, tmp_path, 1)
-    assert one.settings.processes is None
+    assert make_panel(1).settings.processes is None
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
-    four = make_panel(qtbot, tmp_path, 1)
-    box = four.settings.processes
+    box = make_panel(1).settings.processes
     assert box is not None and box.isVisible() and (box.minimum(), box.maximum(), box.value()) == (1, 4, 1)
     assert box.parentWidget().layout().labelForField(box).text() == "Processes (GPUs)"
 
 
-def test_two_processes_train_follow_the_run_folder_and_stop(qtbot, tmp_path, monkeypatch):
+def test_two_processes_train_follow_the_run_folder_and_stop(qtbot, tmp_path, make_panel, monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    p = make_panel(qtbot, tmp_path, epochs=40)
+    p = make_panel(epochs=40)
     box = p.settings.processes
     box.setFocus()
     qtbot.keyClick(box, Qt.Key_Up)  # 1 -> 2 processes
