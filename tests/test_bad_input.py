@@ -553,9 +553,10 @@ def test_validate_refuses_what_the_first_training_step_would(tmp_path, capsys):
         "'fc' outputs 3 values per sample but the targets of MSELoss have 1 value: set its out_features to 1.")}]
 
 
-def test_a_data_size_that_is_not_a_pair_is_a_data_error(tmp_path, capsys):
+@pytest.mark.parametrize("size", [-1e308, [True, 32]])  # [True, 32]: found by the campaign
+def test_a_data_size_that_is_not_a_pair_is_a_data_error(tmp_path, capsys, size):
     doc = lenet_doc()
-    doc["data"]["size"] = -1e308
+    doc["data"]["size"] = size
     code, out = validate_json(capsys, write(tmp_path, doc))
     assert code == 1 and out["errors"][0]["field"] == "data" and "data.size must be [height, width]" in \
         out["errors"][0]["message"]

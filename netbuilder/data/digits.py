@@ -24,7 +24,8 @@ def load_digits(size=None) -> tuple[np.ndarray, np.ndarray]:
     x = (table[:, :64] / 16.0).reshape(-1, 1, 8, 8)
     y = table[:, 64].astype(np.int64)
     if size is not None and not (isinstance(size, (list, tuple)) and len(size) == 2
-                                 and all(isinstance(s, int) and s > 0 for s in size)):
+                                 and all(isinstance(s, int) and not isinstance(s, bool)
+                                         and 0 < s <= 4096 for s in size)):  # True is an int
         raise DataError(f"data.size must be [height, width], got {size!r}.")
     if size is not None and list(size) != [8, 8]:
         x = F.interpolate(torch.from_numpy(x), size=tuple(size), mode="bilinear",
