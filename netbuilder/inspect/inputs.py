@@ -59,7 +59,7 @@ def feature_columns(bundle) -> list[tuple[str, str, list[str] | None]]:
             for f in bundle.plan["features"]]
 
 
-def _encode(plan: dict, header: list[str], rows: list[list[str]], what: str) -> torch.Tensor:
+def encode_cells(plan: dict, header: list[str], rows: list[list[str]], what: str) -> torch.Tensor:
     """Raw cells -> model inputs, by the plan the training data was encoded with
     (netbuilder.data.plan_apply: the code `netbuilder predict` and predict.py run)."""
     from ..data.plan_apply import encode_rows
@@ -81,7 +81,7 @@ def encode_row(bundle, row: dict) -> torch.Tensor:
         normalized = normalize.apply(np.asarray([values], dtype=np.float64), bundle.normalization)
         return torch.tensor(np.asarray(normalized, dtype=np.float32))[0]
     names = list(row)
-    return _encode(bundle.plan, names, [[str(row[n]) for n in names]], "the row")[0]
+    return encode_cells(bundle.plan, names, [[str(row[n]) for n in names]], "the row")[0]
 
 
 def table_rows_samples(path: str | Path, bundle) -> torch.Tensor:
@@ -95,4 +95,4 @@ def table_rows_samples(path: str | Path, bundle) -> torch.Tensor:
         raise InspectError(f"--data {path}: this project's data is not a table; give a .npy "
                            "array of samples or an image.")
     header, rows = read_rows(path, bundle.plan)
-    return _encode(bundle.plan, header, rows, path.name)
+    return encode_cells(bundle.plan, header, rows, path.name)

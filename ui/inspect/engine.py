@@ -4,8 +4,13 @@ The training thread only hands over copies of the weights (TrainingWorker.snapsh
 building the model, loading those weights and every forward pass for a view happen here, so
 neither the run nor the GUI waits. Jobs are keyed by kind and only the latest of each kind is
 kept: a view that asks twice a second while the engine is busy gets the newest answer,
-never a queue. The thread runs serial torch at lowered priority (the training thread and the
-GUI thread come first) and ends itself after a few idle seconds."""
+never a queue. The thread runs serial torch at the training thread's lowered priority (the GUI
+thread comes first) and ends itself after a few idle seconds.
+
+Not lower than the training thread: the engine holds the GIL between its torch ops, and a
+thread niced below the training thread was descheduled while holding it, so the training
+thread waited for it (bench/bench_training_gui.py measured the preview costing ~7% of the
+epoch at nice 10, ~2% at the training thread's niceness)."""
 
 from __future__ import annotations
 
@@ -31,10 +36,12 @@ def _serial_low_priority() -> None:
 
     import torch
 
+    from ui.training.threads import TRAINING_NICENESS
+
     torch.set_num_threads(1)  # no OpenMP team of its own beside the training thread's
     if hasattr(os, "setpriority"):
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
         except OSError:
             pass
 

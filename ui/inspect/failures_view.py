@@ -63,6 +63,7 @@ class ExplainPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.text)
+        layout.addStretch(0)  # a table's text stays at the top when the picture is hidden
         self.method.currentIndexChanged.connect(self._run)
         controller.result.connect(self._result)
         controller.failed.connect(self._failed)
@@ -90,6 +91,7 @@ class ExplainPanel(QWidget):
         c, s = self.controller, self.sample
         b = c.bundle
         what = class_name(b, a.target) if b is not None and b.task != "regression" else "the output"
+        self.picture.setVisible(is_image(s))  # a table's attributions are text: give it the room
         if is_image(s):
             heat = a.values.sum(axis=0)
             rgb = heat_over(s.numpy().mean(axis=0), heat)

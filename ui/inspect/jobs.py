@@ -79,3 +79,18 @@ def predict(model, sample: torch.Tensor, task: str, loss: str) -> dict:
     out = forward(model, sample[None])
     probs = probabilities(out, task, loss)
     return {"output": out[0], "probs": None if probs is None else probs[0]}
+
+
+def explain_row_inputs(model, project, base_dir, weights: str, header: list, cells: list):
+    """(the training data, one raw row as the model's input): the row encoded by the plan
+    saved beside `weights`, the one its prediction was made with (netbuilder.data.predict);
+    the data gives the baseline row and the columns' units."""
+    from pathlib import Path
+
+    from netbuilder.data.predict import plan_for
+    from netbuilder.inspect.inputs import encode_cells
+    from netbuilder.session import load_project_data
+
+    plan, _ = plan_for(Path(weights), project, Path(base_dir))
+    sample = encode_cells(plan, list(header), [list(cells)], "the row")[0]
+    return load_project_data(project, base_dir), sample

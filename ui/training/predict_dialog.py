@@ -95,6 +95,13 @@ class PredictDialog(QDialog):
         self.save_button = buttons.addButton("Save as CSV…", QDialogButtonBox.ActionRole)
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self._save)
+        self.explain_button = buttons.addButton("Explain row…", QDialogButtonBox.ActionRole)
+        self.explain_button.setToolTip("Why the model predicted the selected row (ui/inspect)")
+        self.explain_button.setEnabled(False)
+        self.explain_button.clicked.connect(self.explain_selected)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.explain_button.setEnabled(self.result is not None
+                                                   and bool(self.table.selectedItems())))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -145,6 +152,19 @@ class PredictDialog(QDialog):
         for r in range(shown):
             for c, text in enumerate(list(result.rows[r]) + result.values[r]):
                 self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def explain_selected(self) -> None:
+        from ui.inspect.explain_dialog import ExplainRowDialog
+
+        row = self.table.currentRow()
+        if self.result is None or not 0 <= row < len(self.result.rows):
+            return
+        predicted = self.result.values[row][0] if self.result.values[row] else ""
+        self.explain_dialog = ExplainRowDialog(copy.deepcopy(self.document.project),
+                                               self.base_dir, self.weights.text(),
+                                               self.result.header, self.result.rows[row], row,
+                                               predicted, self)
+        self.explain_dialog.show()
 
     def _save(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(self, "Save predictions",
