@@ -8,13 +8,13 @@ are both thin over these functions.
     decision_grid(model, bundle, ...)            -> BoundaryGrid over a two-feature input plane
     first_conv_filters(model, project)           -> the first Conv2d's kernels as images
     attribute(model, x, method=...)              -> attributions shaped like the input (captum)
-    misclassified / cell_samples / largest_errors -> where the model fails
+    misclassified / cell_samples / nearest_confusions / largest_errors -> where it fails
 """
 
 from .activations import InspectError, node_outputs
 from .attribution import METHODS, attribute
 from .boundary import BoundaryGrid, decision_grid
-from .failures import cell_samples, largest_errors, misclassified
+from .failures import cell_samples, largest_errors, misclassified, nearest_confusions
 from .filters import first_conv_filters, histogram_image
 from .predict import forward, probabilities
 from .previews import Preview, preview, tensor_stats
@@ -22,5 +22,6 @@ from .trained import Trained, load_trained
 
 __all__ = ["METHODS", "BoundaryGrid", "InspectError", "Preview", "Trained", "attribute",
            "cell_samples", "decision_grid", "first_conv_filters", "forward", "histogram_image",
-           "largest_errors", "load_trained", "misclassified", "node_outputs", "preview",
+           "largest_errors", "load_trained", "misclassified", "nearest_confusions", "node_outputs",
+           "preview",
            "probabilities", "tensor_stats"]

@@ -34,3 +34,21 @@ def largest_errors(predicted: torch.Tensor, y: torch.Tensor, k: int = 24) -> lis
     return [{"index": int(i), "error": float(err[i]),
              "predicted": predicted[i].reshape(-1).tolist(), "true": y[i].reshape(-1).tolist()}
             for i in order]
+
+
+def nearest_confusions(probs: torch.Tensor, y: torch.Tensor, true_class: int,
+                       predicted_class: int, k: int = 24) -> list[dict]:
+    """The k samples of `true_class` the model found most like `predicted_class` (the highest
+    probability of it), whatever they were predicted as: what a learner looks at when the
+    pair's confusion-matrix cell is empty or small. [{"index", "predicted", "true",
+    "confidence" (of the prediction), "p_other" (of predicted_class)}], closest first."""
+    y = y.reshape(-1).long()
+    rows = torch.nonzero(y == true_class).reshape(-1)
+    if not len(rows):
+        return []
+    p_other = probs[rows, predicted_class]
+    order = rows[p_other.argsort(descending=True)][:k]
+    confidence, predicted = probs.max(dim=1)
+    return [{"index": int(i), "predicted": int(predicted[i]), "true": true_class,
+             "confidence": float(confidence[i]), "p_other": float(probs[i, predicted_class])}
+            for i in order]

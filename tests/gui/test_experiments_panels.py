@@ -123,3 +123,32 @@ def test_cross_validate_shows_mean_and_std(make_window, tmp_path, qtbot):
     assert cv.table.item(last, 0).text() == "mean ± std"
     assert "±" in cv.table.item(last, 1).text()
     assert len(cv.loss_plot.listDataItems()) == 3  # one curve per fold
+
+
+def test_cancel_stops_the_search_and_leaves_the_study_consistent(make_window, tmp_path, qtbot):
+    import optuna
+
+    path = _project_file(tmp_path, epochs=300, n=60)  # a long trial: Cancel lands inside it
+    w = make_window(load_project(path), str(path))
+    search = w.experiments.search
+    search.add_dimension("training.optimizer.lr")
+    search.trials.setValue(50)
+    events = []
+    search.task.event.connect(lambda e: events.append(e[0]))
+    w.experiments.show(search)
+    QTest.mouseClick(search.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "epoch" in events, timeout=120000)  # the first trial is training
+    assert search.cancel_button.isEnabled()
+    QTest.mouseClick(search.cancel_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not search.task.busy, timeout=60000)
+    started = events.count("trial_start")
+    assert started == 1  # no more trials started after Cancel
+    study = optuna.load_study(study_name="tiny-mlp",
+                              storage=f"sqlite:///{tmp_path / 'runs' / 'search.db'}")
+    trials = study.get_trials(deepcopy=False)
+    states = [t.state.name for t in trials]
+    assert len(trials) == started and "RUNNING" not in states, states  # none left half-open
+    assert states == ["FAIL"] and trials[0].user_attrs["error"] == "cancelled"
+    assert events.count("epoch") < 300  # it stopped mid-trial
+    assert search.status.text().startswith("Cancelled.") and f"{started} trials" in search.status.text()
+    assert search.start_button.isEnabled() and not search.cancel_button.isEnabled()  # usable again

@@ -260,7 +260,8 @@ class SearchPanel(QWidget):
         best = result.best
         counts = result.to_json()["states"]
         states = ", ".join(f"{n} {s}" for s, n in counts.items())
-        self.status.setText(f"Study {result.study}: {len(result.trials)} trials ({states})."
+        cancelled = "Cancelled. " if self.task.stop_event.is_set() else ""
+        self.status.setText(f"{cancelled}Study {result.study}: {len(result.trials)} trials ({states})."
                             + (f" Best: trial {best['trial']}, {result.metric} {best['value']:.4g}."
                                if best else ""))
         self.progress.setValue(self.progress.maximum())

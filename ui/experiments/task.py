@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from netbuilder.session import USER_ERRORS, error_message
 
-from ..training.threads import use_cores_in_this_thread
+from ..training.threads import forget_dummy_thread, use_cores_in_this_thread
 
 
 class _Worker(QObject):
@@ -39,6 +39,7 @@ class _Worker(QObject):
         else:
             self.finished.emit(result)
         finally:
+            forget_dummy_thread()  # Optuna's warning about a cancelled trial asked for it
             self.done.emit()
 
 

@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.inspect import METHODS, cell_samples
+from netbuilder.inspect import METHODS, cell_samples, nearest_confusions
 from netbuilder.inspect.inputs import original_units, table_baseline
 
 from . import jobs
 from .pictures import gray, heat_over, picture_label, pixmap, unit
 
 THUMB = 56
+NEAREST = 12  # a chosen pair's cell with fewer samples is topped up with the nearest ones
 METHOD_LABELS = {"integrated_gradients": "Integrated gradients", "saliency": "Saliency",
                  "occlusion": "Occlusion"}
 
@@ -138,6 +139,13 @@ class FailuresView(QWidget):
         self.status.setWordWrap(True)
         self.clear_cell = QPushButton("Show all mistakes")
         self.clear_cell.hide()
+        # any (true, predicted) pair, also one whose confusion-matrix cell is too small to click
+        self.pair_true, self.pair_predicted = QComboBox(), QComboBox()
+        self.pair_true.setToolTip("The true class of the samples to show")
+        self.pair_predicted.setToolTip("Shown: the true class's samples predicted as this one, "
+                                       "then those the model found most like it")
+        for combo in (self.pair_true, self.pair_predicted):
+            combo.activated.connect(self._pair_chosen)
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListWidget.IconMode)
         self.gallery.setIconSize(QSize(THUMB, THUMB))
@@ -148,6 +156,10 @@ class FailuresView(QWidget):
         self.explain = ExplainPanel(controller)
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
+        top.addWidget(QLabel("True"))
+        top.addWidget(self.pair_true)
+        top.addWidget(QLabel("as"))
+        top.addWidget(self.pair_predicted)
         top.addWidget(self.clear_cell)
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -206,12 +218,38 @@ class FailuresView(QWidget):
             return d["items"]
         t, p = self.cell
         conf = d["probs"].max(dim=1).values
-        return [{"index": i, "true": t, "predicted": p, "confidence": float(conf[i])}
-                for i in cell_samples(d["probs"], d["y"], t, p)]
+        items = [{"index": i, "true": t, "predicted": p, "confidence": float(conf[i])}
+                 for i in cell_samples(d["probs"], d["y"], t, p)]
+        if t != p and len(items) < NEAREST:  # and the t's the model found most like a p
+            inside = {it["index"] for it in items}
+            items += [{**it, "near": True} for it in
+                      nearest_confusions(d["probs"], d["y"], t, p, NEAREST + len(items))
+                      if it["index"] not in inside][:NEAREST - len(items)]
+        return items
+
+    @Slot()
+    def _pair_chosen(self, *args) -> None:
+        t, p = self.pair_true.currentIndex(), self.pair_predicted.currentIndex()
+        if t >= 0 and p >= 0:
+            self.show_cell((t, p))
+
+    def _sync_pair(self) -> None:
+        b = self.controller.bundle
+        names = ([class_name(b, i) for i in range(b.num_classes or 2)]
+                 if b is not None and b.task != "regression" else [])
+        for combo in (self.pair_true, self.pair_predicted):
+            if [combo.itemText(i) for i in range(combo.count())] != names:
+                combo.clear()
+                combo.addItems(names)
+            combo.setVisible(bool(names))
+        if self.cell is not None:
+            self.pair_true.setCurrentIndex(self.cell[0])
+            self.pair_predicted.setCurrentIndex(self.cell[1])
 
     def _fill(self) -> None:
         d, b = self.data, self.controller.bundle
         self.gallery.clear()
+        self._sync_pair()
         if d is None or b is None:
             return
         items = self.shown_items()
@@ -220,6 +258,9 @@ class FailuresView(QWidget):
             sample = d["x"][item["index"]]
             if regression:
                 text = (f"#{item['index']} err {item['error']:.3g}")
+            elif item.get("near"):
+                text = (f"{class_name(b, item['true'])}→{class_name(b, item['predicted'])} "
+                        f"p({class_name(b, self.cell[1])}) {item['p_other']:.0%}")
             else:
                 text = (f"{class_name(b, item['true'])}→{class_name(b, item['predicted'])} "
                         f"{item['confidence']:.0%}")
@@ -239,8 +280,13 @@ class FailuresView(QWidget):
         else:
             t, p = self.cell
             what = "correct" if t == p else "misclassified"
-            self.status.setText(f"{len(items)} {d['split']} samples of class {class_name(b, t)} "
-                                f"predicted as {class_name(b, p)} ({what}).")
+            near = sum(1 for it in items if it.get("near"))
+            tn, pn = class_name(b, t), class_name(b, p)
+            self.status.setText(f"{len(items) - near} {d['split']} samples of class {tn} "
+                                f"predicted as {pn} ({what})." + (
+                                    f" Then the {near} {tn}s the model found most like a {pn} "
+                                    f"(highest p({pn})), whatever they were predicted as."
+                                    if near else ""))
         self.clear_cell.setVisible(self.cell is not None)
 
     @Slot(object, object)
@@ -254,7 +300,12 @@ class FailuresView(QWidget):
             title = (f"{self.data['split']} sample {item['index']}: true "
                      f"<b>{class_name(b, item['true'])}</b>, predicted "
                      f"<b>{class_name(b, item['predicted'])}</b> ({item['confidence']:.0%})")
-            self.explain.explain(sample, title, item["predicted"])
+            target = item["predicted"]
+            if item.get("near"):  # why it looks like the pair's other class
+                target = self.cell[1]
+                title += (f"; explaining <b>{class_name(b, target)}</b> "
+                          f"(p {item['p_other']:.0%})")
+            self.explain.explain(sample, title, target)
         else:
             self.explain.explain(sample, f"{self.data['split']} sample {item['index']}: error "
                                  f"{item['error']:.3g}")
