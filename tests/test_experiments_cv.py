@@ -29,13 +29,40 @@ def test_stratified_folds_keep_class_proportions_and_cover_every_row():
         assert np.bincount(labels[val]).tolist() == [12, 6, 2]
 
 
-def test_sequences_get_time_ordered_blocks_with_overlapping_windows_purged():
+def test_sequences_get_forward_chaining_folds_as_time_series_split():
+    from sklearn.model_selection import TimeSeriesSplit
+
     plan, strategy = fold_plan(100, 4, None, "sequence", seed=0, overlap=5)
-    assert strategy == "time-ordered blocks"
+    assert strategy.startswith("time-ordered")
+    reference = TimeSeriesSplit(n_splits=4, gap=5).split(np.zeros(100))
+    assert [(t.tolist(), v.tolist()) for t, v in plan] == \
+        [(t.tolist(), v.tolist()) for t, v in reference]
     train, val = plan[1]
-    assert val.tolist() == list(range(25, 50))  # contiguous, in order: never shuffled
-    # windows sharing rows with 25..49 are 21..53: none of them trains
-    assert set(train) == set(range(21)) | set(range(54, 100))
+    assert val.tolist() == list(range(40, 60))  # contiguous, in order: never shuffled
+    # a window of 5 samples' rows: training stops 5 before the block, none shares a row with it
+    assert train.tolist() == list(range(35))
+    with pytest.raises(DataError, match="too few for 4 time-ordered folds"):
+        fold_plan(20, 4, None, "sequence", seed=0, overlap=5)
+
+
+def test_cv_of_the_gru_forecaster_trains_each_fold_only_on_the_past(tmp_path, monkeypatch):
+    from netbuilder.experiments import cv as cv_mod
+    from netbuilder.templates import load_template
+
+    seen = []
+    real = cv_mod.run_fold
+    monkeypatch.setattr(cv_mod, "run_fold", lambda doc, base, fold, tr, va: (
+        seen.append((tr, va)), real(doc, base, fold, tr, va))[1])
+    project = load_template("gru_forecaster")
+    project.data = {**project.data, "n": 180}
+    project.training = {**project.training, "epochs": 1}
+    result = cross_validate(project, tmp_path, folds=2, workers=1)
+    assert result.strategy.startswith("time-ordered") and len(result.folds) == 2
+    gap = 32  # the sine's windows are 32 samples long: neighbours share 31 rows
+    for train, val in seen:
+        assert np.all(np.diff(val) == 1) and train.max() == val[0] - gap - 1  # only the past
+    assert [f["n_val"] for f in result.folds] == [60, 60]  # 180 windows in 3 blocks
+    assert [f["n_train"] for f in result.folds] == [60 - gap, 120 - gap]
 
 
 def test_too_few_samples_or_folds_is_a_clear_message():

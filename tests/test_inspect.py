@@ -20,6 +20,7 @@ from netbuilder.inspect import (
     histogram_image,
     largest_errors,
     misclassified,
+    nearest_confusions,
     node_outputs,
     preview,
     probabilities,
@@ -123,6 +124,10 @@ def test_gallery_holds_exactly_the_misclassified_samples():
     cells = [cell_samples(probs, y, t, p) for t in range(4) for p in range(4)]
     assert sorted(i for c in cells for i in c) == list(range(50))  # every sample in one cell
     assert cell_samples(probs, y, 2, 1) == [i for i in range(50) if y[i] == 2 and probs[i].argmax() == 1]
+    near = nearest_confusions(probs, y, 2, 1, k=5)  # the 2s most like a 1, closest first
+    twos = [i for i in range(50) if y[i] == 2]
+    assert [n["index"] for n in near] == sorted(twos, key=lambda i: -float(probs[i, 1]))[:5]
+    assert all(n["true"] == 2 and n["p_other"] == float(probs[n["index"], 1]) for n in near)
 
 
 def test_largest_errors_come_first():

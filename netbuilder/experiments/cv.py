@@ -1,9 +1,12 @@
 """k-fold cross-validation: each fold is a run of the runtime on its own train/validation rows.
 
 Folds are stratified for classes (each fold keeps the class proportions), shuffled for other
-tables, and contiguous time-ordered blocks for sequences, where a shuffled fold would put
-windows that overlap the validation rows, or come after them, into training; the windows that
-overlap a validation block are left out of training (purged). The data layer loads each fold
+tables, and time-ordered for windowed series (the built-in sine, a CSV with data.window),
+where a shuffled fold would train on windows that overlap the validation rows or come after
+them. A series' folds are scikit-learn's TimeSeriesSplit (forward chaining): the samples are
+cut into k + 1 blocks in time order, fold i validates on block i + 1 and trains on everything
+before it, less a gap of the window's length (plus horizon - 1), so no training window shares
+a row with a validation window and nothing trains on the future. The data layer loads each fold
 with its own rows, so normalization and the other fitted preprocessing see only the fold's
 training rows. A fold's score is its final epoch on its held-out rows; early stopping is off
 (it would choose the epoch by the held-out rows)."""
@@ -60,8 +63,21 @@ def shuffled_folds(n: int, k: int, seed: int) -> list[np.ndarray]:
     return [np.sort(part) for part in np.array_split(order, k)]
 
 
-def block_folds(n: int, k: int) -> list[np.ndarray]:
-    return list(np.array_split(np.arange(n), k))
+def time_ordered_folds(n: int, k: int, gap: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Forward chaining, as sklearn.model_selection.TimeSeriesSplit(n_splits=k, gap=gap): k
+    validation blocks of n // (k + 1) samples at the end, each trained on what precedes it
+    minus `gap` samples."""
+    size = n // (k + 1)
+    first_train = n - k * size - gap
+    if size < 1 or first_train < 1:
+        raise DataError(f"The series has {n} windows: too few for {k} time-ordered folds (each "
+                        f"trains on the windows before its block, {gap} apart so that none "
+                        "shares a row with it). Lower --folds or use a longer series.")
+    folds = []
+    for i in range(k):
+        start = n - (k - i) * size
+        folds.append((np.arange(start - gap), np.arange(start, start + size)))
+    return folds
 
 
 def fold_plan(n: int, k: int, labels: np.ndarray | None, layout: str, seed: int,
@@ -69,15 +85,15 @@ def fold_plan(n: int, k: int, labels: np.ndarray | None, layout: str, seed: int,
     """[(train_rows, val_rows)] per fold and the strategy's name.
 
     `overlap`: for sequences, how many neighbouring samples share rows with a sample (the
-    window length); those next to a validation block are purged from training."""
+    window length plus horizon - 1): the gap between a fold's training and validation."""
     if not isinstance(k, int) or isinstance(k, bool) or k < 2:
         raise DataError(f"--folds must be an integer of at least 2, got {k!r}.")
     if n < 2 * k:
         raise DataError(f"The data has {n} samples: too few for {k} folds (each fold needs at "
                         "least 2). Lower --folds.")
     if layout in SEQUENCE_LAYOUTS:
-        vals, strategy = block_folds(n, k), "time-ordered blocks"
-    elif labels is not None:
+        return time_ordered_folds(n, k, max(0, overlap)), "time-ordered (forward chaining)"
+    if labels is not None:
         smallest = int(np.bincount(labels).min(initial=0)) if labels.size else 0
         vals, strategy = stratified_folds(labels, k, seed), "stratified"
         if 0 < smallest < k:
@@ -88,8 +104,6 @@ def fold_plan(n: int, k: int, labels: np.ndarray | None, layout: str, seed: int,
     for val in vals:
         keep = np.ones(n, dtype=bool)
         keep[val] = False
-        if layout in SEQUENCE_LAYOUTS and overlap > 0:
-            keep[max(0, val[0] - overlap + 1):min(n, val[-1] + overlap)] = False
         plan.append((np.flatnonzero(keep), val))
     return plan, strategy
 

@@ -9,7 +9,7 @@ import torch
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from netbuilder.inspect import forward, misclassified, node_outputs, probabilities
+from netbuilder.inspect import forward, misclassified, nearest_confusions, node_outputs, probabilities
 from netbuilder.inspect.inputs import image_sample
 from netbuilder.templates import load_template
 from ui.inspect import jobs
@@ -89,6 +89,14 @@ def test_drawing_pad_prediction_equals_predict_on_the_same_pixels(qtbot, make_wi
     assert view.prediction.text().startswith(f"Prediction: {top}")
 
 
+def _choose(combo, index: int) -> None:
+    """Pick an item of a closed combo box with the keyboard, as a user tabbing through does."""
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key_Home)
+    for _ in range(index):
+        QTest.keyClick(combo, Qt.Key_Down)
+
+
 def test_confusion_cell_click_opens_its_samples_and_explains_one(qtbot, make_window, tmp_path):
     w = _window(make_window, qtbot, _lenet(), tmp_path)
     c, failures = w.inspect.controller, w.inspect.failures
@@ -120,6 +128,20 @@ def test_confusion_cell_click_opens_its_samples_and_explains_one(qtbot, make_win
     shown = [failures.gallery.item(i).data(Qt.UserRole) for i in range(failures.gallery.count())]
     assert shown and all(s["true"] == t and s["predicted"] == p for s in shown)
     assert len(shown) == int(cm[t, p])
+
+    # a pair whose cell is empty, chosen with the keyboard: the nearest samples fill in
+    empty = next((a, b) for a in range(10) for b in range(10) if a != b and cm[a, b] == 0)
+    for combo, v in ((failures.pair_true, empty[0]), (failures.pair_predicted, empty[1])):
+        _choose(combo, v)
+    assert failures.cell == empty
+    near = [failures.gallery.item(i).data(Qt.UserRole) for i in range(failures.gallery.count())]
+    expected = nearest_confusions(probs, y, *empty, k=12)
+    assert [n["index"] for n in near] == [e["index"] for e in expected]
+    assert all(n.get("near") and n["true"] == empty[0] for n in near)
+    assert "most like" in failures.status.text()
+    for combo, v in ((failures.pair_true, t), (failures.pair_predicted, p)):  # back to (t, p)
+        _choose(combo, v)
+    assert failures.cell == (t, p)
 
     item = failures.gallery.item(0)
     rect = failures.gallery.visualItemRect(item)

@@ -282,7 +282,8 @@ class FailuresView(QWidget):
             what = "correct" if t == p else "misclassified"
             near = sum(1 for it in items if it.get("near"))
             tn, pn = class_name(b, t), class_name(b, p)
-            self.status.setText(f"{len(items) - near} {d['split']} samples of class {tn} "
+            inside = len(items) - near
+            self.status.setText(f"{inside} {d['split']} sample{'s' * (inside != 1)} of class {tn} "
                                 f"predicted as {pn} ({what})." + (
                                     f" Then the {near} {tn}s the model found most like a {pn} "
                                     f"(highest p({pn})), whatever they were predicted as."
