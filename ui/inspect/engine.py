@@ -8,9 +8,10 @@ never a queue. The thread runs serial torch at the training thread's lowered pri
 thread comes first) and ends itself after a few idle seconds.
 
 Not lower than the training thread: the engine holds the GIL between its torch ops, and a
-thread niced below the training thread was descheduled while holding it, so the training
-thread waited for it (bench/bench_training_gui.py measured the preview costing ~7% of the
-epoch at nice 10, ~2% at the training thread's niceness)."""
+thread niced below the training thread can be descheduled while holding it, leaving the
+training thread waiting for the GIL. (bench/bench_training_gui.py: at nice 10 the MLP's
+preview epochs ran at 0.925-0.93 of the plain GUI epoch's speed; at the training thread's
+niceness 0.975 and 0.83 in two runs; this 2-core machine's noise is as large as the effect.)"""
 
 from __future__ import annotations
 

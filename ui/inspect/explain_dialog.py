@@ -44,8 +44,9 @@ class ExplainRowDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Explain row {row + 1}")
         self.resize(560, 520)
-        from netbuilder.data.plan import PLAN_FILE, read_plan
         from safetensors.torch import load_file
+
+        from netbuilder.data.plan import PLAN_FILE, read_plan
 
         plan_file = Path(weights).resolve().parent / PLAN_FILE
         if plan_file.is_file():  # the data decided the Input's shape (as predict_file does)
