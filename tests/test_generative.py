@@ -154,3 +154,40 @@ def test_a_vae_warms_its_kl_weight_up_and_samples_from_the_prior(tmp_path, capsy
     arr = np.load(tmp_path / "v.npy")
     assert arr.shape == (6, 1, 16, 16) and arr.dtype == np.float32 and 0 <= arr.min() and arr.max() <= 1
     assert diversity(arr) > 0  # different codes, different pictures
+
+
+def test_an_autoencoder_reports_validation_samples_with_their_reconstructions(tmp_path):
+    from netbuilder.train import Reporter
+
+    class Pairs(Reporter):
+        def __init__(self):
+            self.seen = []
+
+        def on_reconstructions(self, epoch, inputs, outputs):
+            self.seen.append((epoch, inputs, outputs))
+
+    project = load_template("conv_autoencoder")
+    project.data = dict(project.data, n=64)
+    project.training = dict(project.training, epochs=2)
+    reporter = Pairs()
+    run_training(project, ".", out_dir=tmp_path / "run", reporter=reporter)
+    assert [e for e, _, _ in reporter.seen] == [1, 2]
+    _, inputs, outputs = reporter.seen[-1]
+    assert inputs.shape == outputs.shape == (8, 1, 16, 16)
+    assert not torch.equal(reporter.seen[0][2], outputs)  # refreshed: the second epoch's
+
+
+def test_pca_and_interpolation_of_codes():
+    from netbuilder.generative import interpolate, latent_codes, pca_2d
+
+    rng = np.random.default_rng(0)
+    line = rng.normal(size=(50, 1)) * np.array([[3.0, 0, 0, 1.0]]) + rng.normal(0, 0.01, (50, 4))
+    flat = pca_2d(line)
+    assert flat.shape == (50, 2) and np.var(flat[:, 0]) > 100 * np.var(flat[:, 1])  # the line's direction first
+    model = build_model(load_template("vae")).eval()
+    x = torch.rand(2, 1, 16, 16)
+    assert latent_codes(model, x).shape == (2, 8)
+    steps = interpolate(model, x[0], x[1], 5)
+    assert steps.shape == (5, 1, 16, 16)
+    ends = model.decoder(model.encoder(x)).detach().numpy()  # eval mode: the means' pictures
+    assert np.allclose(steps[0], ends[0], atol=1e-6) and np.allclose(steps[-1], ends[1], atol=1e-6)

@@ -27,6 +27,10 @@ class Reporter:
         """A generative run's samples from its fixed noise after each epoch: a float tensor
         [N, C, H, W] in [0, 1] for images (on the CPU)."""
 
+    def on_reconstructions(self, epoch: int, inputs, outputs) -> None:
+        """An autoencoder's first validation samples and their reconstructions after each
+        epoch: float tensors [N, C, H, W] (on the CPU)."""
+
     def should_stop(self) -> bool:
         """Polled every batch: return True to stop after the current batch."""
         return False

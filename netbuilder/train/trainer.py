@@ -29,6 +29,8 @@ from .settings import TrainSettings
 
 __all__ = ["Throttle", "Trainer", "first_output", "seed_everything", "train"]
 
+RECONSTRUCTS = ("autoencoder", "vae")  # recipes whose output rebuilds the input
+RECONSTRUCTION_PAIRS = 8  # validation samples shown with their reconstructions each epoch
 GRAD_SLOWER = 4  # gradient statistics come at most this many times less often than steps
 
 
@@ -405,6 +407,8 @@ class Trainer:
                 self.reporter.on_epoch(self.epoch, dict(row))
                 if hasattr(self.loop.recipe, "samples"):
                     self._samples()
+                if self.loop.recipe.name in RECONSTRUCTS:
+                    self._reconstructions()
                 if self.loop.should_stop:
                     stopped_early = True
                     break
@@ -461,6 +465,12 @@ class Trainer:
         follows the folder from outside, such as the app watching a torchrun run."""
         return {k: v for k, v in self._start_info().items()
                 if k not in ("history", "steps", "notes", "start_step")}
+
+    def _reconstructions(self) -> None:
+        """An autoencoder's (or VAE's) first validation samples and their reconstructions."""
+        x = self.xv[:RECONSTRUCTION_PAIRS]
+        if x.ndim == 4:
+            self.reporter.on_reconstructions(self.epoch, x.detach().cpu(), self.loop.predict(x).cpu())
 
     def _start_info(self) -> dict:
         b = self.bundle

@@ -73,3 +73,21 @@ def test_a_gan_run_shows_its_samples_curves_and_saves_the_grid(qtbot, make_windo
 
     assert Image.open(out).size == (4 * (8 * 17 + 1), 4 * (8 * 17 + 1))  # 8 x 8 samples of 16 px, 1 px apart
     view.grab().save(str(tmp_path / "samples_tab.png"))
+
+
+def test_a_vae_run_shows_reconstructions_its_latent_space_and_an_interpolation(qtbot, make_window, tmp_path):
+    project = load_template("vae")
+    project.data = dict(project.data, n=96)
+    project.training = dict(project.training, epochs=1, batch_size=32)
+    w = make_window(project)
+    w.training.runs_root = tmp_path
+    with qtbot.waitSignal(w.training.runner.run_finished, timeout=120_000):
+        w.training.actions_["train"].trigger()
+    view = w.samples_page()
+    qtbot.waitUntil(lambda: view.interpolation is not None)
+    inputs, outputs = view.pairs
+    assert inputs.shape == outputs.shape == (8, 1, 16, 16)
+    assert not view.pairs_picture.pixmap().isNull()
+    assert view.codes_2d.shape == (len(view.x_val), 2)  # PCA of the 8-number codes
+    assert view.interpolation.shape == (8, 1, 16, 16)
+    assert len(view.latent_curve.getData()[0]) == len(view.x_val)

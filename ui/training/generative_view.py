@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.generative import grid, hints, save_grid
+from netbuilder.generative import grid, hints, interpolate, latent_codes, pca_2d, save_grid
 from netbuilder.networks import recipe_name
 
 from ..plain import plain
@@ -34,6 +34,7 @@ CURVES = {
                     ("Discriminator outputs", (("d_real", "D(x)", style.LR), ("d_fake", "D(G(z))", "#c0568f")))),
     "vae": (("Losses", (("recon_loss", "reconstruction", style.TRAIN), ("kl", "KL", style.VAL))),
             ("Validation", (("val_loss", "val loss", style.LR),))),
+    "autoencoder": (("Reconstruction loss", (("train_loss", "train", style.TRAIN), ("val_loss", "val", style.VAL))),),
 }
 
 
@@ -68,6 +69,18 @@ class GenerativeView(QWidget):
         self.picture.setMinimumSize(220, 220)
         self.picture.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.caption = plain(QLabel(""))
+        self.pairs_picture = QLabel("")
+        self.pairs_picture.setObjectName("reconstructions")
+        self.pairs_picture.setAlignment(Qt.AlignCenter)
+        self.pairs_caption = plain(QLabel(""))
+        self.pairs = None  # (inputs, reconstructions) of the newest epoch
+        self.model = None  # the run's model (a VAE's codes and interpolation once it ends)
+        self.x_val = None
+        self.codes_2d = None
+        self.interpolation = None
+        self.between = plain(QLabel(""))
+        self.between_picture = QLabel("")
+        self.between_picture.setAlignment(Qt.AlignCenter)
         self.hint = plain(QLabel(""))
         self.hint.setObjectName("generativeHint")
         self.hint.setWordWrap(True)
@@ -79,6 +92,10 @@ class GenerativeView(QWidget):
         side.addWidget(self.picture, 1)
         side.addWidget(self.caption)
         side.addWidget(self.save_button)
+        side.addWidget(self.pairs_picture)
+        side.addWidget(self.pairs_caption)
+        side.addWidget(self.between_picture)
+        side.addWidget(self.between)
         left = QVBoxLayout()
         left.addWidget(self.plots, 1)
         left.addWidget(self.hint)
@@ -89,7 +106,15 @@ class GenerativeView(QWidget):
         runner.prepared.connect(self._prepared)
         runner.epoch_done.connect(self._epoch)
         runner.samples_updated.connect(self.show_samples)
-        self._build_plots(recipe_name(document.project) or "adversarial")
+        runner.reconstructions_updated.connect(self.show_reconstructions)
+        runner.run_finished.connect(self._finished)
+        self._build_plots(self._recipe())
+
+    def _recipe(self) -> str:
+        recipe = recipe_name(self.doc.project)
+        if recipe is None and (self.doc.project.data or {}).get("target") == "input":
+            return "autoencoder"
+        return recipe or "adversarial"
 
     # --- plots ---------------------------------------------------------------------------------
     def _build_plots(self, recipe: str) -> None:
@@ -102,18 +127,45 @@ class GenerativeView(QWidget):
             for key, _, color in series:
                 self.curves[key] = plot.plot(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
                                              symbolBrush=color)
+        self.latent_curve = None
+        if recipe == "vae":  # the validation codes in 2-D (PCA when the code has more numbers)
+            plot = style.style_plot(self.plots.addPlot(row=0, col=1, rowspan=2), "Latent space (PCA of the codes)")
+            self.latent_curve = plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=style.TRAIN + "aa")
 
     @Slot(object)
     def _started(self, info) -> None:
         self.rows = []
         self.images = None
         self.hint.setText("")
-        self._build_plots(recipe_name(self.doc.project) or "adversarial")
+        self._build_plots(self._recipe())
 
     @Slot(object)
     def _prepared(self, prepared) -> None:
         x = prepared.bundle.x_train
         self.real = x[:256].numpy() if x.ndim == 4 else None
+        self.model = prepared.model
+        xv = prepared.bundle.x_val
+        self.x_val = (xv if len(xv) else x)[:512]
+
+    @Slot(object)
+    def _finished(self, result) -> None:
+        """A VAE's latent space (PCA of the validation codes) and an interpolation between the
+        first two validation samples, from the kept weights."""
+        model = self.model
+        if model is None or not hasattr(model, "encoder") or not hasattr(model, "decoder") or self.x_val is None:
+            return
+        x = self.x_val.to(next(model.parameters()).device)
+        self.codes_2d = pca_2d(latent_codes(model, x))
+        self.latent_curve.setData(self.codes_2d[:, 0], self.codes_2d[:, 1])
+        self.interpolation = interpolate(model, x[0], x[1], 8)
+        picture = np.ascontiguousarray(grid(self.interpolation, cols=8))
+        h, w, c = picture.shape
+        fmt = QImage.Format_Grayscale8 if c == 1 else QImage.Format_RGB888
+        image = QImage(picture.data, w, h, w * c, fmt).copy()
+        scale = max(1, min(6, self.picture.width() // max(w, 1)))
+        self.between_picture.setPixmap(QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio,
+                                                                      Qt.FastTransformation)))
+        self.between.setText("From the first validation sample to the second, through the code space")
 
     @Slot(int, object)
     def _epoch(self, epoch: int, logs) -> None:
@@ -136,6 +188,23 @@ class GenerativeView(QWidget):
         self.caption.setText(f"Epoch {epoch}: {len(images)} samples from the same fixed noise every epoch")
         self.save_button.setEnabled(True)
         self._update_hint()
+
+    @Slot(int, object, object)
+    def show_reconstructions(self, epoch: int, inputs, outputs) -> None:
+        """Validation samples (top row) over their reconstructions (bottom row)."""
+        inputs, outputs = np.asarray(inputs), np.asarray(outputs)
+        if inputs.ndim != 4 or inputs.shape != outputs.shape or inputs.shape[1] not in (1, 3):
+            return
+        self.pairs = (inputs, outputs)
+        both = np.concatenate([inputs, np.clip(outputs, 0, 1)])
+        picture = np.ascontiguousarray(grid(both, cols=len(inputs)))
+        h, w, c = picture.shape
+        fmt = QImage.Format_Grayscale8 if c == 1 else QImage.Format_RGB888
+        image = QImage(picture.data, w, h, w * c, fmt).copy()
+        scale = max(1, min(6, self.picture.width() // max(w, 1)))
+        self.pairs_picture.setPixmap(QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio,
+                                                                    Qt.FastTransformation)))
+        self.pairs_caption.setText(f"Epoch {epoch}: validation samples (top) and their reconstructions (bottom)")
 
     def _draw(self) -> None:
         if self.images is not None:

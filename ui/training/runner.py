@@ -28,6 +28,7 @@ class TrainingRunner(QObject):
     pause_confirmed = Signal()       # the training thread is blocked: no step runs until resume
     weights_updated = Signal(int, object)  # step, CPU state_dict copy (while weights_wanted)
     samples_updated = Signal(int, object)  # epoch, a generative run's samples from its fixed noise
+    reconstructions_updated = Signal(int, object, object)  # epoch, inputs, reconstructions
 
     def __init__(self, parent: QObject | None = None, report_every: int = 10):
         super().__init__(parent)
@@ -81,6 +82,7 @@ class TrainingRunner(QObject):
         worker.blocked.connect(self._on_blocked)
         worker.weights.connect(self._on_weights)
         worker.samples.connect(self._on_samples)
+        worker.reconstructions.connect(self._on_reconstructions)
         worker.weights_interval_s = self.weights_interval_s
         if self.weights_wanted:
             worker.weights_wanted.set()
@@ -155,6 +157,10 @@ class TrainingRunner(QObject):
     @Slot(int, object)
     def _on_samples(self, epoch: int, images) -> None:
         self.samples_updated.emit(epoch, images)
+
+    @Slot(int, object, object)
+    def _on_reconstructions(self, epoch: int, inputs, outputs) -> None:
+        self.reconstructions_updated.emit(epoch, inputs, outputs)
 
     @Slot(object)
     def _on_prepared(self, prepared) -> None:

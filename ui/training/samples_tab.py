@@ -1,4 +1,5 @@
-"""install(window): the Samples bottom tab of projects with a generative recipe (GAN, VAE).
+"""install(window): the Samples bottom tab of projects with a generative recipe (GAN, VAE) and
+of autoencoders (their reconstructions of validation samples).
 
 The tab is hidden for other projects. Its page (ui/training/generative_view.py, with its plots)
 is built when the tab is first shown, or when a generative run is prepared, so that it sees the
@@ -10,6 +11,11 @@ from netbuilder.networks import recipe_name
 
 TITLE = "Samples"
 GENERATIVE = ("adversarial", "vae")
+
+
+def shown_for(project) -> bool:
+    """GANs and VAEs (their samples), and autoencoders (their reconstructions)."""
+    return recipe_name(project) in GENERATIVE or (project.data or {}).get("target") == "input"
 
 
 def install(window):
@@ -24,10 +30,10 @@ def install(window):
     window.add_bottom_tab(build, TITLE)
 
     def follow() -> None:
-        tabs.setTabVisible(tabs.index_of_title(TITLE), recipe_name(doc.project) in GENERATIVE)
+        tabs.setTabVisible(tabs.index_of_title(TITLE), shown_for(doc.project))
 
     def prepared(ready) -> None:
-        if recipe_name(ready.project) in GENERATIVE:
+        if shown_for(ready.project):
             built = tabs.is_built(TITLE)
             view = window.bottom_tab(TITLE)
             if not built:

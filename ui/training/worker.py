@@ -41,6 +41,9 @@ class QtReporter(Reporter):
     def on_samples(self, epoch, images):
         self.worker.samples.emit(epoch, images)
 
+    def on_reconstructions(self, epoch, inputs, outputs):
+        self.worker.reconstructions.emit(epoch, inputs, outputs)
+
     def should_stop(self):
         return self.worker.stop_requested.is_set()
 
@@ -63,6 +66,7 @@ class TrainingWorker(QObject):
     blocked = Signal()                     # the training thread is now waiting in a pause
     weights = Signal(int, object)          # step, a CPU copy of the state_dict (when wanted)
     samples = Signal(int, object)          # epoch, a generative run's samples [N, C, H, W] (CPU)
+    reconstructions = Signal(int, object, object)  # epoch, validation inputs, their reconstructions
     done = Signal()                        # always last: the thread may quit
 
     def __init__(self, project, base_dir, out_dir=None, project_path=None,
