@@ -128,6 +128,8 @@ class GenerativeView(QWidget):
                 self.curves[key] = plot.plot(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
                                              symbolBrush=color)
         self.latent_curve = None
+        for widget in (self.picture, self.caption, self.save_button):  # an autoencoder makes no samples
+            widget.setVisible(recipe != "autoencoder")
         if recipe == "vae":  # the validation codes in 2-D (PCA when the code has more numbers)
             plot = style.style_plot(self.plots.addPlot(row=0, col=1, rowspan=2), "Latent space (PCA of the codes)")
             self.latent_curve = plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=style.TRAIN + "aa")
