@@ -17,9 +17,11 @@ def _reparameterize_shape(ins, p):
 
 def _reparameterize_forward(var, ins, p):
     mean, logvar = ins
-    return [f"# KL divergence of N({mean}, exp({logvar})) from N(0, I), per sample: the VAE recipe adds it",
+    return ["# the KL divergence from N(0, I) per sample: the VAE recipe adds it to the loss",
             f"self.kl = -0.5 * (1 + {logvar} - {mean}.pow(2) - {logvar}.exp()).sum(1).mean()",
-            f"{var} = {mean} + torch.randn_like({mean}) * torch.exp(0.5 * {logvar}) if self.training else {mean}"]
+            f"{var} = {mean}",
+            "if self.training:  # a code drawn around the mean (the mean itself in eval mode)",
+            f"    {var} = {mean} + torch.randn_like({mean}) * torch.exp(0.5 * {logvar})"]
 
 
 register(
