@@ -64,6 +64,7 @@ def test_bundle_contents(bundles):
             assert "data.pt" in files
         readme = (folder / "README.md").read_text()
         assert "python train.py" in readme and "torchrun --nproc_per_node=" in readme
+        assert "torchrun --nnodes=2 --node-rank=0 --nproc_per_node=4" in readme  # several machines
 
 
 def test_generated_code_imports_only_torch(bundles):
