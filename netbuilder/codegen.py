@@ -214,12 +214,9 @@ def freeze_lines(order, analysis: Analysis) -> list[str]:
             *for_each_layer(ids, "        "), "            layer.requires_grad_(False)"]
 
 
-FROZEN_STATS = ("BatchNorm1d", "BatchNorm2d")  # layers whose running statistics a freeze keeps
-
-
 def train_override(order) -> list[str]:
     """model.train() leaves frozen BatchNorm layers in eval mode: their statistics stay as loaded."""
-    ids = [n.id for n in order if n.frozen and n.type in FROZEN_STATS]
+    ids = [n.id for n in order if n.frozen and n.layer.running_stats]
     if not ids:
         return []
     return ["", "    def train(self, mode=True):",

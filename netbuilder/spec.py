@@ -140,7 +140,7 @@ class Project:
         return {node_id: _input_order(edges) for node_id, edges in found.items()}
 
     def new_id(self, type_name: str) -> str:
-        base = ID_PREFIX.get(type_name, type_name.lower())
+        base = LAYERS[type_name].prefix if type_name in LAYERS else type_name.lower()
         taken = {n.id for n in self.nodes}
         i = 1
         while f"{base}{i}" in taken:
@@ -238,17 +238,6 @@ def graph_dict(node_list: list[Node], edge_list: list[Edge]) -> dict:
 
 def _input_order(edges: list[Edge]) -> list[Edge]:
     return sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
-
-
-# constructor args that follow from the input tensor, never typed by the user
-INFERRED_ARGS = frozenset({"in_features", "in_channels", "num_features", "input_size", "embed_dim", "d_model",
-                           "normalized_shape"})
-
-ID_PREFIX = {"Linear": "fc", "Conv1d": "conv", "Conv2d": "conv", "ConvTranspose2d": "deconv",
-             "BatchNorm1d": "bn", "BatchNorm2d": "bn", "LayerNorm": "ln", "MaxPool1d": "pool",
-             "MaxPool2d": "pool", "AvgPool2d": "pool", "AdaptiveAvgPool2d": "gap", "Dropout": "drop",
-             "Input": "x", "Output": "out", "MultiheadAttention": "attn", "TransformerEncoderLayer": "encoder",
-             "Embedding": "embed", "Upsample": "up"}
 
 
 def check_node_id(node_id: Any, taken: set[str]) -> None:
@@ -388,7 +377,7 @@ def _parse_nodes(raw_nodes: list, taken: set[str], errors: list[ProjectError]) -
         clean = {}
         names = [p.name for p in layer.params]
         for key, value in params.items():
-            if key in INFERRED_ARGS:
+            if key in layer.inferred_names:
                 errors.append(ProjectError(f"{type_name} '{node_id}': {key} is inferred from the incoming tensor; "
                                            "remove it from the params.", node=node_id, field=key))
                 continue

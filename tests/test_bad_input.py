@@ -53,7 +53,7 @@ def case_newer_version(doc):
 
 
 def case_unknown_type(doc):
-    node_where(doc, "conv1")["type"] = "Conv3x"
+    node_where(doc, "conv1")["type"] = "Conv2x"
     return doc
 
 

@@ -1,10 +1,13 @@
 """Every layer type passes the same test: build, shapes agree with a real forward pass,
 JSON round-trip, and one training step changes its weights when it has any."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from netbuilder.compiler import build_model, model_source
+from netbuilder.errors import ProjectError
 from netbuilder.layers.base import VARIADIC
 from netbuilder.layers.registry import LAYERS
 from netbuilder.shapes import analyze
@@ -12,21 +15,12 @@ from netbuilder.spec import dumps, parse_project
 from netbuilder.summary import example_inputs
 from tests.helpers import project_doc
 
-# One sample's input shape each layer family accepts.
-EXAMPLE_INPUT = {
-    "Linear": [8], "Embedding": [6], "Conv1d": [3, 20], "MaxPool1d": [3, 20], "Conv2d": [3, 12, 12],
-    "ConvTranspose2d": [3, 6, 6], "Upsample": [3, 5, 5], "MaxPool2d": [3, 12, 12], "AvgPool2d": [3, 12, 12],
-    "AdaptiveAvgPool2d": [3, 12, 12], "Flatten": [2, 3, 4], "Unflatten": [784], "Mean": [6, 8],
-    "BatchNorm1d": [8], "BatchNorm2d": [3, 5, 5], "LayerNorm": [5, 8], "Dropout": [8],
-    "RNN": [6, 4], "LSTM": [6, 4], "GRU": [6, 4], "MultiheadAttention": [6, 8],
-    "TransformerEncoderLayer": [6, 8], "Add": [8], "Multiply": [8], "Concat": [8], "Input": [8], "Output": [8],
-}
 TRAINABLE_SKIP = {"Input", "Output"}
 
 
 def one_layer_project(type_name: str, params: dict | None = None):
-    shape = EXAMPLE_INPUT.get(type_name, [8])  # activations take any float vector
-    dtype = "int64" if type_name == "Embedding" else "float32"
+    layer = LAYERS[type_name]  # its declaration names one sample it accepts
+    shape, dtype = list(layer.example_input), layer.example_dtype
     nodes = [{"id": "x", "type": "Input", "params": {"shape": shape, "dtype": dtype}}]
     edges = []
     if type_name in ("Input", "Output"):
@@ -121,3 +115,32 @@ def test_every_layer_is_documented_and_named_after_torch():
             assert p.doc, f"{layer.name}.{p.name}"
         if layer.torch_class:
             assert layer.torch_class == f"nn.{layer.name}" and hasattr(torch.nn, layer.name)
+
+
+@pytest.mark.parametrize("type_name", sorted(t for t, layer in LAYERS.items() if layer.inferred_names))
+def test_inferred_args_are_torch_arguments_and_refused_when_typed(type_name):
+    import inspect
+
+    layer = LAYERS[type_name]
+    torch_args = inspect.signature(getattr(torch.nn, type_name)).parameters
+    if "kwargs" not in torch_args:  # the RNNs take **kwargs; building them (above) checks their names
+        assert layer.inferred_names <= set(torch_args), type_name
+    for name in layer.inferred_names:  # typing one gives the "inferred" message, not "no parameter"
+        doc = one_layer_project(type_name).to_dict()
+        doc["graph"]["nodes"][1]["params"] = {name: 3}
+        with pytest.raises(ProjectError, match=f"{name} is inferred from the incoming tensor"):
+            parse_project(doc)
+
+
+def test_face_labels_and_id_prefixes_come_from_the_declarations():
+    from netbuilder.spec import Project
+
+    assert LAYERS["Conv2d"].face_label("out_channels") == "ch" and LAYERS["Conv2d"].face_label("groups") == "groups"
+    project = one_layer_project("Conv2d")
+    assert project.new_id("Conv1d") == "conv1" and project.new_id("BatchNorm2d") == "bn1"
+    assert project.new_id("ReLU") == "relu1" and isinstance(project, Project)
+
+
+def test_the_file_format_page_lists_every_layer_type():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "project-format.md").read_text(encoding="utf-8")
+    assert [name for name in sorted(LAYERS) if f"`{name}`" not in page] == []

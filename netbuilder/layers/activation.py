@@ -16,7 +16,7 @@ _dim = Param("dim", "int", -1, "Dim that sums to 1 (-1: the last; 0 is the batch
 register(
     _act("ReLU", "max(0, x): the default choice for hidden layers."),
     _act("LeakyReLU", "Like ReLU but with a small slope for x < 0 (no dead units).",
-         Param("negative_slope", "float", 0.01, "Slope for x < 0.", min=0.0, max=1.0)),
+         Param("negative_slope", "float", 0.01, "Slope for x < 0.", min=0.0, max=1.0, short="slope")),
     _act("ELU", "Exponential linear unit: smooth for x < 0.", Param("alpha", "float", 1.0, "Saturation value.", min=0.0)),
     _act("GELU", "Gaussian error linear unit (transformers).",
          Param("approximate", "choice", "none", "Use the tanh approximation.", choices=("none", "tanh"))),

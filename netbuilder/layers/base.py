@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .params import Param
 
@@ -50,6 +51,10 @@ class LayerType:
     fixed: dict = field(default_factory=dict)  # kwargs the app always sets (batch_first=True)
     forward: ForwardRule = call_module
     summary_keys: tuple[str, ...] = ()  # params shown on the node's face
+    id_prefix: str = ""  # new nodes are named <prefix>1, <prefix>2...; the lower-cased name when empty
+    example_input: tuple[int, ...] = (8,)  # one sample it accepts (the conformance test builds on it)
+    example_dtype: str = "float32"
+    running_stats: bool = False  # keeps running statistics (BatchNorm) that a freeze must hold still
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -70,6 +75,19 @@ class LayerType:
     def resolve(self, given: dict) -> dict:
         """Every param's value: the given ones over the declared defaults."""
         return {p.name: given.get(p.name, p.default) for p in self.params}
+
+    @property
+    def prefix(self) -> str:
+        return self.id_prefix or self.name.lower()
+
+    @cached_property
+    def inferred_names(self) -> frozenset[str]:
+        """The constructor args that follow from the input, read off the inferred rule itself."""
+        example = Tensor(self.example_input, self.example_dtype)
+        return frozenset(self.inferred([example] * max(self.inputs, 2), self.resolve({})))
+
+    def face_label(self, param: str) -> str:
+        return next((p.short for p in self.params if p.name == param and p.short), param)
 
     @property
     def has_module(self) -> bool:

@@ -30,20 +30,22 @@ def _bn2d_shape(ins, p):
 _bn_params = (Param("eps", "float", 1e-5, "Added to the variance for stability.", min=0.0),
               Param("momentum", "float", 0.1, "Running statistics update rate.", min=0.0, max=1.0),
               Param("affine", "bool", True, "Learn a scale and a shift."))
+_channels = lambda ins, p: {"num_features": ins[0].shape[0]}
 
 register(
     LayerType("BatchNorm1d", "Normalization", "Normalizes each feature over the batch (vectors, sequences).",
-              shape=_bn1d_shape, torch_class="nn.BatchNorm1d", inferred=lambda ins, p: {"num_features": ins[0].shape[0]},
-              positional=("num_features",), params=_bn_params),
+              shape=_bn1d_shape, torch_class="nn.BatchNorm1d", inferred=_channels, positional=("num_features",),
+              params=_bn_params, id_prefix="bn", running_stats=True),
     LayerType("BatchNorm2d", "Normalization", "Normalizes each channel over the batch and the image.",
-              shape=_bn2d_shape, torch_class="nn.BatchNorm2d", inferred=lambda ins, p: {"num_features": ins[0].shape[0]},
-              positional=("num_features",), params=_bn_params),
+              shape=_bn2d_shape, torch_class="nn.BatchNorm2d", inferred=_channels, positional=("num_features",),
+              params=_bn_params, id_prefix="bn", running_stats=True, example_input=(3, 5, 5)),
     LayerType("LayerNorm", "Normalization", "Normalizes each sample over its last dimension.",
-              shape=_layer_norm_shape, torch_class="nn.LayerNorm",
+              shape=_layer_norm_shape, torch_class="nn.LayerNorm", id_prefix="ln", example_input=(5, 8),
               inferred=lambda ins, p: {"normalized_shape": ins[0].shape[-1]}, positional=("normalized_shape",),
               params=(Param("eps", "float", 1e-5, "Added to the variance for stability.", min=0.0),
                       Param("elementwise_affine", "bool", True, "Learn a scale and a shift."))),
     LayerType("Dropout", "Regularization", "Zeroes a random fraction p of values while training.",
               shape=same_float("Dropout"), torch_class="nn.Dropout", positional=("p",), summary_keys=("p",),
+              id_prefix="drop",
               params=(Param("p", "float", 0.5, "Probability of zeroing a value.", min=0.0, max=1.0),)),
 )

@@ -23,6 +23,7 @@ class Param:
     dims: int = 1
     optional: bool = False  # None is allowed (e.g. an unset argument)
     torch_arg: bool = True  # False for the app's own options (e.g. return_sequence), kept out of nn.X(...)
+    short: str = ""  # its label on the node's face ("ch 16"); the name when empty
 
     def coerce(self, value: Any) -> Any:
         """Return the value in canonical form, or raise ValueError saying what is allowed."""
@@ -99,6 +100,6 @@ def _num(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def pair(v) -> tuple[int, int]:
-    """A size param as (h, w)."""
-    return (v, v) if isinstance(v, int) else tuple(v)
+def ntuple(v, dims: int) -> tuple[int, ...]:
+    """A size param as one int per spatial dimension (3 -> (3, 3) for an image)."""
+    return (v,) * dims if isinstance(v, int) else tuple(v)

@@ -1,6 +1,11 @@
-"""All layer types by name. Each family file declares its types; importing them registers them."""
+"""All layer types by name. Each family file in this package declares its types with register();
+the files are found, not listed, so a new family is one new file."""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
 
 from .base import LayerType
 
@@ -28,20 +33,12 @@ def by_category() -> dict[str, list[LayerType]]:
     return out
 
 
+_NOT_FAMILIES = {"base", "checks", "params", "registry"}  # the machinery every family shares
+
+
 def _load_families() -> None:
-    from . import (  # noqa: F401  (imported for their register() calls)
-        activation,
-        attention,
-        conv,
-        dense,
-        generative,
-        io,
-        merge,
-        norm,
-        pool,
-        recurrent,
-        reshape,
-    )
+    for module in sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name not in _NOT_FAMILIES):
+        importlib.import_module(f"{__package__}.{module}")
 
 
 _load_families()

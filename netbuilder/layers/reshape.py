@@ -43,16 +43,16 @@ def _mean_forward(var, ins, p):
 
 register(
     LayerType("Flatten", "Reshape", "Flattens each sample into a vector (dims counted with the batch as 0).",
-              shape=_flatten_shape, torch_class="nn.Flatten",
+              shape=_flatten_shape, torch_class="nn.Flatten", example_input=(2, 3, 4),
               params=(Param("start_dim", "int", 1, "First dim to flatten (0 is the batch).", min=-8, max=8),
                       Param("end_dim", "int", -1, "Last dim to flatten.", min=-8, max=8))),
     LayerType("Unflatten", "Reshape", "Splits one dimension into several, e.g. [784] into [1, 28, 28].",
               shape=_unflatten_shape, torch_class="nn.Unflatten", positional=("dim", "unflattened_size"),
-              summary_keys=("unflattened_size",),
+              summary_keys=("unflattened_size",), example_input=(784,),
               params=(Param("dim", "int", 1, "Dim to split (0 is the batch).", min=-8, max=8),
-                      Param("unflattened_size", "shape", (1, 28, 28), "The new sizes.", min=1))),
+                      Param("unflattened_size", "shape", (1, 28, 28), "The new sizes.", min=1, short="to"))),
     LayerType("Mean", "Reshape", "Averages over one dimension, e.g. over the time steps of a sequence "
-              "(torch.mean).", shape=_mean_shape, forward=_mean_forward, summary_keys=("dim",),
+              "(torch.mean).", shape=_mean_shape, forward=_mean_forward, summary_keys=("dim",), example_input=(6, 8),
               params=(Param("dim", "int", 1, "Dim to average (0 is the batch; 1 is time for sequences).",
                             min=-8, max=8),
                       Param("keepdim", "bool", False, "Keep the averaged dim with size 1."))),

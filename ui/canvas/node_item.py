@@ -23,12 +23,6 @@ _body_font = QFont()
 _body_font.setPixelSize(11)
 
 
-ABBR = {"out_channels": "ch", "kernel_size": "k", "stride": "s", "out_features": "units", "hidden_size": "hidden",
-        "num_heads": "heads", "nhead": "heads", "dim_feedforward": "ff", "negative_slope": "slope",
-        "num_embeddings": "vocab", "embedding_dim": "dim", "scale_factor": "scale", "unflattened_size": "to",
-        "output_size": "out", "shape": "shape"}
-
-
 def _fmt(value) -> str:
     if isinstance(value, (tuple, list)):
         return "×".join(map(str, value))
@@ -91,7 +85,8 @@ class NodeItem(QGraphicsItem):
             v = resolved.get(k)
             if v is None or v is False:
                 continue
-            parts.append(ABBR.get(k, k) if v is True else f"{ABBR.get(k, k)} {_fmt(v)}")
+            label = node.layer.face_label(k)
+            parts.append(label if v is True else f"{label} {_fmt(v)}")
         summary = "  ·  ".join(parts)
         if node.layer.has_module:
             ptext = "params ?" if params is None else (f"{human(params)} params" if params else "no params")
