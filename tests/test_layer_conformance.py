@@ -75,6 +75,8 @@ NON_DEFAULT = [
     ("Conv2d", {"out_channels": 5, "kernel_size": [3, 2], "stride": 2, "padding": 1, "dilation": 2}),
     ("Conv2d", {"out_channels": 6, "kernel_size": 3, "groups": 3, "bias": False}),
     ("Conv1d", {"out_channels": 4, "kernel_size": 5, "stride": 3, "padding": 2}),
+    ("Conv3d", {"out_channels": 2, "kernel_size": [3, 1, 2], "stride": 2, "padding": 1}),
+    ("GroupNorm", {"num_groups": 4, "affine": False}),
     ("ConvTranspose2d", {"out_channels": 2, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1}),
     ("MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}),
     ("AvgPool2d", {"kernel_size": [2, 3]}),

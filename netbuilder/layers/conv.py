@@ -94,6 +94,7 @@ def _conv(name, doc, dims, transposed=False):
 register(
     _conv("Conv1d", "1-D convolution over [channels, length] (sequences, signals).", 1),
     _conv("Conv2d", "2-D convolution over [channels, height, width] images.", 2),
+    _conv("Conv3d", "3-D convolution over [channels, depth, height, width] volumes or video clips.", 3),
     _conv("ConvTranspose2d", "Transposed 2-D convolution: learned upsampling (decoders, GANs).", 2,
           transposed=True),
     LayerType(
