@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
 
 from netbuilder.inspect import forward, misclassified, nearest_confusions, node_outputs, probabilities
 from netbuilder.inspect.inputs import image_sample
@@ -159,3 +160,28 @@ def test_decision_map_of_the_moons(qtbot, make_window, tmp_path):
     g = view.grid
     assert g.classes.shape == (72, 72) and set(np.unique(g.classes)) <= {0, 1}
     assert len(view.points.data) == min(600, len(w.inspect.controller.bundle.x_train))
+
+
+def test_try_it_takes_typed_token_ids_for_an_embedding_model(qtbot, make_window, tmp_path):
+    project = load_template("transformer")
+    project.data = {**project.data, "n": 200}
+    w = _window(make_window, qtbot, project, tmp_path)
+    view = w.inspect.tryit
+    w.bottom_tabs.setCurrentWidget(view)
+    assert view.stack.currentIndex() == 3  # the token-ids field, not the pad or a form
+    view.tokens.setFocus()
+    QTest.keyClicks(view.tokens, "1 1 2 1 5")
+    expected_ids = torch.tensor([1, 1, 2, 1, 5] + [0] * 11)
+    qtbot.waitUntil(lambda: view.last is not None and view.sample is not None
+                    and torch.equal(view.sample, expected_ids), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not w.inspect.controller.running, timeout=TIMEOUT)
+    expected = probabilities(forward(_engine_model(w), expected_ids[None]), "classification")[0]
+    assert torch.allclose(view.last["probs"], expected, atol=1e-6)
+    assert "5 of 16 tokens, padded with 0" in view.tokens_note.text()
+    explain = next(b for b in view.stack.widget(3).findChildren(QPushButton) if b.text() == "Explain")
+    QTest.mouseClick(explain, Qt.LeftButton)
+    qtbot.waitUntil(lambda: view.explain.text.text().startswith("Integrated gradients"),
+                    timeout=TIMEOUT)
+    QTest.keyClicks(view.tokens, " 99")  # not in the vocabulary of 20: said, not predicted
+    qtbot.waitUntil(lambda: "'99' is not a token id" in view.tokens_note.text(), timeout=5000)
+    view.grab().save(str(tmp_path / "tryit_tokens.png"))

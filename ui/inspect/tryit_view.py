@@ -153,6 +153,25 @@ class TryItView(QWidget):
         self.stack.addWidget(pad_box)
         self.stack.addWidget(form_scroll)
         self.stack.addWidget(self.message)
+        # token models (an int64 Input into an Embedding) with no table plan: type the ids
+        self.tokens = QLineEdit()
+        self.tokens.setPlaceholderText("token ids, e.g. 1 2 2 5 1")
+        self.tokens.setToolTip("Whole numbers separated by spaces or commas; shorter inputs "
+                               "are padded with 0, longer ones cut to the Input's length")
+        self.tokens.textChanged.connect(self._timer_start)
+        self.tokens_note = QLabel()
+        self.tokens_note.setWordWrap(True)
+        token_box = QWidget()
+        tv = QVBoxLayout(token_box)
+        tv.addWidget(QLabel("Type a sequence of token ids:"))
+        tv.addWidget(self.tokens)
+        tv.addWidget(self.tokens_note)
+        explain_tokens = QPushButton("Explain")
+        explain_tokens.setToolTip("Each token's attribution (integrated gradients at the Embedding)")
+        explain_tokens.clicked.connect(self._explain)
+        tv.addWidget(explain_tokens, 0, Qt.AlignLeft)
+        tv.addStretch(1)
+        self.stack.addWidget(token_box)
         self.prediction = QLabel("—")
         self.prediction.setStyleSheet("font-size: 18px; font-weight: 600")
         self.bars_box = QVBoxLayout()
@@ -205,9 +224,11 @@ class TryItView(QWidget):
         elif b is not None and b.feature_names and shape is not None and len(shape) == 1:
             self._build_form(b)
             self.stack.setCurrentIndex(1)
+        elif b is not None and shape is not None and len(shape) == 1 and self._token_input():
+            self.stack.setCurrentIndex(3)
         else:
-            self.message.setText("Try it takes image inputs ([channels, height, width]) and "
-                                 "tables. This model's Input is "
+            self.message.setText("Try it takes image inputs ([channels, height, width]), "
+                                 "tables and token ids. This model's Input is "
                                  f"{list(shape) if shape else 'not set'}.")
             self.stack.setCurrentIndex(2)
         if self.isVisible():
@@ -239,6 +260,38 @@ class TryItView(QWidget):
             self.fields[name] = w
             self.form.addRow(name, w)
 
+    def _timer_start(self, *args) -> None:
+        self._timer.start()
+
+    def _token_input(self) -> bool:
+        c = self.controller
+        project = c.project or c.document.project
+        inputs = [n for n in project.nodes if n.type == "Input"]
+        return (len(inputs) == 1 and inputs[0].resolved().get("dtype") == "int64"
+                and any(n.type == "Embedding" for n in project.nodes))
+
+    def token_sample(self):
+        """The typed ids as one input [T] (padded with 0 or cut), or None with a note."""
+        import re
+
+        import torch
+
+        length = int(self.input_shape()[0])
+        words = [w for w in re.split(r"[\s,;]+", self.tokens.text().strip()) if w]
+        vocab = min((int(n.resolved().get("num_embeddings", 0)) for n in
+                     (self.controller.project or self.controller.document.project).nodes
+                     if n.type == "Embedding"), default=0)
+        bad = [w for w in words if not w.isdigit() or (vocab and int(w) >= vocab)]
+        if bad:
+            self.tokens_note.setText(f"'{bad[0]}' is not a token id: the Embedding takes whole "
+                                     f"numbers from 0 to {vocab - 1}.")
+            return None
+        ids = [int(w) for w in words][:length]
+        self.tokens_note.setText(f"{len(ids)} of {length} tokens"
+                                 + (", padded with 0" if len(ids) < length else "")
+                                 + (f" ({len(words) - length} cut)" if len(words) > length else ""))
+        return torch.tensor(ids + [0] * (length - len(ids)), dtype=torch.int64)
+
     def row(self) -> dict:
         return {name: (w.currentText() if isinstance(w, QComboBox) else
                        w.text() if isinstance(w, QLineEdit) else repr(w.value()))
@@ -250,6 +303,8 @@ class TryItView(QWidget):
             return image_sample(self.pad.pixels(), shape)
         if self.stack.currentIndex() == 1:
             return encode_row(self.controller.bundle, self.row())
+        if self.stack.currentIndex() == 3:
+            return self.token_sample()
         return None
 
     # ----- predicting ------------------------------------------------------------------------
