@@ -56,6 +56,7 @@ class Prepared:
     settings: TrainSettings
     model: object  # torch.nn.Module
     notes: list[str] = field(default_factory=list)
+    analysis: object = None  # the run's shape analysis (shapes.Analysis), for whoever needs it next
 
 
 # ----- overrides ------------------------------------------------------------------------------
@@ -338,7 +339,7 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
     seed_everything(settings.seed)  # reproducible initial weights
     model = build_model(project, analysis)
     return Prepared(project, bundle, settings, model,
-                    notes + init_weights(model, project, base_dir, overrides))
+                    notes + init_weights(model, project, base_dir, overrides), analysis)
 
 
 def init_weights(model, project: Project, base_dir: str | Path, over: Overrides | None) -> list[str]:

@@ -35,7 +35,11 @@ class Analysis:
 
 def analyze(project: Project) -> Analysis:
     """Check the structure, then propagate shapes in topological order (stopping below any error).
-    In a project with several networks: the active network's, with the problems across networks."""
+    In a project with several networks: the active network's, with the problems across networks.
+
+    One analysis per edit and per run start is shared by everything that needs it (pass it on
+    rather than analysing again): `analyze.calls` counts them, for the tests that check so."""
+    analyze.calls += 1
     if project.networks:
         from .networks import analyze_networks
 
@@ -66,6 +70,9 @@ def analyze(project: Project) -> Analysis:
     if result.valid:
         result.errors += _parameter_errors(project, result)
     return result
+
+
+analyze.calls = 0
 
 
 def _check_size(tensor: Tensor) -> None:

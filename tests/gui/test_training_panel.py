@@ -204,6 +204,12 @@ def test_continue_a_run_that_trained_all_its_epochs_says_so(qtbot, panel):
     set_epochs(qtbot, p, 3)  # the advice works
     result = train_to_the_end(qtbot, p, p.continue_button)
     assert result.status == "done" and result.epochs == 3 and not p.message.isVisible()
+    # the gradient plot shows the earlier epochs' norms too, not one new reading (a line of one
+    # point, which draws nothing: the plot looked empty after Continue)
+    p.dashboard.refresh(force=True)
+    for curve in p.dashboard.grad_curves.values():
+        steps, norms = curve.getData()
+        assert list(steps) == [e["step"] for e in result.history] and len(norms) == 3
 
 
 def test_continue_after_the_graph_changed_names_the_layer_and_keeps_the_run(qtbot, panel):

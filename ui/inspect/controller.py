@@ -36,6 +36,7 @@ class InspectController(QObject):
         self.views: list = []
         self.bundle = training.data_panel.bundle
         self.project = None  # the project the weights belong to
+        self.analysis = None  # ...and its shape analysis
         self.weights_text = "initial weights"
         self.step = None
         self.pending: dict[str, tuple] = {}  # kind -> (fn, args) waiting for the engine
@@ -95,13 +96,17 @@ class InspectController(QObject):
         self.engine.shutdown()
 
     # ----- which model -----------------------------------------------------------------------
-    def _use(self, project, state, text: str, step=None) -> None:
+    def _use(self, project, state, text: str, step=None, analysis=None) -> None:
+        """Views look at `project` with `state` from now on; `analysis` is `project`'s (the
+        document's or the run's: the engine builds the model without analysing again)."""
         if project is not None and project.networks:  # the views read one network's layers
             self.project = None
             self.model_changed.emit()
             return
+        if project is not self.project:
+            self.analysis = analysis  # None: the engine analyses the project itself
         self.project, self.weights_text, self.step = project, text, step
-        self.engine.set_model(project, state)
+        self.engine.set_model(project, state, self.analysis)
         self.model_changed.emit()
 
     @Slot()
@@ -115,7 +120,7 @@ class InspectController(QObject):
             self.project = None
             self.model_changed.emit()
             return
-        self._use(doc.project.copy(), None, "initial weights (not trained yet)")
+        self._use(doc.project.copy(), None, "initial weights (not trained yet)", analysis=doc.analysis)
 
     @Slot(object)
     def _bundle_loaded(self, bundle) -> None:
@@ -126,7 +131,7 @@ class InspectController(QObject):
     @Slot(object)
     def _prepared(self, prepared) -> None:
         self.bundle = prepared.bundle
-        self._use(prepared.project, None, "training: initial weights", 0)
+        self._use(prepared.project, None, "training: initial weights", 0, prepared.analysis)
 
     @Slot(int, object)
     def _weights(self, step, state) -> None:

@@ -61,11 +61,11 @@ class InspectEngine:
         self.cpu_s = 0.0  # CPU time this engine has spent computing (the GUI bench reads it)
 
     # ----- GUI thread ------------------------------------------------------------------------
-    def set_model(self, project, state: dict | None) -> None:
+    def set_model(self, project, state: dict | None, analysis=None) -> None:
         """The model the next jobs run on: `project`'s graph with `state` (None: its initial
-        weights, seeded as training seeds them)."""
+        weights, seeded as training seeds them); `analysis`: the project's, when it has one."""
         with self._cond:
-            self._context = (project, state)
+            self._context = (project, state, analysis)
 
     def submit(self, kind: str, fn, *args) -> None:
         """Run fn(model, *args) on the engine thread; its return value comes back as
@@ -117,7 +117,7 @@ class InspectEngine:
                 self.out.result.emit(kind, value)
             self.cpu_s += time.thread_time() - started
 
-    def _load(self, project, state) -> None:
+    def _load(self, project, state, analysis=None) -> None:
         import torch
 
         from netbuilder.compiler import build_model
@@ -127,12 +127,12 @@ class InspectEngine:
             self._model = self._key = None
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(0)
-                self._model = build_model(project).eval()
+                self._model = build_model(project, analysis).eval()
         elif key != self._key or self._model is None:
             # on the meta device, then the weights assigned: building draws no random numbers
             # (a running training's dropout draws from the same generator)
             self._model = None
-            model = build_model(project, device="meta")
+            model = build_model(project, analysis, device="meta")
             model.load_state_dict(state, assign=True)
             self._model = model.eval()
         else:

@@ -34,11 +34,15 @@ class RunHistory:
     # ----- appenders (GUI thread) ------------------------------------------------------------
     def start(self, info: dict) -> None:
         """A continued run brings its earlier epochs in info["history"] and its reported
-        steps in info["steps"]: the curves show them from the start."""
+        steps in info["steps"]: the curves (the gradient norms too, one reading per earlier
+        epoch) show them from the start."""
         self.info = {k: v for k, v in info.items() if k not in ("history", "steps")}
         self.epochs = list(info.get("history") or [])
         for step, loss, lr in info.get("steps") or []:
             self.add_step(step, loss, lr)
+        for logs in self.epochs:  # each epoch's log holds the gradient norms at its end
+            if logs.get("grad_norms"):
+                self.add_grads(int(logs.get("step", 0)), logs["grad_norms"], {})
         spe = int(info.get("steps_per_epoch", 0))
         self.start_step = int(info.get("start_step",
                                        (int(info.get("start_epoch", 1)) - 1) * spe))
