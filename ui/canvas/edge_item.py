@@ -44,10 +44,9 @@ def routed(a: QPointF, b: QPointF, lane: float) -> QPainterPath:
 
 def node_rects(scene, area: QRectF, skip=()) -> list[QRectF]:
     """Rectangles of the nodes touching `area` (the other edges are no obstacles)."""
-    if hasattr(scene, "nodes_in"):
-        items = scene.nodes_in(area)
-    else:
-        items = [i for i in scene.items(area) if i.type() == QGraphicsItem.UserType + 1]
+    if hasattr(scene, "corners_in"):
+        return [QRectF(x, y, NODE_W, NODE_H) for i, (x, y) in scene.corners_in(area) if i not in skip]
+    items = [i for i in scene.items(area) if i.type() == QGraphicsItem.UserType + 1]
     return [QRectF(i.pos().x(), i.pos().y(), NODE_W, NODE_H) for i in items if i not in skip]
 
 

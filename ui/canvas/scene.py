@@ -34,11 +34,13 @@ class NetScene(QGraphicsScene):
         self.flags: dict[str, str] = {}
         self.external_errors: dict[str, list[str]] = {}  # by node, found outside the graph
         self._syncing = False
+        self._synced = None  # (project, revision) the items show: a repeated sync has nothing to do
         self._press_pos: dict[str, tuple] = {}
         self._drag = None  # active connection drag: dict(source, detach, line, hover)
         self.revision = 0  # bumped on every change the far-away overview must redraw for
         self._grid: dict[tuple[int, int], set[NodeItem]] = {}  # nodes by cell of their top-left corner
         self._cell_of: dict[NodeItem, tuple[int, int]] = {}
+        self._corner: dict[NodeItem, tuple[float, float]] = {}  # top-left corners, read without Qt
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         document.changed.connect(self.sync)
         document.loaded.connect(self.rebuild)
@@ -57,19 +59,25 @@ class NetScene(QGraphicsScene):
         self.flags.clear()
         self._grid.clear()
         self._cell_of.clear()
+        self._corner.clear()
         self._drag = None
         self._syncing = False
-        self.sync()
+        self.sync(force=True)
 
     @Slot()
-    def sync(self) -> None:
+    def sync(self, force: bool = False) -> None:
         doc, project = self.doc, self.doc.project
+        state = (id(project), getattr(doc, "revision", None))
+        if state == self._synced and state[1] is not None and not force:
+            return  # e.g. `changed` right after `loaded` rebuilt the items
+        self._synced = state
         self._syncing = True
         try:
             ids = {n.id for n in project.nodes}
             for nid in [n for n in self.nodes if n not in ids]:
                 item = self.nodes.pop(nid)
                 self._grid.get(self._cell_of.pop(item, None), set()).discard(item)
+                self._corner.pop(item, None)
                 self.removeItem(item)
             live = {id(e): e for e in project.edges}
             for key in [k for k in self.edges if k not in live]:
@@ -126,14 +134,14 @@ class NetScene(QGraphicsScene):
         by_node = {n: list(msgs) for n, msgs in by_node.items() if msgs}
         if by_node != self.external_errors:
             self.external_errors = by_node
-            self.sync()
+            self.sync(force=True)
 
     def set_node_flag(self, node_id: str, message: str | None) -> None:
         if message:
             self.flags[node_id] = message
         else:
             self.flags.pop(node_id, None)
-        self.sync()
+        self.sync(force=True)
 
     # --- selection -----------------------------------------------------------------------------
     @Slot()
@@ -175,6 +183,7 @@ class NetScene(QGraphicsScene):
         if item.node_id not in self.nodes:
             return
         p = item.pos()
+        self._corner[item] = (p.x(), p.y())
         cell = (math.floor(p.x() / CELL), math.floor(p.y() / CELL))
         old = self._cell_of.get(item)
         if old != cell:
@@ -185,14 +194,20 @@ class NetScene(QGraphicsScene):
 
     def nodes_in(self, area: QRectF) -> list[NodeItem]:
         """Nodes whose rectangle (not counting ports) intersects `area`."""
+        return [item for item, _ in self.corners_in(area)]
+
+    def corners_in(self, area: QRectF) -> list[tuple[NodeItem, tuple[float, float]]]:
+        """(node, its top-left corner) for the nodes whose rectangle intersects `area`: edge
+        routing asks this for every edge it adds, so it reads cached floats, not Qt items."""
+        left, top, right, bottom = area.left(), area.top(), area.right(), area.bottom()
         out = []
-        for i in range(math.floor((area.left() - NODE_W) / CELL), math.floor(area.right() / CELL) + 1):
-            for j in range(math.floor((area.top() - NODE_H) / CELL), math.floor(area.bottom() / CELL) + 1):
-                for item in self._grid.get((i, j), ()):
-                    p = item.pos()
-                    if (p.x() < area.right() and p.x() + NODE_W > area.left()
-                            and p.y() < area.bottom() and p.y() + NODE_H > area.top()):
-                        out.append(item)
+        grid, corner = self._grid, self._corner
+        for i in range(math.floor((left - NODE_W) / CELL), math.floor(right / CELL) + 1):
+            for j in range(math.floor((top - NODE_H) / CELL), math.floor(bottom / CELL) + 1):
+                for item in grid.get((i, j), ()):
+                    x, y = corner[item]
+                    if x < right and x + NODE_W > left and y < bottom and y + NODE_H > top:
+                        out.append((item, (x, y)))
         return out
 
     # --- hit testing ---------------------------------------------------------------------------
