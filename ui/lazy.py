@@ -15,6 +15,8 @@ module the window imports. tests/gui/test_startup_lazy.py checks the window's im
 
 from __future__ import annotations
 
+import inspect
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
@@ -80,7 +82,11 @@ class BuildOnShow(QWidget):
 
     def __init__(self, build: Callable[[], QWidget], parent=None):
         super().__init__(parent)
-        self._build, self._content = build, None
+        # A panel's own method is held weakly: panel -> slot -> method -> panel would be a
+        # reference cycle, and the widgets of a cycle are deleted whenever Python's collector
+        # runs, even in the middle of another widget's paint (pyqtgraph then crashes).
+        self._build = weakref.WeakMethod(build) if inspect.ismethod(build) else lambda: build
+        self._content = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -90,7 +96,7 @@ class BuildOnShow(QWidget):
 
     def content(self) -> QWidget:
         if self._content is None:
-            self._content = self._build()
+            self._content = self._build()()
             self.layout().addWidget(self._content)
         return self._content
 

@@ -331,12 +331,6 @@ class Dashboard(QWidget):
             values = np.asarray(norms, dtype=float)
             values[~(values > 0)] = np.nan  # log scale: zero and NaN are gaps, not errors
             curve.setData(steps, values, connect="finite")
-            symbol = "o" if len(steps) == 1 else None  # one reading: a line of one point is invisible
-            if curve.opts.get("symbol") != symbol:
-                curve.setSymbol(symbol)
-                curve.setSymbolSize(5)
-                curve.setSymbolPen(None)
-                curve.setSymbolBrush(style.series_color(i))
             flagged = name in h.flags
             pen = (theme.current().error, 3) if flagged else (style.series_color(i), 1.5)
             if getattr(curve, "_nb_pen", None) != pen:

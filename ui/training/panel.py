@@ -160,7 +160,10 @@ class TrainingPanel(QWidget):
         if self._evaluation is None:
             from .evaluation import EvaluationPanel
 
-            self._evaluation = EvaluationPanel()
+            # owned by this panel until its tab takes it: never deleted by Python's collector
+            # (pyqtgraph items collected in the middle of another widget's paint crash)
+            self._evaluation = EvaluationPanel(self)
+            self._evaluation.hide()
             self._evaluation.cell_clicked.connect(self.confusion_cell_clicked)
             news, self._evaluation_news = self._evaluation_news, []
             for tell in news:
