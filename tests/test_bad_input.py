@@ -672,3 +672,14 @@ def test_a_negative_zero_noise_is_no_noise(tmp_path):
 
     bundle = load_data({"kind": "builtin", "name": "moons", "noise": -0.0, "n": 40}, tmp_path, "CrossEntropyLoss")
     assert len(bundle) == 40
+
+
+@pytest.mark.parametrize("window", [1e-320, 2.5, True, 0])
+def test_a_builtin_window_that_is_not_a_whole_number_is_a_data_error(tmp_path, capsys, window):
+    """Found by the campaign (seed 303): data.window 1e-320 reached numpy as an index."""
+    with open(LENET.replace("lenet5", "gru_forecaster"), encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["data"]["window"] = window
+    code, out = validate_json(capsys, write(tmp_path, doc))
+    assert code == 1 and out["errors"][0]["field"] == "data"
+    assert "data.window must be a whole number from 1 to 10000" in out["errors"][0]["message"]

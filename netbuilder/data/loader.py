@@ -84,6 +84,10 @@ def _builtin(spec: dict):
         return x, y, [str(c) for c in classes], "image", None
     generate, default_n, default_noise = synthetic.GENERATORS[name]
     extra = {k: spec[k] for k in synthetic.EXTRA_PARAMS.get(name, ()) if k in spec}
+    for key, value in extra.items():  # sizes (window, horizon, length, vocab); factor is a fraction
+        if key != "factor" and (isinstance(value, bool) or not isinstance(value, int)
+                                or not 1 <= value <= 10_000):
+            raise DataError(f"data.{key} must be a whole number from 1 to 10000, got {value!r}.")
     rng = np.random.default_rng(spec.get("seed", 0))
     noise = spec.get("noise", default_noise)
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6:
