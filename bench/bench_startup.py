@@ -38,7 +38,10 @@ class _ExitWhenDrawn(QObject):
         if event.type() == QEvent.Paint and self.ready:
             win = obj.window() if obj.isWidgetType() else None
             central = win.centralWidget() if isinstance(win, QMainWindow) else None
-            if central is not None and obj in (central, getattr(central, "viewport", lambda: None)()):
+            canvas = getattr(win, "canvas", None)  # the app's canvas may sit inside network tabs
+            drawn = (central, getattr(central, "viewport", lambda: None)(),
+                     canvas.viewport() if canvas is not None else None)
+            if central is not None and obj in drawn:
                 os._exit(0)
         return False
 
