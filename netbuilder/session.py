@@ -10,6 +10,7 @@ one of USER_ERRORS, whose `.message` is one readable paragraph."""
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import shutil
@@ -123,9 +124,33 @@ def graph_errors(project: Project, analysis) -> list:
     from .networks import analyze_networks, role_errors
 
     if not project.networks:
-        return analysis.errors + [ProjectError(m, field="training.recipe") for _, m in role_errors(project)]
+        errors = analysis.errors + [ProjectError(m, field="training.recipe") for _, m in role_errors(project)]
+        return errors or batch_of_one_errors({None: (project, analysis)}, project.training)
+    analyses = analyze_networks(project)
+    errors = [e for a in analyses.values() for e in a.errors]
+    graphs = project.graphs()
+    return errors or batch_of_one_errors({n: (graphs[n], a) for n, a in analyses.items()}, project.training)
 
-    return [e for a in analyze_networks(project).values() for e in a.errors]
+
+def batch_of_one_errors(networks: dict, training: dict | None) -> list:
+    """BatchNorm over one value per channel needs batches of two or more while training."""
+    size = (training or {}).get("batch_size")
+    if size != 1:
+        return []
+    errors = []
+    for network, (graph, analysis) in networks.items():  # network None: a project with one
+        incoming = graph.incoming_by_node()
+        for node in graph.nodes:
+            edges = incoming.get(node.id) or []
+            if not node.layer.running_stats or not edges or edges[0].source not in analysis.tensors:
+                continue
+            per_channel = math.prod(analysis.tensors[edges[0].source].shape[1:])
+            if per_channel == 1:
+                errors.append(ProjectError(
+                    f"{node.type} '{node.id}' normalizes each channel over the batch, and it gets one value per "
+                    "channel: with training.batch_size 1 there is nothing to normalize while training. "
+                    "Use a batch_size of 2 or more.", node=node.id, field="training.batch_size", network=network))
+    return errors
 
 
 def generative_settings(project: Project, settings: TrainSettings) -> TrainSettings:

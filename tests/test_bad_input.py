@@ -683,3 +683,24 @@ def test_a_builtin_window_that_is_not_a_whole_number_is_a_data_error(tmp_path, c
     code, out = validate_json(capsys, write(tmp_path, doc))
     assert code == 1 and out["errors"][0]["field"] == "data"
     assert "data.window must be a whole number from 1 to 10000" in out["errors"][0]["message"]
+
+
+def test_batch_norm_over_one_value_per_channel_with_batch_size_1_is_refused_before_training(tmp_path, capsys):
+    # found by the campaign (seed 404): the dcgan discriminator's BatchNorm1d met a batch of one in train
+    from netbuilder.templates import template_path
+
+    doc = json.loads(template_path("dcgan").read_text())
+    doc["training"]["batch_size"] = 1
+    path = tmp_path / "gan.json"
+    path.write_text(json.dumps(doc))
+    code, out = validate_json(capsys, str(path))
+    assert code == 1 and not out["valid"]
+    (err,) = out["errors"]
+    node = next(n for n in doc["networks"][err["network"]]["nodes"] if n["id"] == err["node"])
+    assert err["field"] == "training.batch_size" and node["type"].startswith("BatchNorm")
+    assert "batch_size of 2" in err["message"]
+    code = main(["train", str(path), "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert code == 1 and "batch_size of 2" in capsys.readouterr().err and not (tmp_path / "run").exists()
+    doc["training"]["batch_size"] = 2
+    path.write_text(json.dumps(doc))
+    assert validate_json(capsys, str(path))[1]["valid"]
