@@ -40,8 +40,8 @@ def main() -> int:
     parser.add_argument("--slow", type=float, default=10.0, help="seconds after which an input counts as a hang")
     parser.add_argument("--keep", metavar="DIR", help="copy each failing input there")
     parser.add_argument("--train", type=int, default=0, metavar="N",
-                        help="also train the first N valid inputs for one epoch (validate must not accept what "
-                             "train refuses)")
+                        help="also train valid inputs for one epoch until N have trained (validate must not accept "
+                             "what train refuses, except for the reason of a warning it gave, e.g. no data)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     counts: collections.Counter = collections.Counter()
@@ -66,8 +66,8 @@ def main() -> int:
                 outcome = run_steps(path, tmp, export=not args.no_export)
                 took = time.perf_counter() - t0  # training, when asked for, is not counted
                 if outcome.valid and counts["trained"] < args.train:
-                    counts["trained"] += 1
-                    train_one_epoch(path, tmp)
+                    warned = train_one_epoch(path, tmp, outcome.warned)
+                    counts["refused as validate warned" if warned else "trained"] += 1
             except Hang:
                 kind, outcome = "hang", None
             except AssertionError as exc:
@@ -96,8 +96,8 @@ def main() -> int:
                 refusals[refusal_kind(outcome.refusal)] += 1
         elapsed = time.perf_counter() - start
     print(f"inputs tried: {args.count} (seed {args.seed}, {elapsed:.0f} s, slowest {slowest[0]:.2f} s)")
-    print(f"valid: {counts['valid']} (exported {counts['exported']}, trained one epoch {counts['trained']}), "
-          f"refused: {counts['refused']}")
+    print(f"valid: {counts['valid']} (exported {counts['exported']}, trained one epoch {counts['trained']}, "
+          f"train refused as validate warned {counts['refused as validate warned']}), refused: {counts['refused']}")
     for kind in ("crash", "hang", "internal error", "disagreement"):
         print(f"{kind}s: {counts[kind]}")
     print(f"refusals by kind ({len(refusals)} kinds, top 25):")

@@ -63,10 +63,10 @@ class ConsoleReporter(Reporter):
                     + (f"; best epoch {result.best_epoch}" if result.best_epoch else ""))
 
 
-def _fail(message: str, as_json: bool) -> int:
+def _fail(message: str, as_json: bool, code: str | None = None) -> int:
     print(f"error: {message}", file=sys.stderr)
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}) + "\n")
+    if as_json:  # "code" where the refusal has a machine-readable one (validate's warning codes)
+        sys.stdout.write(json.dumps({"error": message, **({"code": code} if code else {})}) + "\n")
     return 1
 
 
@@ -109,7 +109,7 @@ def _run(args, rank_zero: bool = True) -> int:
                               resume_from=getattr(args, "resume", None),
                               on_prepared=lambda p: [reporter._print(f"note: {n}") for n in p.notes])
     except USER_ERRORS as err:
-        return _fail(error_message(err), args.json)
+        return _fail(error_message(err), args.json, getattr(err, "code", None))
     except MemoryError:
         return _fail("Out of memory: lower the batch size or the model's size.", args.json)
     except OSError as err:  # a read-only or full run folder: the path and the reason

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+# Machine-readable codes for refusals a script may want to act on (`"code"` in --json):
+NO_DATA = "no_data"  # the project has no data section: train needs --data (validate warns of it)
+
 
 class ProjectError(Exception):
     """A problem with a project, tied to the node(s) and field at fault where there is one."""
 
     def __init__(self, message: str, node: str | None = None, field: str | None = None,
-                 nodes: tuple[str, ...] = (), network: str | None = None):
+                 nodes: tuple[str, ...] = (), network: str | None = None, code: str | None = None):
         super().__init__(message)
+        self.code = code  # one of the codes above, or None
         self.network = network  # in a project with several networks: the one at fault
         self.message = message
         self.node = node
@@ -21,6 +25,8 @@ class ProjectError(Exception):
             out["field"] = self.field
         if self.network:
             out["network"] = self.network
+        if self.code:
+            out["code"] = self.code
         return out
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .data import DataBundle, DataError, load_data
 from .data.plan import save_plan
-from .errors import ProjectError
+from .errors import NO_DATA, ProjectError
 from .spec import Project
 from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
 from .train.checkpoint import read_json, read_resume_state
@@ -30,6 +30,11 @@ USER_ERRORS = (ProjectError, DataError, TrainError)
 
 def error_message(err: BaseException) -> str:
     return getattr(err, "message", None) or str(err) or type(err).__name__
+
+
+def no_data_error() -> DataError:
+    """Train's refusal of a project without data: the one validate warns of (code NO_DATA)."""
+    return DataError("The project has no data section: choose a data set (or pass --data).", code=NO_DATA)
 
 
 @dataclass
@@ -302,7 +307,7 @@ def load_project_data(project: Project, base_dir: str | Path) -> DataBundle:
     """The project's data as training loads it. Without a loss in the project, the data's
     target decides the task (bundle.info["loss"] names the loss it implies)."""
     if not project.data:
-        raise DataError("The project has no data section: choose a data set (or pass --data).")
+        raise no_data_error()
     chosen = "loss" in (project.training or {})
     return load_data(project.data, Path(base_dir), loss_name(project.training) if chosen else None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ProjectError
+from .errors import NO_DATA, ProjectError
 from .spec import Project
 
 
@@ -35,7 +35,7 @@ def project_warnings(project: Project) -> list[ProjectError]:
     if project.data is None:
         return [ProjectError("The project has no data section, so train needs --data PATH (or a data set "
                              "chosen in the Data tab); validate --data PATH checks that data "
-                             "against the graph.", field="data")]
+                             "against the graph.", field="data", code=NO_DATA)]
     return []
 
 

@@ -4,6 +4,8 @@ Shared by the suite's hypothesis test (tests/test_fuzz_projects.py) and the long
 (bench/fuzz_projects.py). `mutate(doc, rng)` changes types, ranges, strings and structure;
 `run_steps(path, out_dir)` runs validate, summary, compile and export on one file and returns
 what each said, raising AssertionError where they disagree or an internal error shows.
+`train_one_epoch` then trains what validate accepted: it must train, or refuse with exactly the
+code of a warning validate gave (a project without data: validate warns that train needs --data).
 """
 
 from __future__ import annotations
@@ -187,6 +189,7 @@ class Outcome:
     graph_ok: bool  # summary (and so compile) succeeded
     exported: bool
     refusal: str  # the first error message (for counting refusals by kind), "" when valid
+    warned: tuple[str, ...] = ()  # the codes of validate's warnings: what may stop train as it stands
 
 
 def _cli(argv: list[str]) -> tuple[int, str, str]:
@@ -212,6 +215,8 @@ def run_steps(path: Path, out_dir: Path, export: bool = True) -> Outcome:
     assert code == (0 if v["valid"] else 1) and v["valid"] == (not v["errors"]), v
     for e in v["errors"]:
         assert isinstance(e.get("message"), str) and e["message"] and "node" in e, e
+    for w in v["warnings"]:  # a warning names what it warns of in a code a script (and train_one_epoch) can match
+        assert isinstance(w.get("message"), str) and w["message"] and isinstance(w.get("code"), str), w
 
     code, out, err = _cli(["summary", str(path), "--json"])
     assert INTERNAL not in out + err, f"summary: {out}{err}"
@@ -239,16 +244,23 @@ def run_steps(path: Path, out_dir: Path, export: bool = True) -> Outcome:
             assert exported, f"validate said valid, export refused: {err}"
             assert (target / "model.py").is_file()
     refusal = v["errors"][0]["message"] if v["errors"] else ""
-    return Outcome(v["valid"], graph_ok, exported, refusal)
+    return Outcome(v["valid"], graph_ok, exported, refusal, tuple(w["code"] for w in v["warnings"]))
 
 
-def train_one_epoch(path: Path, out_dir: Path) -> None:
-    """`train --epochs 1` on a project validate accepted: it must train (AssertionError saying why not)."""
+def train_one_epoch(path: Path, out_dir: Path, warned: tuple[str, ...] = ()) -> str | None:
+    """`train --epochs 1` on a project validate accepted. It must train (returns None), or refuse
+    with the code of one of the warnings validate gave, `warned` (returns that code). Any other
+    refusal raises AssertionError saying why: validate accepted what train refuses."""
     run = out_dir / "run"
     shutil.rmtree(run, ignore_errors=True)
     code, out, err = _cli(["train", str(path), "--epochs", "1", "--device", "cpu", "--out", str(run), "--json"])
     assert INTERNAL not in out + err, f"train: {out}{err}"
-    assert code == 0, f"validate said valid, train refused: {out.strip()[:300]} {err.strip()[-300:]}"
+    if code == 0:
+        return None
+    refused = _json(out, ("error",), "train")
+    assert refused.get("code") in warned, \
+        f"validate said valid, train refused: {out.strip()[:300]} {err.strip()[-300:]} (validate warned of {list(warned)})"
+    return refused["code"]
 
 
 def refusal_kind(message: str) -> str:

@@ -623,11 +623,12 @@ def test_validate_says_train_needs_data_and_checks_the_data_it_is_given(tmp_path
     path = write(tmp_path, doc)
     code, out = validate_json(capsys, path)
     assert code == 0 and out["valid"] and out["warnings"][0]["field"] == "data" and \
-        "--data" in out["warnings"][0]["message"]
+        "--data" in out["warnings"][0]["message"] and out["warnings"][0]["code"] == "no_data"
     assert main(["validate", path]) == 0
     assert "warning: The project has no data section" in capsys.readouterr().err
     assert main(["train", path, "--epochs", "1", "--json"]) == 1  # what the warning said
-    assert "no data section" in json.loads(capsys.readouterr().out)["error"]
+    refused = json.loads(capsys.readouterr().out)
+    assert "no data section" in refused["error"] and refused["code"] == "no_data"  # the warning's code
     table = tmp_path / "t.csv"
     table.write_text("a,b,c,label\n" + "".join(f"{i % 7 / 3:.3f},{i % 3 / 7:.3f},{i % 5 / 9:.3f},{i % 2}\n" for i in range(20)), encoding="utf-8")
     assert main(["validate", path, "--data", str(table), "--target", "label", "--json"]) == 1  # 3 features, Input [2]

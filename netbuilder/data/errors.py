@@ -7,8 +7,9 @@ class DataError(ValueError):
     """Bad or missing data. `str(err)` is one human paragraph naming the file (row, column)."""
 
     def __init__(self, message: str, path: str | None = None, row: int | None = None,
-                 column: str | None = None, suggest: dict | None = None):
+                 column: str | None = None, suggest: dict | None = None, code: str | None = None):
         super().__init__(message)
+        self.code = code  # a machine-readable code from netbuilder.errors (e.g. NO_DATA), or None
         self.suggest = suggest  # training settings that would fix it, e.g. {"loss": "MSELoss"}
         self.message = message
         self.path = path

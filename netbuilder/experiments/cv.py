@@ -170,13 +170,13 @@ def cross_validate(project, base_dir: str | Path, folds: int = 5, *, overrides=N
     on_event(event) gets ("start", fold, epochs), ("epoch", fold, epoch, logs) and
     ("progress", epochs_done, epochs_total, eta_seconds) in the calling thread."""
     from ..data import load_data
-    from ..session import apply_overrides, loss_name, prepare
+    from ..session import apply_overrides, loss_name, no_data_error, prepare
 
     project = apply_overrides(project, overrides)
     had_early_stopping = bool((project.training or {}).get("early_stopping"))
     project = _fold_project(project.to_dict())
     if not project.data:
-        raise DataError("The project has no data section: choose a data set (or pass --data).")
+        raise no_data_error()
     everything = load_data(project.data, Path(base_dir), loss_name(project.training),
                            choose_indices=lambda n: (np.arange(n), np.zeros(0, np.int64),
                                                      np.zeros(0, np.int64)))
