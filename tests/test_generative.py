@@ -1,7 +1,8 @@
 """GANs end to end on the built-in digits: a few epochs of the dcgan template give samples that a
 classifier trained here on the real digits reads confidently and in several classes (an untrained
 generator's samples fall in one class); `netbuilder sample` writes the documented array; ONNX of
-the discriminator (picked by --network, its share of the weights) computes what the trained one does; the hints."""
+the generator (the default) and the discriminator (picked by --network, its share of the weights)
+and .pt2 of the generator compute what the trained ones do; the hints."""
 
 from __future__ import annotations
 
@@ -99,14 +100,21 @@ def test_sample_writes_the_documented_array_and_onnx_matches(trained, tmp_path, 
 
     model.load_state_dict(load_file(str(run / "best.safetensors")))
     z = torch.randn(5, 32)
-    for network, x in (("discriminator", model.generator(z).detach()),):  # (the generator's: default path)
+    weights = ["--weights", str(run / "best.safetensors")]
+    # the generator is the default network of a single-file export; the discriminator is chosen
+    for network, x, choose in (("generator", z, []), ("discriminator", model.generator(z).detach(),
+                                                      ["--network", "discriminator"])):
+        want = getattr(model, network)(x).detach().numpy()
         path = tmp_path / f"{network}.onnx"
-        assert main(["export", str(template_path("dcgan")), "--network", network, "--weights",
-                     str(run / "best.safetensors"), "-o", str(path)]) == 0
+        assert main(["export", str(template_path("dcgan")), *choose, *weights, "-o", str(path)]) == 0
         session = ort.InferenceSession(str(path))
         (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
-        want = getattr(model, network)(x).detach().numpy()
-        assert np.allclose(got, want, atol=1e-5), network
+        assert got.shape == want.shape and np.allclose(got, want, atol=1e-5), network
+    path = tmp_path / "generator.pt2"
+    assert main(["export", str(template_path("dcgan")), *weights, "-o", str(path)]) == 0
+    got = torch.export.load(str(path)).module()(z).detach().numpy()
+    want = model.generator(z).detach().numpy()
+    assert got.shape == (5, 1, 16, 16) and np.allclose(got, want, atol=1e-5)
 
 
 def test_sample_refuses_a_project_that_is_not_generative(tmp_path, capsys):

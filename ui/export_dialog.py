@@ -37,9 +37,11 @@ class ExportWorker(QObject):
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, project: Project, fmt: str, out: Path, weights, base_dir, force: bool):
+    def __init__(self, project: Project, fmt: str, out: Path, weights, base_dir, force: bool,
+                 network: str | None = None):
         super().__init__()
         self.args = (project, fmt, out, weights, base_dir, force)
+        self.network = network
 
     @Slot()
     def run(self) -> None:
@@ -48,7 +50,8 @@ class ExportWorker(QObject):
         project, fmt, out, weights, base_dir, force = self.args
         try:
             result = export(project, fmt, out, weights=weights, base_dir=base_dir, force=force,
-                            progress=lambda message, fraction: self.progress.emit(message, fraction))
+                            progress=lambda message, fraction: self.progress.emit(message, fraction),
+                            network=self.network)
         except InvalidProject as exc:
             self.failed.emit("\n".join(f"• {e.message}" for e in exc.errors))
         except ProjectError as exc:
@@ -101,10 +104,17 @@ class ExportDialog(QDialog):
         path_row.addWidget(self.browse_button)
         trained = "trained weights included" if weights is not None else "not trained yet: no weights"
         self.weights_label = QLabel(trained)
+        self.network_box = QComboBox()  # which network a single-file format holds (several networks)
+        self.network_box.setObjectName("exportNetwork")
+        for name in self.project.networks or ():
+            self.network_box.addItem(name.capitalize(), name)
+        self.network_box.setCurrentIndex(max(0, self.network_box.findData(self._default_network())))
         form = QFormLayout()
         form.addRow("Format", self.format_box)
+        form.addRow("Network", self.network_box)
         form.addRow("Destination", path_row)
         form.addRow("Weights", self.weights_label)
+        self.form = form
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
         self.progress_bar.hide()
@@ -126,6 +136,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.format_box.currentIndexChanged.connect(self._suggest_path)
+        self.network_box.currentIndexChanged.connect(self._suggest_path)
         self._suggest_path()
         self.resize(560, self.sizeHint().height())
 
@@ -136,12 +147,33 @@ class ExportDialog(QDialog):
     def set_format(self, fmt: str) -> None:
         self.format_box.setCurrentIndex(self.format_box.findData(fmt))
 
+    def network(self) -> str | None:
+        """The network an ONNX / .pt2 file holds (None: the project has one, or the format is
+        the folder, which holds them all)."""
+        return self.network_box.currentData() if self._chooses_network() else None
+
+    def set_network(self, name: str) -> None:
+        self.network_box.setCurrentIndex(self.network_box.findData(name))
+
+    def _chooses_network(self) -> bool:
+        return len(self.project.networks or ()) > 1 and self.fmt() != "python"
+
+    def _default_network(self) -> str | None:
+        """What the CLI exports without --network: the sampler (a GAN's generator, a VAE's decoder)."""
+        from netbuilder.networks import roles
+
+        r = roles(self.project) if self.project.networks else None
+        return r.sampler if r else self.project.active
+
     def _slug(self) -> str:
         slug = "".join(c if c.isalnum() else "_" for c in self.project.name.lower()).strip("_")
+        if self._chooses_network():
+            slug = f"{slug}_{self.network()}".strip("_")
         return slug or "model"
 
     @Slot()
     def _suggest_path(self) -> None:
+        self.form.setRowVisible(self.network_box, self._chooses_network())
         current = Path(self.path_edit.text()) if self.path_edit.text() else None
         folder = (current.parent if current is not None else self._default_dir)
         name = {"python": self._slug(), "onnx": f"{self._slug()}.onnx", "pt2": f"{self._slug()}.pt2"}[self.fmt()]
@@ -187,7 +219,8 @@ class ExportDialog(QDialog):
         self.result = None
         self._set_running(True)
         self._thread = QThread(self)
-        self._worker = ExportWorker(self.project, self.fmt(), out, self.weights, self.base_dir, force)
+        self._worker = ExportWorker(self.project, self.fmt(), out, self.weights, self.base_dir, force,
+                                    self.network())
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)
@@ -198,7 +231,8 @@ class ExportDialog(QDialog):
         self._thread.start()
 
     def _set_running(self, running: bool) -> None:
-        for w in (self.export_button, self.format_box, self.path_edit, self.browse_button, self.close_button):
+        for w in (self.export_button, self.format_box, self.network_box, self.path_edit, self.browse_button,
+                  self.close_button):
             w.setEnabled(not running)
         self.progress_bar.setVisible(running)
         if running:

@@ -109,3 +109,35 @@ def test_export_dialog_reports_invalid_graph(qtbot, tmp_path):
     qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not d.busy(), timeout=10000)
     assert "fc1" in d.status.text() and not Path(tmp_path / "m.onnx").exists()
+
+
+def pick_item(qtbot, combo, text: str) -> None:
+    """Open the combo's popup and click the item, as a user does."""
+    from PySide6.QtTest import QTest
+
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    index = combo.model().index(combo.findText(text), 0)
+    QTest.mouseClick(view.viewport(), Qt.LeftButton, Qt.NoModifier, view.visualRect(index).center())
+    qtbot.waitUntil(lambda: not view.isVisible())
+
+
+def test_export_dialog_chooses_the_network_of_an_onnx_file(qtbot, tmp_path):
+    import onnxruntime as ort
+
+    d = ExportDialog(load_template("dcgan"), default_dir=tmp_path)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    assert d.network_box.isHidden()  # the folder holds every network: nothing to choose
+    pick_item(qtbot, d.format_box, "ONNX model (.onnx)")
+    assert not d.network_box.isHidden() and d.network_box.currentText() == "Generator"  # as the CLI's default
+    pick_item(qtbot, d.network_box, "Discriminator")
+    assert Path(d.path_edit.text()) == tmp_path / "dcgan_discriminator.onnx"
+    d.grab().save(str(tmp_path / "export_network.png"))
+    with qtbot.waitSignal(d.exported, timeout=60000):
+        qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not d.busy(), timeout=5000)
+    (given,) = ort.InferenceSession(str(tmp_path / "dcgan_discriminator.onnx")).get_inputs()
+    assert given.shape[1:] == [1, 16, 16]  # the discriminator's images, not the generator's noise
