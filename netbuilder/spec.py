@@ -172,6 +172,13 @@ class Project:
         del self.edges[index]
         return index
 
+    def move_node(self, node_id: str, pos: tuple[float, float] | None) -> None:
+        self.node(node_id).pos = pos
+
+    def unset_param(self, node_id: str, name: str) -> None:
+        """Drop a param's own value: the node uses the default again (undo of a first set)."""
+        self.node(node_id).params.pop(name, None)
+
     def set_param(self, node_id: str, name: str, value: Any) -> None:
         """Set a param after checking it; None on a non-optional param restores the default."""
         node = self.node(node_id)

@@ -1,26 +1,115 @@
-"""The open project, its file, its undo stack and its latest analysis: what every view listens to."""
+"""The Qt face of the application model (netbuilder.app): its events as Qt signals, its undo stack
+as a QUndoStack look-alike with Undo/Redo actions. The state itself lives in the model."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QAction
 
-from netbuilder.param_counts import project_params
-from netbuilder.shapes import Analysis, analyze
-from netbuilder.spec import Project, load_project, save_project
+from netbuilder.app import ProjectDocument
+from netbuilder.app.undo import UndoStack as _ModelUndoStack
+from netbuilder.spec import Project
 
-from .layout import ensure_positions
+
+class UndoStack(QObject):
+    """The model's undo stack with QUndoStack's names and signals (for actions and tests)."""
+
+    cleanChanged = Signal(bool)
+    indexChanged = Signal(int)
+
+    def __init__(self, stack: _ModelUndoStack, parent: QObject | None = None):
+        super().__init__(parent)
+        self.stack = stack
+        stack.events.clean_changed.connect(self.cleanChanged.emit)
+        stack.events.index_changed.connect(self.indexChanged.emit)
+
+    def push(self, command) -> None:
+        self.stack.push(command)
+
+    def undo(self) -> None:
+        self.stack.undo()
+
+    def redo(self) -> None:
+        self.stack.redo()
+
+    def count(self) -> int:
+        return self.stack.count()
+
+    def index(self) -> int:
+        return self.stack.index
+
+    def canUndo(self) -> bool:
+        return self.stack.can_undo()
+
+    def canRedo(self) -> bool:
+        return self.stack.can_redo()
+
+    def undoText(self) -> str:
+        return self.stack.undo_text()
+
+    def redoText(self) -> str:
+        return self.stack.redo_text()
+
+    def isClean(self) -> bool:
+        return self.stack.is_clean()
+
+    def setClean(self) -> None:
+        self.stack.set_clean()
+
+    def clear(self) -> None:
+        self.stack.clear()
+
+    def beginMacro(self, text: str) -> None:
+        self.stack.begin_macro(text)
+
+    def endMacro(self) -> None:
+        self.stack.end_macro()
+
+    def createUndoAction(self, parent: QObject, prefix: str = "") -> QAction:
+        return self._action(parent, prefix or "Undo", self.undo, self.canUndo, self.undoText)
+
+    def createRedoAction(self, parent: QObject, prefix: str = "") -> QAction:
+        return self._action(parent, prefix or "Redo", self.redo, self.canRedo, self.redoText)
+
+    def _action(self, parent, prefix: str, slot, enabled, text) -> QAction:
+        """As QUndoStack's: "Undo Move x", enabled while there is something to undo."""
+        action = QAction(prefix, parent)
+
+        def update(*_):
+            action.setEnabled(enabled())
+            action.setText(f"{prefix} {text()}".strip())
+
+        action.triggered.connect(slot)
+        self.indexChanged.connect(update)
+        update()
+        return action
 
 
 class Document(QObject):
-    """Holds the current Project. Every edit is a QUndoCommand (ui.commands) pushed with `push`."""
+    """Holds the model of the open project (`model`) and re-emits its events as Qt signals.
+
+    Views listen to the fine-grained signals and update only what an edit touched; `changed`
+    still follows every edit for the listeners that redo everything."""
 
     changed = Signal()                 # after every edit, undo, redo and load
+    analyzed = Signal()                # a new analysis: shapes, errors and parameter counts
+    nodes_added = Signal(list)         # node ids
+    nodes_removed = Signal(list)
+    nodes_moved = Signal(list)         # positions only: nothing else changed
+    params_changed = Signal(list)      # node ids whose params or frozen flag changed
+    edges_added = Signal(list)         # Edge objects
+    edges_removed = Signal(list)
+    section_changed = Signal(str)      # "training" or "data"
     selection_changed = Signal(list)   # selected node ids
+    # the problems of one source changed (netbuilder.app.problems): "graph" right after an
+    # `analyzed` (views that follow `analyzed` already show them), or e.g. "data"
+    problems_changed = Signal(str)
+    run_changed = Signal()             # netbuilder.app.run: a run started or finished
     loaded = Signal()                  # a different project was put in (new/open/restore)
     path_changed = Signal(str)
+    dirty_changed = Signal(bool)
     # an undo (True) or redo (False) changed a field of a section off the canvas ("training",
     # "lr"): the view that shows it says so, as the change is not where the user looks
     replayed = Signal(str, str, bool)
@@ -28,99 +117,50 @@ class Document(QObject):
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self.undo_stack = QUndoStack(self)
-        self.project = project or Project()
-        self.path: Path | None = None
-        self.analysis: Analysis = Analysis()
-        self.network_analyses: dict[str, Analysis] = {}  # by network, with several networks
-        self.params: dict[str, int | None] = {}
-        self.selection: list[str] = []
-        self.revision = 0
-        self._restored = False
-        self._reanalyze()
+        self.model = ProjectDocument(project)
+        for event in self.model.events:
+            event.connect(getattr(self, event.name).emit)
+        self.model.problems.events.changed.connect(self.problems_changed.emit)
+        self.model.run.events.changed.connect(self.run_changed.emit)
+        self.undo_stack = UndoStack(self.model.undo, self)
 
-    # --- state ---------------------------------------------------------------------------------
-    @property
-    def dirty(self) -> bool:
-        return self._restored or not self.undo_stack.isClean()
+    # --- the model's state -------------------------------------------------------------------
+    project = property(lambda self: self.model.project)
+    path = property(lambda self: self.model.path, lambda self, value: setattr(self.model, "path", value))
+    analysis = property(lambda self: self.model.analysis)
+    network_analyses = property(lambda self: self.model.network_analyses)
+    params = property(lambda self: self.model.params)
+    selection = property(lambda self: self.model.selection)
+    revision = property(lambda self: self.model.revision)
+    problems = property(lambda self: self.model.problems)
+    run = property(lambda self: self.model.run)
+    dirty = property(lambda self: self.model.dirty)
+    # restored from a recovery file and not saved since (the tests' teardown resets it)
+    _restored = property(lambda self: self.model._restored,
+                         lambda self, value: setattr(self.model, "_restored", value))
+    total_params = property(lambda self: self.model.total_params)
+    frozen_params = property(lambda self: self.model.frozen_params)
+    title = property(lambda self: self.model.title)
 
-    @property
-    def total_params(self) -> int:
-        return sum(v for v in self.params.values() if v)
-
-    @property
-    def frozen_params(self) -> int:
-        return sum(self.params.get(n.id) or 0 for n in self.project.nodes if n.frozen)
-
-    def _reanalyze(self) -> None:
-        if self.project.networks:  # every network's problems (the tabs count them)
-            from netbuilder.networks import analyze_networks
-
-            self.network_analyses = analyze_networks(self.project)
-            self.analysis = self.network_analyses[self.project.active]
-        else:
-            self.network_analyses = {}
-            self.analysis = analyze(self.project)
-        self.params = project_params(self.project, self.analysis)
-        self.revision += 1
-
-    def edited(self) -> None:
-        """Called by every command after it changed the project."""
-        self._reanalyze()
-        self.changed.emit()
-
+    # --- the model's calls -------------------------------------------------------------------
     def push(self, command) -> None:
-        self.undo_stack.push(command)
+        self.model.push(command)
+
+    def edited(self, change=None) -> None:
+        self.model.edited(change)
 
     def show_network(self, name: str | None) -> None:
-        """Edit another network of the project: the canvas, inspector and code view follow."""
-        if not self.project.networks or name is None or name == self.project.active:
-            return
-        self.project.activate(name)
-        ensure_positions(self.project)
-        self.selection = []
-        self._reanalyze()
-        self.network_changed.emit(name)
-        self.changed.emit()
-        self.selection_changed.emit([])
+        self.model.show_network(name)
 
-    # --- whole documents -----------------------------------------------------------------------
     def set_project(self, project: Project, path: str | Path | None = None, dirty: bool = False) -> None:
-        ensure_positions(project)
-        self.project = project
-        self.path = Path(path) if path else None
-        self.undo_stack.clear()
-        self._restored = dirty  # e.g. restored from a recovery file: unsaved until saved
-        self.selection = []
-        self._reanalyze()
-        self.loaded.emit()
-        self.changed.emit()
-        self.selection_changed.emit([])
-        self.path_changed.emit(str(self.path or ""))
+        self.model.set_project(project, path, dirty)
 
     def open(self, path: str | Path) -> None:
         """Load a file; raises ProjectError (with a readable message) and leaves this document untouched."""
-        project = load_project(path)
-        self.set_project(project, path)
+        self.model.open(path)
 
     def save(self, path: str | Path | None = None) -> Path:
-        target = Path(path) if path else self.path
-        if target is None:
-            raise ValueError("no path to save to")
-        save_project(self.project, target)
-        self.path = target
-        self.undo_stack.setClean()
-        self._restored = False
-        self.path_changed.emit(str(target))
-        return target
+        return self.model.save(path)
 
-    @property
-    def title(self) -> str:
-        return self.path.name if self.path else f"{self.project.name} (unsaved)"
-
-    # --- selection -----------------------------------------------------------------------------
     def set_selection(self, ids: list[str]) -> None:
-        ids = [i for i in ids if self.project.has_node(i)]
-        if ids != self.selection:
-            self.selection = ids
-            self.selection_changed.emit(list(ids))
+        self.model.set_selection(ids)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder.app.problems import GRAPH
 from netbuilder.layers.params import Param
 
 from . import theme
@@ -76,9 +77,10 @@ class Inspector(QScrollArea):
         self.messages: dict[str, QLabel] = {}
         self._updating = False
         self._count = 0  # layers selected, as the page shows it
-        self.problem_count = lambda: len(document.analysis.errors)  # the window counts data problems too
+        self.problem_count = lambda: len(document.problems)  # the graph's and the data's
         document.selection_changed.connect(self._selection)
-        document.changed.connect(self.refresh)
+        document.analyzed.connect(self.refresh)  # shapes, inferred args and counts (not on a move)
+        document.problems_changed.connect(lambda source: source != GRAPH and self.refresh())
         document.loaded.connect(self._reset)
         self._build()
 

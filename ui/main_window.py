@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
+from netbuilder.app.problems import GRAPH
 from netbuilder.errors import ProjectError
 from netbuilder.spec import Node, Project
 from netbuilder.templates import load_template
@@ -63,10 +64,10 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._build_actions()
         self._install_panels()
-        self.document.changed.connect(self._update_status)
-        self.document.undo_stack.cleanChanged.connect(self._update_title)
+        self.document.analyzed.connect(self._update_status)
+        self.document.problems_changed.connect(lambda source: source != GRAPH and self._update_status())
+        self.document.dirty_changed.connect(self._update_title)
         self.document.path_changed.connect(self._update_title)
-        self.document.changed.connect(self._update_title)
         self.recovery = Recovery(self.document, self, **({"interval_ms": autosave_ms} if autosave_ms else {}))
         self.resize(1600, 1000)
         self._shown_once = False
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
     def _install_panels(self) -> None:
         """The code view, training tabs and export: features built over the document."""
         self.add_bottom_tab(self._build_code_view, "Code")
-        self.document.changed.connect(self._refresh_code)
+        self.document.analyzed.connect(self._refresh_code)
         self.document.selection_changed.connect(self._highlight_code)
         self.training = install_training(self)
         from .training.samples_tab import install as install_samples  # a GAN's or VAE's samples
@@ -120,11 +121,6 @@ class MainWindow(QMainWindow):
         self.document.replayed.connect(self._show_replayed)
         self.bottom_tabs.currentChanged.connect(self._tab_chosen)
         self.training.data_panel.problem_changed.connect(self._data_problem)
-        self.problems.changed.connect(self._update_status)
-        self.problems.changed.connect(self._mark_external_problems)
-        self.inspector.problem_count = lambda: self.problems.count  # one count for both
-        self.problems.changed.connect(self.inspector.refresh)
-        self.document.changed.connect(self.inspector.refresh)  # again, after the problems list counted
 
     @Slot(str, str, bool)
     def _show_replayed(self, section: str, field: str, undone: bool) -> None:
@@ -141,18 +137,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_problem(self, problem) -> None:
-        self.problems.set_external("data", [problem] if problem else [])
-
-    @Slot()
-    def _mark_external_problems(self) -> None:
-        """Problems found outside the graph that name a node are marked on it, as graph errors
-        are."""
-        by_node: dict[str, list[str]] = {}
-        for errors in self.problems.external.values():
-            for err in errors:
-                for node_id in err.nodes:
-                    by_node.setdefault(node_id, []).append(err.message)
-        self.canvas.set_external_errors(by_node)
+        self.document.problems.set("data", [problem] if problem else [])
 
     @Slot(int)
     def _tab_chosen(self, index: int) -> None:
@@ -199,11 +184,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def export_dialog(self) -> None:
         """Export the project, with the weights of the last finished run when there is one."""
-        result = self.training.runner.last_result
-        best = Path(result.run_dir) / "best.safetensors" if result and result.run_dir else None
         path = self.document.path
         dialog = ExportDialog(self.document.project, base_dir=Path(path).parent if path else None,
-                              weights=best if best and best.is_file() else None, parent=self)
+                              weights=self.document.run.best_weights(), parent=self)
         dialog.exec()
         dialog.deleteLater()
 

@@ -1,4 +1,4 @@
-"""The problems list: every error of the latest analysis; clicking one selects its node."""
+"""The problems list: the document's problems (the graph's and the data's); clicking one selects its node."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ class ProblemsList(QTreeWidget):
     def __init__(self, document: Document, parent=None):
         super().__init__(parent)
         self.doc = document
-        self.external: dict[str, list] = {}  # problems found outside the graph, e.g. the data's
         self.setHeaderLabels(["", "Node", "Problem"])
         self.setRootIsDecorated(False)
         self.setColumnWidth(0, 28)
@@ -26,7 +25,7 @@ class ProblemsList(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setWordWrap(False)
         self.header().setStretchLastSection(True)
-        document.changed.connect(self.refresh)
+        document.problems_changed.connect(self._problems_changed)
         self.itemClicked.connect(self._clicked)
         self.itemActivated.connect(self._clicked)
         self.refresh()
@@ -35,23 +34,29 @@ class ProblemsList(QTreeWidget):
     def refresh(self) -> None:
         self.clear()
         t = theme.current()
-        for source, err in [("graph", e) for e in self.doc.analysis.errors] + \
-                [(s, e) for s, errs in self.external.items() for e in errs]:
+        for source, err in self.doc.problems.items():
             item = QTreeWidgetItem(self, ["⚠", err.node or source, err.message])
             item.setForeground(0, QBrush(QColor(t.error)))
             item.setToolTip(2, escape(err.message))
             item.setData(0, Qt.UserRole, err.node or (err.nodes[0] if err.nodes else None))
             item.setData(0, Qt.UserRole + 1, list(err.nodes))
 
-    def set_external(self, source: str, errors: list) -> None:
-        """Problems from outside the graph (e.g. source "data"), listed after the graph's."""
-        self.external[source] = list(errors)
+    @Slot(str)
+    def _problems_changed(self, source: str) -> None:
         self.refresh()
         self.changed.emit()
 
+    def set_external(self, source: str, errors: list) -> None:
+        """Problems from outside the graph (e.g. source "data"), listed after the graph's."""
+        self.doc.problems.set(source, errors)
+
+    @property
+    def external(self) -> dict[str, list]:
+        return self.doc.problems.external
+
     @property
     def count(self) -> int:
-        return self.topLevelItemCount()
+        return len(self.doc.problems)
 
     @Slot(QTreeWidgetItem, int)
     def _clicked(self, item, column=0) -> None:

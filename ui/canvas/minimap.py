@@ -9,6 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from netbuilder.app.problems import GRAPH
+
 from .. import theme
 from ..layout import NODE_H, NODE_W
 
@@ -23,7 +25,9 @@ class Minimap(QWidget):
         self._bounds: QRectF | None = None
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
-        view.document.changed.connect(self.invalidate)
+        view.document.analyzed.connect(self.invalidate)
+        view.document.nodes_moved.connect(self.invalidate)
+        view.document.problems_changed.connect(lambda source: source != GRAPH and self.invalidate())
 
     @Slot()
     def invalidate(self) -> None:
@@ -32,7 +36,7 @@ class Minimap(QWidget):
         self.sync()
 
     def _nodes_rect(self) -> QRectF:
-        """Where the nodes are (cached until the document changes: sync runs on every scroll)."""
+        """Where the nodes are (cached until an edit or a move: sync runs on every scroll)."""
         if self._bounds is None:
             spots = [n.pos for n in self.view.document.project.nodes if n.pos]
             self._bounds = QRectF()
@@ -71,7 +75,7 @@ class Minimap(QWidget):
         p = QPainter(pm)
         s, ox, oy = self._mapping()
         errors = {**self.view.document.analysis.errors_by_node(),
-                  **self.view.net_scene.external_errors}
+                  **self.view.document.problems.external_by_node()}
         for n in nodes:
             if n.pos is None:
                 continue

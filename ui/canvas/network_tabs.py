@@ -24,7 +24,7 @@ class NetworkTabs(QTabBar):
         self._filling = False
         self.currentChanged.connect(self._chosen)
         document.loaded.connect(self.refill)
-        document.changed.connect(self._label)
+        document.analyzed.connect(self._label)
         document.network_changed.connect(self._show_current)
         self.refill()
 

@@ -32,7 +32,7 @@ class NetScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[int, EdgeItem] = {}
         self.flags: dict[str, str] = {}
-        self.external_errors: dict[str, list[str]] = {}  # by node, found outside the graph
+        self._external: dict[str, list[str]] = {}  # the problems outside the graph the items show
         self._syncing = False
         self._synced = None  # (project, revision) the items show: a repeated sync has nothing to do
         self._press_pos: dict[str, tuple] = {}
@@ -42,7 +42,9 @@ class NetScene(QGraphicsScene):
         self._cell_of: dict[NodeItem, tuple[int, int]] = {}
         self._corner: dict[NodeItem, tuple[float, float]] = {}  # top-left corners, read without Qt
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
-        document.changed.connect(self.sync)
+        document.analyzed.connect(self.sync)  # every edit but a move: shapes may change anywhere
+        document.nodes_moved.connect(self._nodes_moved)
+        document.problems_changed.connect(self._problems_changed)
         document.loaded.connect(self.rebuild)
         document.network_changed.connect(self.rebuild)  # the same ids may name other nodes there
         document.selection_changed.connect(self._select_ids)
@@ -103,7 +105,7 @@ class NetScene(QGraphicsScene):
                     item.snap = True
                 ins = incoming.get(node.id, [])
                 item.set_content(node, len(ins),
-                                 errors.get(node.id, []) + self.external_errors.get(node.id, []),
+                                 errors.get(node.id, []) + self._external.get(node.id, []),
                                  doc.params.get(node.id), self.flags.get(node.id), human)
             for edges in incoming.values():
                 ordered = sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
@@ -128,12 +130,38 @@ class NetScene(QGraphicsScene):
         self._select_ids(doc.selection)
         self.revision += 1
 
-    def set_external_errors(self, by_node: dict[str, list[str]]) -> None:
-        """Errors found outside the graph (e.g. the output does not fit the data), shown on
-        their nodes like the graph's own; replaces the previous set."""
-        by_node = {n: list(msgs) for n, msgs in by_node.items() if msgs}
-        if by_node != self.external_errors:
-            self.external_errors = by_node
+    @Slot(list)
+    def _nodes_moved(self, ids: list) -> None:
+        """A move (or its undo) changes positions only: the moved items follow, nothing else."""
+        project = self.doc.project
+        self._syncing = True
+        try:
+            for nid in ids:
+                item = self.nodes.get(nid)
+                if item is None or not project.has_node(nid):
+                    continue
+                pos = project.node(nid).pos
+                pos = QPointF(*clamp_position(*pos)) if pos is not None else QPointF(0, 0)
+                if item.pos() != pos:
+                    item.snap = False
+                    item.setPos(pos)
+                    item.snap = True
+        finally:
+            self._syncing = False
+        self._synced = (id(project), self.doc.revision)
+        self.revision += 1
+
+    @property
+    def external_errors(self) -> dict[str, list[str]]:
+        """Problems found outside the graph (e.g. the output does not fit the data), by node:
+        the document's problems, shown on their nodes like the graph's own."""
+        return self.doc.problems.external_by_node()
+
+    @Slot(str)
+    def _problems_changed(self, source: str) -> None:
+        by_node = self.external_errors
+        if by_node != self._external:
+            self._external = by_node
             self.sync(force=True)
 
     def set_node_flag(self, node_id: str, message: str | None) -> None:

@@ -69,12 +69,6 @@ class NetView(QGraphicsView):
         """An amber marker with a tooltip on a node (e.g. a training diagnosis); None clears it."""
         self.net_scene.set_node_flag(node_id, message)
 
-    def set_external_errors(self, by_node: dict[str, list[str]]) -> None:
-        """Red outline and tooltip on nodes named by errors found outside the graph (the data
-        tab's); an empty dict clears them."""
-        self.net_scene.set_external_errors(by_node)
-        self.minimap.invalidate()
-
     def zoom(self) -> float:
         return self.transform().m11()
 

@@ -117,7 +117,7 @@ class Experiments(QObject):
             if key in SETTING_PATHS:
                 self.fields.watch(widget, *SETTING_PATHS[key])
         doc.selection_changed.connect(self.fields.watch_inspector)
-        doc.changed.connect(self.fields.watch_inspector)
+        doc.analyzed.connect(self.fields.watch_inspector)
         doc.loaded.connect(self.fields.watch_inspector)
         self.actions = {}
         for key, text, slot, tip in (

@@ -50,7 +50,7 @@ class InspectController(QObject):
         self._wanted_timer.timeout.connect(self._update_wanted)
         self._wanted_timer.start()
         training.data_panel.bundle_loaded.connect(self._bundle_loaded)
-        document.changed.connect(self._edit_timer.start)
+        document.analyzed.connect(self._edit_timer.start)  # a move changes no preview
         r = self.runner
         r.prepared.connect(self._prepared)
         r.weights_updated.connect(self._weights)

@@ -232,7 +232,7 @@ class DataPanel(QWidget):
         self.horizon.valueChanged.connect(self._edited)
         self._reload_timer = QTimer(self, singleShot=True, interval=120)
         self._reload_timer.timeout.connect(self.reload)
-        document.changed.connect(self._document_changed)
+        document.analyzed.connect(self._document_changed)  # not on a move: nothing it shows moved
         self._document_changed()
 
     # ----- document -> widgets -----------------------------------------------------------------

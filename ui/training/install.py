@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from .panel import TrainingPanel
-from .runner import PAUSED, PREPARING, RUNNING
+from .runner import IDLE, PAUSED, PREPARING, RUNNING
 
 
 class _CloseGuard(QObject):
@@ -72,6 +72,10 @@ def install(window) -> TrainingPanel:
             tabs.setCurrentWidget(panel)  # a run starts: show its plots
 
     runner.state_changed.connect(sync)
+    run = window.document.run  # the model's run state: the export takes the last run's weights
+    runner.state_changed.connect(lambda state: run.started() if state == PREPARING else
+                                 run.ended() if state == IDLE else None)
+    runner.run_finished.connect(run.finished)
     sync(runner.state)
     for action in (train, cont, cont_folder, pause, stop):
         window.add_menu_action("Train", action)

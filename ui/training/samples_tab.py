@@ -40,7 +40,7 @@ def install(window):
                 view._prepared(ready)  # it missed this signal: it did not exist yet
             tabs.setCurrentWidget(view)
 
-    doc.changed.connect(follow)
+    doc.analyzed.connect(follow)
     runner.prepared.connect(prepared)
     follow()
     return lambda: window.bottom_tab(TITLE)

@@ -165,7 +165,7 @@ class SettingsForm(QWidget):
         for box in self.metric_boxes.values():
             box.toggled.connect(self._on_edit)
             box.setProperty("field", "metrics")
-        document.changed.connect(self.load)
+        document.analyzed.connect(self.load)  # every edit but a move
         if hasattr(document, "replayed"):
             document.replayed.connect(self._replayed)
         self._flashed: QWidget | None = None
