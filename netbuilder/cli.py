@@ -208,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_experiment_parsers(sub)
     from .cli_sample import add_parser as add_sample_parser  # sample
     add_sample_parser(sub)
+    from .cli_latent import add_parsers as add_latent_parsers  # latent, interpolate
+    add_latent_parsers(sub)
     return parser
 
 

@@ -34,11 +34,11 @@ def grid(images, cols: int | None = None, pad: int = 1) -> np.ndarray:
     return out
 
 
-def png_bytes(images, scale: int = 4) -> bytes:
+def png_bytes(images, scale: int = 4, cols: int | None = None) -> bytes:
     """The grid as PNG bytes, each pixel drawn `scale` times larger (digits are 8-16 px)."""
     from PIL import Image
 
-    picture = grid(images)
+    picture = grid(images, cols)
     if picture.shape[2] == 1:
         picture = picture[:, :, 0]
     img = Image.fromarray(picture)
@@ -48,9 +48,9 @@ def png_bytes(images, scale: int = 4) -> bytes:
     return buffer.getvalue()
 
 
-def save_grid(images, path: str | Path, scale: int = 4) -> Path:
+def save_grid(images, path: str | Path, scale: int = 4, cols: int | None = None) -> Path:
     path = Path(path)
-    write_atomic(path, png_bytes(images, scale))
+    write_atomic(path, png_bytes(images, scale, cols))
     return path
 
 
@@ -127,32 +127,3 @@ def hints(logs: dict | None, samples=None, real=None, loss: str = "bce") -> list
                    f"{logs['d_fake']:.2f}, so the generator learns little. Try label smoothing, a lower "
                    "discriminator learning rate, or more generator steps.")
     return out
-
-
-def pca_2d(codes) -> np.ndarray:
-    """Codes [N, D] placed in 2-D: their first two principal components (D <= 2: as they are)."""
-    codes = np.asarray(codes, dtype=np.float64).reshape(len(codes), -1)
-    if codes.shape[1] <= 2:
-        return np.pad(codes, ((0, 0), (0, 2 - codes.shape[1])))
-    centred = codes - codes.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T
-
-
-def latent_codes(model, x) -> np.ndarray:
-    """A VAE's codes of x (the encoder's means, in eval mode), [N, D]."""
-    from .runtime.recipes_generative import decode
-
-    return decode(model.encoder, x).reshape(len(x), -1).numpy()
-
-
-def interpolate(model, x_a, x_b, steps: int = 8) -> np.ndarray:
-    """A VAE's pictures along the straight line between the codes of two samples, [steps, C, H, W]."""
-    import torch
-
-    from .runtime.recipes_generative import decode
-
-    pair = decode(model.encoder, torch.stack([x_a, x_b]))
-    t = torch.linspace(0, 1, steps).reshape(-1, *([1] * (pair.ndim - 1)))
-    codes = (1 - t) * pair[0] + t * pair[1]
-    return decode(model.decoder, codes).clamp(0, 1).numpy()

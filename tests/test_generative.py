@@ -164,7 +164,11 @@ def test_a_vae_warms_its_kl_weight_up_and_samples_from_the_prior(tmp_path, capsy
     assert diversity(arr) > 0  # different codes, different pictures
 
 
-def test_an_autoencoder_reports_validation_samples_with_their_reconstructions(tmp_path):
+@pytest.fixture(scope="module")
+def autoencoder(tmp_path_factory):
+    """The conv_autoencoder template on 64 digits for 2 epochs: (project file, run folder, the
+    reconstructions it reported)."""
+    from netbuilder.spec import save_project
     from netbuilder.train import Reporter
 
     class Pairs(Reporter):
@@ -174,28 +178,95 @@ def test_an_autoencoder_reports_validation_samples_with_their_reconstructions(tm
         def on_reconstructions(self, epoch, inputs, outputs):
             self.seen.append((epoch, inputs, outputs))
 
+    folder = tmp_path_factory.mktemp("autoencoder")
     project = load_template("conv_autoencoder")
     project.data = dict(project.data, n=64)
     project.training = dict(project.training, epochs=2)
+    save_project(project, folder / "ae.json")
     reporter = Pairs()
-    run_training(project, ".", out_dir=tmp_path / "run", reporter=reporter)
-    assert [e for e, _, _ in reporter.seen] == [1, 2]
-    _, inputs, outputs = reporter.seen[-1]
+    run_training(project, ".", out_dir=folder / "run", reporter=reporter)
+    return folder / "ae.json", folder / "run", reporter.seen
+
+
+def test_an_autoencoder_reports_validation_samples_with_their_reconstructions(autoencoder):
+    seen = autoencoder[2]
+    assert [e for e, _, _ in seen] == [1, 2]
+    _, inputs, outputs = seen[-1]
     assert inputs.shape == outputs.shape == (8, 1, 16, 16)
-    assert not torch.equal(reporter.seen[0][2], outputs)  # refreshed: the second epoch's
+    assert not torch.equal(seen[0][2], outputs)  # refreshed: the second epoch's
 
 
-def test_pca_and_interpolation_of_codes():
-    from netbuilder.generative import interpolate, latent_codes, pca_2d
+def test_pca_and_interpolation_of_a_vae_s_codes():
+    from netbuilder.latent import codes, interpolate, pca_2d
 
     rng = np.random.default_rng(0)
     line = rng.normal(size=(50, 1)) * np.array([[3.0, 0, 0, 1.0]]) + rng.normal(0, 0.01, (50, 4))
     flat = pca_2d(line)
     assert flat.shape == (50, 2) and np.var(flat[:, 0]) > 100 * np.var(flat[:, 1])  # the line's direction first
-    model = build_model(load_template("vae")).eval()
+    project = load_template("vae")
+    model = build_model(project).eval()
     x = torch.rand(2, 1, 16, 16)
-    assert latent_codes(model, x).shape == (2, 8)
-    steps = interpolate(model, x[0], x[1], 5)
+    assert codes(model, project, x).shape == (2, 8)
+    steps = interpolate(model, project, x[0], x[1], 5)
     assert steps.shape == (5, 1, 16, 16)
     ends = model.decoder(model.encoder(x)).detach().numpy()  # eval mode: the means' pictures
     assert np.allclose(steps[0], ends[0], atol=1e-6) and np.allclose(steps[-1], ends[1], atol=1e-6)
+
+
+def test_a_plain_autoencoder_s_code_is_its_bottleneck_and_decodes_from_there():
+    from netbuilder.errors import ProjectError
+    from netbuilder.latent import code_node, codes, interpolate
+    from netbuilder.spec import Edge, Node
+
+    project = load_template("conv_autoencoder")
+    assert code_node(project) == ("enc_pool2", (8, 4, 4))  # the narrowest: 128 numbers
+    torch.manual_seed(0)
+    model = build_model(project).eval()
+    x = torch.rand(3, 1, 16, 16)
+    assert codes(model, project, x).shape == (3, 128)
+    steps = interpolate(model, project, x[0], x[2], 6)
+    with torch.no_grad():
+        ends = model(x).numpy()
+        half = model.dec_sigmoid(model.dec_deconv2(model.dec_relu1(model.dec_deconv1(
+            (model.enc_pool2(model.enc_relu2(model.enc_conv2(model.enc_pool1(model.enc_relu1(
+                model.enc_conv1(x)))))) * torch.tensor([0.6, 0, 0.4]).reshape(3, 1, 1, 1)).sum(0, keepdim=True)))))
+    assert np.allclose(steps[0], ends[0], atol=1e-6) and np.allclose(steps[-1], ends[2], atol=1e-6)
+    assert np.allclose(steps[2], half[0].numpy(), atol=1e-5)  # 2/5 of the way: the decoded mix of the codes
+    # a skip connection from enc_pool1 around the narrow part: no layer there can hold the code
+    # (its output alone does not decide the picture), and every layer left is as wide as the input
+    project.nodes.append(Node("join", "Add"))
+    project.edges = [e for e in project.edges if e.target != "dec_relu1"] + [
+        Edge("dec_deconv1", "join"), Edge("enc_pool1", "join"), Edge("join", "dec_relu1")]
+    with pytest.raises(ProjectError, match="goes around it"):
+        code_node(project, "enc_pool2")
+    with pytest.raises(ProjectError, match="no bottleneck"):
+        code_node(project)
+    assert code_node(project, "join")[0] == "join"  # asked for: any node that cuts the graph
+
+
+def test_latent_and_interpolate_commands(autoencoder, tmp_path, capsys):
+    import pandas as pd
+
+    project, run, _ = autoencoder
+    out = tmp_path / "codes.csv"
+    assert main(["latent", str(project), "--weights", str(run), "-o", str(out), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    table = pd.read_csv(out)
+    assert said["node"] == "enc_pool2" and said["code_size"] == 128 and said["labelled"]
+    assert list(table.columns) == ["pc1", "pc2", "label"] and len(table) == said["samples"] > 0
+    assert set(table["label"]) <= set(range(10)) and table["label"].nunique() >= 5  # the digits' classes
+    assert main(["latent", str(project), "--weights", str(run), "-o", str(tmp_path / "c.npy")]) == 0
+    assert np.load(tmp_path / "c.npy").shape == (len(table), 128)
+    assert main(["interpolate", str(project), "--weights", str(run), "--from", "2", "--to", "5", "--steps", "4",
+                 "-o", str(tmp_path / "i.npy")]) == 0
+    pictures = np.load(tmp_path / "i.npy")
+    assert pictures.shape == (4, 1, 16, 16) and pictures.dtype == np.float32
+    assert main(["interpolate", str(project), "--weights", str(run), "-o", str(tmp_path / "i.png")]) == 0
+    from PIL import Image
+
+    assert Image.open(tmp_path / "i.png").size == (4 * (8 * 17 + 1), 4 * 18)  # one row of 8
+    capsys.readouterr()
+    assert main(["interpolate", str(project), "--weights", str(run), "--to", "999", "-o", str(tmp_path / "x.npy")]) == 1
+    assert "--to 999" in capsys.readouterr().err and not (tmp_path / "x.npy").exists()
+    assert main(["latent", str(template_path("mlp")), "--weights", str(run), "-o", str(tmp_path / "m.csv")]) == 1
+    assert "not an autoencoder" in capsys.readouterr().err

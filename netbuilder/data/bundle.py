@@ -30,6 +30,10 @@ class DataBundle:
     normalization: dict = field(default_factory=lambda: {"method": "none"})
     plan: dict | None = None  # a table's fitted preprocessing (plain JSON): predicts raw rows
     raw_preview: torch.Tensor | None = None  # the first training samples before normalization
+    # target "input" from a source that names classes (the digits, image folders): each split's
+    # class indices and their names, {"names": [...], "train": ..., "val": ..., "test": ...},
+    # which colour an autoencoder's latent view; None otherwise
+    labels: dict | None = None
 
     def __len__(self) -> int:
         return len(self.x_train) + len(self.x_val) + len(self.x_test)

@@ -194,8 +194,11 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
     info.update(loss=loss, loss_inferred=inferred)
     what = f'{spec.get("path") or spec.get("name")}'
 
+    labels = None
     if autoencoder:
-        y_t, classes, num_classes = None, None, None
+        if classes and y is not None and np.ndim(y) == 1:  # kept aside: the latent view's colours
+            labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        y_t, classes, num_classes, label_names = None, None, None, classes
     else:
         y_t, classes, num_classes = encode(np.asarray(y), task, classes, what)
     split = parse_split(spec.get("split"))
@@ -225,6 +228,9 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
     parts = {name: (x_t[idx], y_t[idx]) for name, idx in
              (("train", torch.from_numpy(train)), ("val", torch.from_numpy(val)),
               ("test", torch.from_numpy(test)))}
+    if labels is not None:
+        labels = {"names": list(label_names), **{name: labels[torch.from_numpy(idx)] for name, idx in
+                                                 (("train", train), ("val", val), ("test", test))}}
     info.update(
         layout=layout, split=split,
         counts={k: len(v[0]) for k, v in parts.items()},
@@ -242,4 +248,4 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
         task=task, class_names=classes, num_classes=num_classes,
         input_shape=tuple(x_t.shape[1:]), target_shape=tuple(y_t.shape[1:]),
         feature_names=features, info=info, augment=augment, normalization=stats,
-        raw_preview=raw_preview)
+        raw_preview=raw_preview, labels=labels)

@@ -90,4 +90,46 @@ def test_a_vae_run_shows_reconstructions_its_latent_space_and_an_interpolation(q
     assert not view.pairs_picture.pixmap().isNull()
     assert view.codes_2d.shape == (len(view.x_val), 2)  # PCA of the 8-number codes
     assert view.interpolation.shape == (8, 1, 16, 16)
-    assert len(view.latent_curve.getData()[0]) == len(view.x_val)
+    assert_coloured_by_class(view)
+
+
+def assert_coloured_by_class(view) -> None:
+    """One scatter per digit class in the latent plot, each with a legend entry, holding that
+    class's validation samples (all of them together)."""
+    scatters = view.latent_plot.listDataItems()
+    names = [item.name() for item in scatters]
+    assert names == sorted(set(view.labels), key=int) and len(names) >= 5
+    for item in scatters:
+        assert len(item.getData()[0]) == view.labels.count(item.name())
+    assert sum(len(item.getData()[0]) for item in scatters) == len(view.x_val)
+    assert [label.text for _, label in view.latent_legend.items] == names
+    brushes = {item.opts["symbolBrush"] for item in scatters}
+    assert len(brushes) == len(names)  # a colour per class
+
+
+def test_an_autoencoder_run_shows_its_codes_by_class_and_an_interpolation(qtbot, make_window, tmp_path):
+    """The conv_autoencoder template (one network): Train is clicked; after the run the Samples tab
+    shows its bottleneck's codes (enc_pool2, 8 x 4 x 4 numbers) by PCA, coloured by digit, and
+    8 pictures between two validation samples whose ends are their reconstructions."""
+    import numpy as np
+    import torch
+
+    project = load_template("conv_autoencoder")
+    project.data = dict(project.data, n=120)
+    project.training = dict(project.training, epochs=1)
+    w = make_window(project)
+    w.training.runs_root = tmp_path
+    with qtbot.waitSignal(w.training.runner.run_finished, timeout=120_000):
+        qtbot.mouseClick(w.training.train_button, Qt.LeftButton)
+    view = w.samples_page()
+    qtbot.waitUntil(lambda: view.interpolation is not None)
+    assert "at 'enc_pool2' (8 × 4 × 4 numbers)" in view.latent_note.text()
+    assert "bottleneck" in view.latent_note.toolTip()
+    assert view.codes_2d.shape == (len(view.x_val), 2)
+    assert_coloured_by_class(view)
+    assert view.interpolation.shape == (8, 1, 16, 16) and not view.between_picture.pixmap().isNull()
+    with torch.no_grad():
+        ends = view.model.eval()(view.x_val[:2]).numpy()
+    assert np.allclose(view.interpolation[[0, -1]], ends, atol=1e-5)
+    assert not np.allclose(view.interpolation[3], view.interpolation[4], atol=1e-4)  # the pictures change on the way
+    w.bottom_tabs.parentWidget().grab().save(str(tmp_path / "autoencoder_latent.png"))

@@ -22,9 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.generative import grid, hints, interpolate, latent_codes, pca_2d, save_grid
+from netbuilder.errors import ProjectError
+from netbuilder.generative import grid, hints, save_grid
+from netbuilder.latent import code_node, codes, interpolate, is_vae, pca_2d
 from netbuilder.networks import recipe_name
 
+from .. import theme
 from ..plain import plain
 from . import style
 
@@ -36,6 +39,11 @@ CURVES = {
             ("Validation", (("val_loss", "val loss", style.LR),))),
     "autoencoder": (("Reconstruction loss", (("train_loss", "train", style.TRAIN), ("val_loss", "val", style.VAL))),),
 }
+
+
+def _natural(name: str):
+    """Class names in their natural order: "2" before "10"."""
+    return (0, int(name), "") if name.isdigit() else (1, 0, name)
 
 
 def grid_pixmap(images, side: int) -> QPixmap:
@@ -74,9 +82,14 @@ class GenerativeView(QWidget):
         self.pairs_picture.setAlignment(Qt.AlignCenter)
         self.pairs_caption = plain(QLabel(""))
         self.pairs = None  # (inputs, reconstructions) of the newest epoch
-        self.model = None  # the run's model (a VAE's codes and interpolation once it ends)
+        self.model = None  # the run's model (an autoencoder's codes and interpolation once it ends)
+        self.run_project = None  # the project the run trains (where its code is taken)
         self.x_val = None
+        self.labels = None  # the class names of x_val's samples, when the data names classes
         self.codes_2d = None
+        self.latent_plot = None
+        self.latent_note = plain(QLabel(""))
+        self.latent_note.setObjectName("latentNote")
         self.interpolation = None
         self.between = plain(QLabel(""))
         self.between_picture = QLabel("")
@@ -98,6 +111,7 @@ class GenerativeView(QWidget):
         side.addWidget(self.between)
         left = QVBoxLayout()
         left.addWidget(self.plots, 1)
+        left.addWidget(self.latent_note)
         left.addWidget(self.hint)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
@@ -127,12 +141,17 @@ class GenerativeView(QWidget):
             for key, _, color in series:
                 self.curves[key] = plot.plot(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
                                              symbolBrush=color)
-        self.latent_curve = None
+        self.latent_plot = self.latent_legend = None
         for widget in (self.picture, self.caption, self.save_button):  # an autoencoder makes no samples
             widget.setVisible(recipe != "autoencoder")
-        if recipe == "vae":  # the validation codes in 2-D (PCA when the code has more numbers)
-            plot = style.style_plot(self.plots.addPlot(row=0, col=1, rowspan=2), "Latent space (PCA of the codes)")
-            self.latent_curve = plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=style.TRAIN + "aa")
+        if recipe in ("vae", "autoencoder"):  # the validation codes in 2-D (PCA when the code has more numbers)
+            rows = max(1, len(CURVES[recipe]))
+            self.latent_plot = style.style_plot(self.plots.addPlot(row=0, col=1, rowspan=rows),
+                                                "Latent space (PCA of the codes)")
+            # the classes' key beside the plot, not over its points
+            self.latent_legend = pg.LegendItem(labelTextColor=theme.current().dim_text, labelTextSize="8pt",
+                                               verSpacing=-6)
+            self.plots.addItem(self.latent_legend, row=0, col=2, rowspan=rows)
 
     @Slot(object)
     def _started(self, info) -> None:
@@ -146,20 +165,42 @@ class GenerativeView(QWidget):
         x = prepared.bundle.x_train
         self.real = x[:256].numpy() if x.ndim == 4 else None
         self.model = prepared.model
+        self.run_project = prepared.project
         xv = prepared.bundle.x_val
         self.x_val = (xv if len(xv) else x)[:512]
+        labels = prepared.bundle.labels
+        self.labels = [labels["names"][int(i)] for i in labels["val" if len(xv) else "train"][:512]] \
+            if labels else None
 
     @Slot(object)
     def _finished(self, result) -> None:
-        """A VAE's latent space (PCA of the validation codes) and an interpolation between the
-        first two validation samples, from the kept weights."""
-        model = self.model
-        if model is None or not hasattr(model, "encoder") or not hasattr(model, "decoder") or self.x_val is None:
+        """An autoencoder's latent space (PCA of the validation codes, coloured by class when the
+        data names classes) and an interpolation between the first two validation samples, from
+        the run's final weights. A VAE's code is its encoder's mean; a plain autoencoder's is
+        its bottleneck's output (netbuilder/latent.py)."""
+        model, project = self.model, self.run_project
+        if model is None or self.latent_plot is None or self.x_val is None or len(self.x_val) < 2:
             return
-        x = self.x_val.to(next(model.parameters()).device)
-        self.codes_2d = pca_2d(latent_codes(model, x))
-        self.latent_curve.setData(self.codes_2d[:, 0], self.codes_2d[:, 1])
-        self.interpolation = interpolate(model, x[0], x[1], 8)
+        where, why = "", "A VAE's code is its encoder's output: the mean, in eval mode."
+        try:
+            if not is_vae(project):
+                node, shape = code_node(project)
+                where = f" at '{node}' ({' × '.join(map(str, shape))} numbers)"
+                why = (f"The code is taken at '{node}', the bottleneck: the layer with the fewest numbers per "
+                       "sample that every path from the Input to the Output passes through. The interpolation "
+                       "decodes the rest of the network from codes on the line between two samples' codes.")
+            x = self.x_val.to(next(model.parameters()).device)
+            self.codes_2d = pca_2d(codes(model, project, x))
+            self.interpolation = interpolate(model, project, x[0], x[1], 8)
+        except ProjectError as err:  # e.g. a graph with no bottleneck: say so, show no codes
+            self.latent_note.setText(f"No latent view: {err.message}")
+            return
+        self._draw_latent()
+        self.latent_note.setText(f"Latent space: {len(x)} validation codes{where}, placed by PCA"
+                                 + (", coloured by class" if self.labels else ""))
+        self.latent_note.setToolTip(why)
+        if self.interpolation.ndim != 4 or self.interpolation.shape[1] not in (1, 3):
+            return  # the decoded samples are not pictures
         picture = np.ascontiguousarray(grid(self.interpolation, cols=8))
         h, w, c = picture.shape
         fmt = QImage.Format_Grayscale8 if c == 1 else QImage.Format_RGB888
@@ -168,6 +209,26 @@ class GenerativeView(QWidget):
         self.between_picture.setPixmap(QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio,
                                                                       Qt.FastTransformation)))
         self.between.setText("From the first validation sample to the second, through the code space")
+
+    def _draw_latent(self) -> None:
+        """One scatter per class (its colour and legend entry), or one of every point."""
+        plot, points = self.latent_plot, self.codes_2d
+        plot.clear()
+        self.latent_legend.clear()
+        if not self.labels:
+            plot.plot(points[:, 0], points[:, 1], pen=None, symbol="o", symbolSize=5,
+                      symbolPen=None, symbolBrush=style.TRAIN + "aa")
+            return
+        names = list(dict.fromkeys(sorted(self.labels, key=_natural)))
+        labels = np.asarray(self.labels)
+        for i, name in enumerate(names):
+            mine = points[labels == name]
+            scatter = plot.plot(mine[:, 0], mine[:, 1], pen=None, symbol="o", symbolSize=5, symbolPen=None,
+                                symbolBrush=style.series_color(i) + "cc", name=name)
+            self.latent_legend.addItem(scatter, name)
+        # the legend sizes itself at (0, 0) on every entry: let the layout put it in its column again
+        self.plots.ci.layout.invalidate()
+        self.plots.ci.layout.activate()
 
     @Slot(int, object)
     def _epoch(self, epoch: int, logs) -> None:
