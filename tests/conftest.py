@@ -16,9 +16,12 @@ def _isolated_config(tmp_path, monkeypatch):
     yield
 
 
+LIBRARY_THREADS = {"tqdm_monitor"}  # started once by tqdm (under Optuna), lives for the process
+
+
 @pytest.fixture(autouse=True)
 def _no_leaks(request):
-    """Fail a test that leaves a QThread running or a top-level widget open (only when Qt is in use)."""
+    """Fail a test that leaves a thread running or a top-level widget open (only when Qt is in use)."""
     import sys
 
     if "PySide6.QtWidgets" not in sys.modules and "pytestqt" not in sys.modules:
@@ -39,9 +42,10 @@ def _no_leaks(request):
     app.processEvents()
     leaked = [w for w in app.topLevelWidgets() if id(w) not in before and w.isVisible()]
     threads = [t for t in app.findChildren(QThread) if t.isRunning()]
-    # QThreads that ran Python code show up in threading as dummy threads
+    # any thread the test started and left running: a background task (ui/tasks.py) that was
+    # never joined, or a QThread that ran Python code (it shows up as a dummy thread)
     threads += [t for t in threading.enumerate() if t not in threads_before and t.is_alive()
-                and isinstance(t, threading._DummyThread)]
+                and t.name not in LIBRARY_THREADS]
     for w in leaked:
         w.close()
         w.deleteLater()
@@ -49,4 +53,5 @@ def _no_leaks(request):
         pytest.fail(f"test left {len(leaked)} top-level widget(s) open: "
                     f"{[type(w).__name__ for w in leaked]}")
     if threads:
-        pytest.fail(f"test left {len(threads)} QThread(s) running")
+        pytest.fail(f"test left {len(threads)} thread(s) running: "
+                    f"{sorted(getattr(t, 'name', None) or t.objectName() for t in threads)}")

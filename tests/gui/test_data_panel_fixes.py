@@ -176,13 +176,13 @@ def test_a_cancelled_close_during_a_load_keeps_loading_the_newest_source(
     pick_item(qtbot, panel.builtin, "circles")  # A: loads (held at its gate)
     qtbot.waitUntil(gates.arrived("circles").is_set)  # after the reload timer
     pick_item(qtbot, panel.builtin, "sequences")  # B: waits behind A
-    qtbot.waitUntil(lambda: panel._queued is not None)
+    qtbot.waitUntil(lambda: panel.loader.waiting)
     assert w.document.dirty
 
     in_flight_when_asked = []
 
     def question(*args, **kw):
-        in_flight_when_asked.append(panel._thread is not None and panel._thread.isRunning())
+        in_flight_when_asked.append(panel.loader.thread is not None and panel.loader.thread.is_alive())
         return dialogs.question(*args, **kw)
 
     monkeypatch.setattr(QMessageBox, "question", question)
@@ -204,7 +204,7 @@ def test_a_cancelled_close_during_a_load_keeps_loading_the_newest_source(
 
     dialogs.answer = QMessageBox.Discard  # now really close: the panel is shut down
     assert w.close()
-    assert panel._stopped and not panel.loading
+    assert panel.loader.held and not panel.loading
 
 
 def test_a_panel_shut_down_during_a_load_forgets_nothing_and_resumes_when_shown(qtbot, gates):
@@ -213,7 +213,7 @@ def test_a_panel_shut_down_during_a_load_forgets_nothing_and_resumes_when_shown(
     set_section(panel.document, "data", {"kind": "builtin", "name": "circles"})
     qtbot.waitUntil(gates.arrived("circles").is_set)
     set_section(panel.document, "data", {"kind": "builtin", "name": "xor"})
-    qtbot.waitUntil(lambda: panel._queued is not None)  # xor waits behind circles
+    qtbot.waitUntil(lambda: panel.loader.waiting)  # xor waits behind circles
     gates.gate("circles").set()
     gates.gate("xor").set()
     panel.shutdown()  # joins circles; starts nothing else

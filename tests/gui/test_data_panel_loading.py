@@ -7,7 +7,7 @@ import threading
 
 import pytest
 import torch
-from PySide6.QtCore import QThread, QTimer
+from PySide6.QtCore import QTimer
 
 from netbuilder.session import load_project_data
 from netbuilder.templates import load_template
@@ -143,12 +143,12 @@ def test_closing_during_a_load_joins_the_loader_thread(qtbot, gates):
     panel = make_panel(qtbot)
     panel.reload()
     assert gates.arrived("moons").wait(GATE_TIMEOUT)
-    thread = panel._thread
-    assert isinstance(thread, QThread) and thread.isRunning()
-    set_builtin(panel, "xor")  # queued: must not start once the panel is shut
+    thread = panel.loader.thread
+    assert thread.is_alive() and thread is not threading.current_thread()
+    set_builtin(panel, "xor")  # waits: must not start once the panel is shut
     gates.gate("moons").set()
     panel.close()
-    assert gates.returned == ["moons"] and not thread.isRunning()
+    assert gates.returned == ["moons"] and not thread.is_alive()
     assert gates.calls == ["moons"]
 
 
@@ -159,11 +159,11 @@ def test_closing_the_window_during_a_load_joins_the_loader_thread(make_window, q
     qtbot.waitUntil(lambda: panel.bundle is not None)
     set_builtin(panel, "circles")
     assert gates.arrived("circles").wait(GATE_TIMEOUT) and panel.loading
-    thread = panel._thread
+    thread = panel.loader.thread
     gates.gate("circles").set()
     w.document.undo_stack.setClean()
     w.close()  # TrainingPanel.shutdown joins the Data tab's thread too
-    assert gates.returned == ["moons", "circles"] and not thread.isRunning()
+    assert gates.returned == ["moons", "circles"] and not thread.is_alive()
 
 
 def test_an_output_that_does_not_fit_the_classes_is_a_problem(make_window, qtbot):

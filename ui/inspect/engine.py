@@ -1,11 +1,11 @@
-"""InspectEngine: computes the inspect views on a thread of its own, on its own copy of the model.
+"""InspectEngine: computes the inspect views off the GUI thread, on its own copy of the model.
 
 The training thread only hands over copies of the weights (TrainingWorker.snapshot_weights);
-building the model, loading those weights and every forward pass for a view happen here, so
-neither the run nor the GUI waits. Jobs are keyed by kind and only the latest of each kind is
-kept: a view that asks twice a second while the engine is busy gets the newest answer,
-never a queue. The thread runs serial torch at the training thread's lowered priority (the GUI
-thread comes first) and ends itself after a few idle seconds.
+building the model, loading those weights and every forward pass for a view happen in the
+engine's tasks (ui/tasks.py), so neither the run nor the GUI waits. Each kind of job has a
+Tasks object of its own, so the latest request of a kind wins (InspectController asks for
+one of a kind at a time), and the jobs take turns over the one model. They run serial torch at
+the training thread's lowered priority (the GUI thread comes first).
 
 Not lower than the training thread: the engine holds the GIL between its torch ops, and a
 thread niced below the training thread can be descheduled while holding it, leaving the
@@ -22,40 +22,34 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal
 
-IDLE_EXIT_S = 5.0
+from ui.tasks import Tasks
+from ui.training.threads import serial_low_priority
 
 
 class _Outbox(QObject):
-    """Signals emitted on the engine thread, queued to the GUI-thread receivers' slots."""
+    """The engine's results, on the GUI thread."""
 
     result = Signal(str, object)  # kind, payload
     failed = Signal(str, str)  # kind, message
 
 
-def _serial_low_priority() -> None:
-    import os
-
-    import torch
-
-    from ui.training.threads import TRAINING_NICENESS
-
-    torch.set_num_threads(1)  # no OpenMP team of its own beside the training thread's
-    if hasattr(os, "setpriority"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
-        except OSError:
-            pass
+def _message(failure) -> str:
+    err = failure.error
+    message = getattr(err, "message", None) or f"{type(err).__name__}: {err}"
+    if not isinstance(err, (ValueError, RuntimeError)):
+        message += "\n" + "".join(traceback.format_exception(err, limit=3))
+    return message
 
 
 class InspectEngine:
     def __init__(self, parent: QObject | None = None):
         self.out = _Outbox(parent)
-        self._cond = threading.Condition()
-        self._jobs: dict[str, tuple] = {}
+        self._tasks: dict[str, Tasks] = {}  # kind -> its Tasks (children of self.out)
+        self._context_lock = threading.Lock()
         self._context: tuple | None = None  # (project, state_dict or None): the next model
-        self._thread: threading.Thread | None = None
         self._closed = False
-        # engine thread only
+        # the jobs' threads, one at a time (they share the model)
+        self._turn = threading.Lock()
         self._key = None
         self._model = None
         self.cpu_s = 0.0  # CPU time this engine has spent computing (the GUI bench reads it)
@@ -64,58 +58,41 @@ class InspectEngine:
     def set_model(self, project, state: dict | None, analysis=None) -> None:
         """The model the next jobs run on: `project`'s graph with `state` (None: its initial
         weights, seeded as training seeds them); `analysis`: the project's, when it has one."""
-        with self._cond:
+        with self._context_lock:
             self._context = (project, state, analysis)
 
     def submit(self, kind: str, fn, *args) -> None:
-        """Run fn(model, *args) on the engine thread; its return value comes back as
+        """Run fn(model, *args) off the GUI thread; its return value comes back as
         out.result(kind, value), an exception's message as out.failed(kind, message)."""
-        with self._cond:
-            if self._closed:
-                return
-            self._jobs[kind] = (fn, args)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="netbuilder-inspect",
-                                                daemon=True)
-                self._thread.start()
-            self._cond.notify()
+        if self._closed:
+            return
+        tasks = self._tasks.get(kind)
+        if tasks is None:
+            tasks = self._tasks[kind] = Tasks(self.out, name=f"netbuilder-inspect-{kind}",
+                                              prepare=serial_low_priority)
+            tasks.finished.connect(lambda value, k=kind: self.out.result.emit(k, value))
+            tasks.failed.connect(lambda failure, k=kind: self.out.failed.emit(k, _message(failure)))
+        tasks.start(self._compute, fn, args)
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        with self._cond:
-            self._closed = True
-            self._jobs.clear()
-            self._cond.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        self._closed = True
+        for tasks in self._tasks.values():
+            tasks.shutdown(timeout)
 
-    # ----- engine thread ---------------------------------------------------------------------
-    def _loop(self) -> None:
-        _serial_low_priority()
-        while True:
-            with self._cond:
-                if not self._jobs and not self._closed:
-                    self._cond.wait(IDLE_EXIT_S)
-                if self._closed or not self._jobs:
-                    return  # idle (or closing): a later submit starts a fresh thread
-                kind = next(iter(self._jobs))
-                fn, args = self._jobs.pop(kind)
-                context, self._context = self._context, None
+    # ----- the jobs' threads -----------------------------------------------------------------
+    def _compute(self, fn, args):
+        with self._turn:
             started = time.thread_time()
             try:
+                with self._context_lock:
+                    context, self._context = self._context, None
                 if context is not None:
                     self._load(*context)
                 if self._model is None:
                     raise RuntimeError("no model yet")
-                value = fn(self._model, *args)
-            except Exception as err:  # noqa: BLE001 - a view's failure must not end the app
-                message = getattr(err, "message", None) or f"{type(err).__name__}: {err}"
-                if not isinstance(err, (ValueError, RuntimeError)):
-                    message += "\n" + traceback.format_exc(limit=3)
-                self.out.failed.emit(kind, message)
-            else:
-                self.out.result.emit(kind, value)
-            self.cpu_s += time.thread_time() - started
+                return fn(self._model, *args)
+            finally:
+                self.cpu_s += time.thread_time() - started
 
     def _load(self, project, state, analysis=None) -> None:
         import torch

@@ -79,7 +79,6 @@ class InspectViews(QObject):
 
 def install(window) -> InspectViews:
     views = InspectViews(window)
-    window.destroyed.connect(lambda *_: views.controller.engine.shutdown())  # no Qt object left to call
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is not None:

@@ -2,9 +2,9 @@
 the Input node (red when the graph expects another one, or when the model's output does not
 fit the targets).
 
-Loading runs in a loader thread (a large CSV or image folder would freeze the window): one load
-at a time, the newest request queued behind it and older queued ones dropped; a result whose
-request is no longer the latest is discarded. While loading, the previous preview stays, faded,
+Loading runs as a background task (ui/tasks.py; a large CSV or image folder would freeze the
+window): one load at a time, the newest request waiting behind it and older waiting ones
+dropped; a result whose request is no longer the latest is discarded. While loading, the previous preview stays, faded,
 under "Loading data…". The trainer loads its own copy in the training thread."""
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import torch
-from PySide6.QtCore import QSize, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -45,17 +44,17 @@ from netbuilder.errors import ProjectError
 from netbuilder.session import (
     USER_ERRORS,
     data_mismatch,
-    error_message,
     load_project_data,
     token_ids_needed,
 )
 from ui import theme
 from ui.lazy import BuildOnShow
+from ui.tasks import Tasks
 
 from . import style
 from .column_table import ColumnTable
 from .commands import set_section
-from .threads import reserve_cores_for_training
+from .threads import reserve_cores_for_training, serial_torch
 
 SOURCES = (("Built-in set", "builtin"), ("CSV / TSV file", "csv"), ("NumPy arrays", "numpy"),
            ("Image folder", "images"))
@@ -78,37 +77,13 @@ def csv_columns(path: Path) -> list[str]:
         return []
 
 
-class _LoadThread(QThread):
-    """One load, then the thread ends: between loads no loader thread exists."""
-
-    done = Signal(object, str, object)  # DataBundle or None, error text, the error
-
-    def __init__(self, project, base_dir: Path):
-        super().__init__()
-        self.setObjectName("data loader")
-        self.project, self.base_dir = project, base_dir  # a copy: the GUI may edit the original
-
-    def run(self) -> None:
-        # Serial torch in this thread: a parallel op here would start a second OpenMP team
-        # that competes with the training thread's (see threads.py).
-        torch.set_num_threads(1)
-        failure = None
-        try:
-            bundle, error = load_project_data(self.project, self.base_dir), ""
-        except USER_ERRORS as err:
-            bundle, error, failure = None, error_message(err), err
-        except Exception as err:  # noqa: BLE001 - a bug must not leave the tab loading forever
-            bundle, error = None, f"Loading the data failed: {type(err).__name__}: {err}"
-        self.done.emit(bundle, error, failure)  # queued to the panel in the GUI thread
-
-
 class DataPanel(QWidget):
     bundle_loaded = Signal(object)  # DataBundle or None
     problem_changed = Signal(object)  # ProjectError or None: why the data cannot be trained on
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
-        reserve_cores_for_training()  # before the loader thread can change torch's default
+        reserve_cores_for_training()  # before a loader thread can change torch's default
         self.document = document
         self.bundle: DataBundle | None = None
         self.error_text = ""
@@ -116,10 +91,9 @@ class DataPanel(QWidget):
         self.fix = None  # (label, action) of the one-click fix for the problem shown
         self._loading = False  # the widgets are being filled from the document
         self._wanted_key = None  # the data source asked for last
-        self._thread: _LoadThread | None = None  # the load running now
-        self._thread_key = None  # ...and the data source it loads
-        self._queued: tuple | None = None  # (key, project, base_dir): runs when it ends
-        self._stopped = False  # shut down: start no load until shown again
+        self.loader = Tasks(self, "Loading the data", name="netbuilder-data", prepare=serial_torch)
+        self.loader.finished.connect(self._loaded)
+        self.loader.failed.connect(self._load_failed)
 
         self.source = QComboBox()
         for label, kind in SOURCES:
@@ -352,7 +326,7 @@ class DataPanel(QWidget):
     # ----- loading -----------------------------------------------------------------------------
     @property
     def loading(self) -> bool:
-        return self._thread is not None
+        return self.loader.busy
 
     @Slot()
     def reload(self) -> None:
@@ -365,38 +339,26 @@ class DataPanel(QWidget):
                 self._show_shape()  # the graph may have changed: recheck Input and output
             return
         self._wanted_key = key
-        self._queued = None  # whatever was waiting is outdated now
         if not project.data:  # nothing to load: answer at once, no thread for a blank project
+            self.loader.cancel()  # whatever loads or waits is outdated now
             self.error = None
             self._apply(None, "No data set chosen: pick a source above.")
             return
         self._set_message("Loading data…", theme.current().dim_text)
         self._set_stale(True)
-        request = (key, copy.deepcopy(project), base_dir_of(self.document))
-        if self._thread is None and not self._stopped:
-            self._start(*request)
-        elif self._thread_key != key:
-            self._queued = request  # at most one load in flight; the newest waits
+        # the newest request wins; the load in flight answers it when it loads this source
+        self.loader.start(load_project_data, copy.deepcopy(project), base_dir_of(self.document),
+                          key=key)
 
-    def _start(self, key, project, base_dir) -> None:
-        self._thread, self._thread_key = _LoadThread(project, base_dir), key
-        self._thread.done.connect(self._loaded)
-        self._thread.start()
+    @Slot(object)
+    def _loaded(self, bundle) -> None:
+        self.error = None
+        self._apply(bundle, "")
 
-    @Slot(object, str, object)
-    def _loaded(self, bundle, error: str, failure=None) -> None:
-        self._thread.wait()  # run() returns right after emitting: a join, not a wait
-        key, self._thread = self._thread_key, None
-        if not self._stopped:
-            self._start_queued()
-        if key == self._wanted_key:  # else the user has moved on: drop it
-            self.error = failure
-            self._apply(bundle, error)
-
-    def _start_queued(self) -> None:
-        if self._queued is not None:
-            queued, self._queued = self._queued, None
-            self._start(*queued)
+    @Slot(object)
+    def _load_failed(self, failure) -> None:
+        self.error = failure.error if isinstance(failure.error, USER_ERRORS) else None
+        self._apply(None, failure.message)
 
     def _apply(self, bundle, error: str) -> None:
         self.bundle, self.error_text = bundle, error
@@ -407,23 +369,20 @@ class DataPanel(QWidget):
         self._preselect_loss()
 
     def shutdown(self) -> None:
-        """Join the loader thread (after its load: a load cannot be interrupted) and start no
+        """Join the load running (after its load: a load cannot be interrupted) and start no
         other until the panel is shown again. Call once the window is really closing. Nothing
-        is forgotten: the joined load's result still arrives as an event (shown if it is
-        still the latest request) and a newer request stays queued, so a panel that lives on
-        shows the right data once it is shown (or `resume` is called)."""
-        self._stopped = True
+        is forgotten: the joined load's result is still shown if it is the latest request, and
+        a newer request keeps waiting, so a panel that lives on shows the right data once it is
+        shown (or `resume` is called)."""
+        self.loader.hold()
         self._reload_timer.stop()
-        if self._thread is not None:
-            self._thread.wait()
+        self.loader.join()
 
     def resume(self) -> None:
         """Undo `shutdown`: run the load that waited (and any pending recheck)."""
-        if not self._stopped:
+        if not self.loader.held:
             return
-        self._stopped = False
-        if self._thread is None:
-            self._start_queued()
+        self.loader.resume()
         self._reload_timer.start()  # edits made while stopped
 
     def showEvent(self, event) -> None:

@@ -10,13 +10,15 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from ui.tasks import shutdown_all
+
 from .panel import TrainingPanel
 from .runner import IDLE, PAUSED, PREPARING, RUNNING
 
 
 class _CloseGuard(QObject):
-    """Joins the training and data loader threads before the window goes away (a running
-    QThread that is destroyed aborts the process)."""
+    """Joins every background task under the window before it goes away: the training run
+    first (it stops after its batch), then every other `Tasks` object (ui/tasks.py)."""
 
     def __init__(self, panel: TrainingPanel, parent):
         super().__init__(parent)
@@ -31,6 +33,7 @@ class _CloseGuard(QObject):
         obj.closeEvent(event)
         if event.isAccepted():
             self.panel.shutdown()  # also stops the dashboard timer
+            shutdown_all(obj)
         return True
 
 

@@ -25,13 +25,9 @@ def reserve_cores_for_training() -> None:
 TRAINING_NICENESS = 5
 
 
-def use_cores_in_this_thread() -> None:
-    """Call first thing in the training thread, before any torch op.
-
-    The thread also lowers its own scheduling priority (Linux: per-thread nice; the OpenMP
-    threads it starts inherit it), so that with every core busy the GUI thread is still
-    scheduled at once: the bench measured the GUI's 5 ms timer late by 30-40 ms (p99)
-    without it. It costs the training nothing while the GUI is idle."""
+def _lower_priority() -> None:
+    """Linux: per-thread nice (the OpenMP threads it starts inherit it), so that with every core
+    busy the GUI thread is still scheduled at once."""
     import os
     import threading
 
@@ -40,7 +36,29 @@ def use_cores_in_this_thread() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
         except OSError:
             pass  # not permitted here: run at normal priority
+
+
+def use_cores_in_this_thread() -> None:
+    """Call first thing in the training thread, before any torch op (a `Tasks` prepare).
+
+    The thread also lowers its own scheduling priority: the bench measured the GUI's 5 ms
+    timer late by 30-40 ms (p99) without it. It costs the training nothing while the GUI is
+    idle."""
+    _lower_priority()
     torch.set_num_threads(_training_threads or torch.get_num_threads())
+
+
+def serial_torch() -> None:
+    """A task beside the training (data loading, predicting): serial torch, since a parallel op
+    would start a second OpenMP team that competes with the training thread's."""
+    torch.set_num_threads(1)
+
+
+def serial_low_priority() -> None:
+    """The inspect views' computations: serial, and at the training thread's priority (not
+    lower: see ui/inspect/engine.py)."""
+    torch.set_num_threads(1)
+    _lower_priority()
 
 
 def forget_dummy_thread() -> None:
