@@ -270,3 +270,33 @@ def test_latent_and_interpolate_commands(autoencoder, tmp_path, capsys):
     assert "--to 999" in capsys.readouterr().err and not (tmp_path / "x.npy").exists()
     assert main(["latent", str(template_path("mlp")), "--weights", str(run), "-o", str(tmp_path / "m.csv")]) == 1
     assert "not an autoencoder" in capsys.readouterr().err
+
+
+def test_a_gan_run_continues_exactly_as_an_uninterrupted_one(tmp_path):
+    """Both optimizers' moments, the noise's random state and the batch order come back from the
+    checkpoint: 1 epoch + 1 continued epoch = 2 epochs in one go, to the last bit."""
+    from safetensors.torch import load_file
+
+    from netbuilder.train.errors import TrainError
+
+    def project(epochs: int, g_lr: float = 2e-4):
+        p = load_template("dcgan")
+        p.data = dict(p.data, n=64)
+        optimizers = {k: dict(v) for k, v in p.training["optimizers"].items()}
+        optimizers["generator"]["lr"] = g_lr
+        p.training = dict(p.training, epochs=epochs, batch_size=32, optimizers=optimizers)
+        return p
+
+    whole = run_training(project(2), ".", out_dir=tmp_path / "whole")
+    run_training(project(1), ".", out_dir=tmp_path / "split")
+    before = (tmp_path / "split" / "state.json").read_bytes()
+    with pytest.raises(TrainError, match="optimizers.generator") as refused:
+        run_training(project(2, g_lr=1e-3), ".", resume_from=tmp_path / "split")
+    assert refused.value.field == "optimizers.generator"
+    assert (tmp_path / "split" / "state.json").read_bytes() == before  # refused before touching the run
+    resumed = run_training(project(2), ".", resume_from=tmp_path / "split")
+    assert [h["epoch"] for h in resumed.history] == [1, 2]
+    keys = ("d_loss", "g_loss", "d_real", "d_fake", "val_loss")
+    assert [[h[k] for k in keys] for h in resumed.history] == [[h[k] for k in keys] for h in whole.history]
+    a, b = load_file(str(tmp_path / "whole" / "last.safetensors")), load_file(str(tmp_path / "split" / "last.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

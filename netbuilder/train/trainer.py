@@ -297,13 +297,13 @@ class Trainer:
     def _resume(self) -> None:
         """Load the run in resume_from. Every check comes first, so a run that cannot be
         continued raises TrainError with its folder untouched."""
-        if len(self.loop.optimizers) > 1:
-            raise TrainError("Continuing a run with one optimizer per network (a GAN) is not "
-                             "supported yet: start a new run, or train it with more epochs.")
+        several = len(self.loop.optimizers) > 1  # one optimizer per network (a GAN)
         state = ckpt.read_resume_state(self.resume_from, self.settings.epochs)
         saved = state.get("settings") if isinstance(state.get("settings"), dict) else {}
         was = (saved.get("optimizer") or {}).get("type")
-        if was and was != self.settings.optimizer:  # its state would not fit this optimizer
+        if several:
+            self._check_same_optimizers(saved)
+        elif was and was != self.settings.optimizer:  # its state would not fit this optimizer
             raise TrainError(f"The run was trained with the {was} optimizer but the settings now "
                              f"say {self.settings.optimizer}: set Optimizer back to {was} to "
                              "continue it.", field="optimizer")
@@ -319,9 +319,12 @@ class Trainer:
         if best:
             ckpt.check_fits(best, self.model,
                             f"The run's best weights ({folder / 'best.safetensors'})")
-        try:  # torch's own checks, on a throwaway optimizer over copies of the parameters
-            copies = [torch.nn.Parameter(p.detach().clone()) for p in self.params]
-            type(self.optimizer)(copies, **self.optimizer.defaults).load_state_dict(opt_state)
+        try:  # torch's own checks, on throwaway optimizers over copies of the parameters
+            for name, opt in self.loop.optimizers.items():
+                own = opt_state if name == self.loop.primary else ckpt.join_tensors(
+                    state["optimizers"][name], tensors, True)
+                copies = [torch.nn.Parameter(p.detach().clone()) for g in opt.param_groups for p in g["params"]]
+                type(opt)(copies, **opt.defaults).load_state_dict(own)
         except (ValueError, KeyError, TypeError, RuntimeError, IndexError) as err:
             raise TrainError(f"The run cannot be continued: {folder / 'state.json'}: the "
                              f"optimizer state does not fit the model ({err}).") from None
@@ -335,7 +338,7 @@ class Trainer:
         same_schedule = (schedule_args(saved.get("schedule"), saved.get("epochs", 0))
                          == schedule_args(self.settings.schedule, self.settings.epochs))
         self.loop.load_state(state, tensors, schedule=same_schedule)
-        changed = self._apply_changed_hyperparameters(saved, fresh)
+        changed = set() if several else self._apply_changed_hyperparameters(saved, fresh)
         if self.scheduler and (not same_schedule or "lr" in changed
                                or not isinstance(state.get("scheduler"), dict)):
             self._restart_schedule()
@@ -345,6 +348,19 @@ class Trainer:
         self.step_log = [r for r in state.get("steps", []) if r[0] <= self.step]
         if best:
             self.loop.best_state = {k: v.to(self.device) for k, v in best.items()}
+
+    def _check_same_optimizers(self, saved: dict) -> None:
+        """A run with one optimizer per network continues with each network's optimizer and L2
+        as they were: a change is refused, naming the network (the moments of one optimizer
+        do not carry over to another, and an exact continuation is the point)."""
+        now = self.settings.to_dict()
+        for net, spec in (now.get("optimizers") or {}).items():
+            before = (saved.get("optimizers") or {}).get(net)
+            if before != spec or saved.get("l2", 0.0) != now.get("l2", 0.0):
+                raise TrainError(f"The run trained the {net} with {before} (L2 {saved.get('l2', 0.0)}) but the "
+                                 f"settings now say {spec} (L2 {now.get('l2', 0.0)}): set "
+                                 f"training.optimizers.{net} back to continue the run, or start a new one.",
+                                 field=f"optimizers.{net}")
 
     def _apply_changed_hyperparameters(self, saved: dict, fresh: list[dict]) -> set[str]:
         """Continue keeps the optimizer's moments, and the run's hyper-parameters except those
