@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,59 +19,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from netbuilder.errors import ProjectError
 from netbuilder.spec import InvalidProject, Project
 
 from .plain import escape, plain
+from .tasks import Tasks
 
 FORMATS = [("python", "PyTorch project folder (model.py, train.py, weights, data)"),
            ("onnx", "ONNX model (.onnx)"), ("pt2", "torch.export program (.pt2)")]
 
 
-class ExportWorker(QObject):
-    """Runs one export in a worker thread; reports through signals only."""
+def _export(project: Project, fmt: str, out: Path, weights, base_dir, force: bool,
+            network: str | None, *, state):
+    """The export, in its task's thread."""
+    from netbuilder.export import export
 
-    progress = Signal(str, float)
-    succeeded = Signal(object)  # ExportResult
-    failed = Signal(str)
-    finished = Signal()
-
-    def __init__(self, project: Project, fmt: str, out: Path, weights, base_dir, force: bool,
-                 network: str | None = None):
-        super().__init__()
-        self.args = (project, fmt, out, weights, base_dir, force)
-        self.network = network
-
-    @Slot()
-    def run(self) -> None:
-        from netbuilder.export import export
-
-        project, fmt, out, weights, base_dir, force = self.args
-        try:
-            result = export(project, fmt, out, weights=weights, base_dir=base_dir, force=force,
-                            progress=lambda message, fraction: self.progress.emit(message, fraction),
-                            network=self.network)
-        except InvalidProject as exc:
-            self.failed.emit("\n".join(f"• {e.message}" for e in exc.errors))
-        except ProjectError as exc:
-            self.failed.emit(exc.message)
-        except Exception as exc:  # noqa: BLE001 - shown to the user rather than lost in a thread
-            self.failed.emit(f"Export failed: {type(exc).__name__}: {exc}")
-        else:
-            self.succeeded.emit(result)
-        finally:
-            _forget_dummy_thread()
-        self.finished.emit()
-
-
-def _forget_dummy_thread() -> None:
-    """torch.export asks threading for the current thread, which registers this QThread as a
-    `threading._DummyThread` that Python 3.11 never removes (it reports alive forever). Unregister it
-    before the thread ends so leak checks and `threading.enumerate()` stay truthful."""
-    current = threading.current_thread()
-    if isinstance(current, threading._DummyThread):
-        with threading._active_limbo_lock:
-            threading._active.pop(current.ident, None)
+    return export(project, fmt, out, weights=weights, base_dir=base_dir, force=force,
+                  progress=state.progress, network=network)
 
 
 class ExportDialog(QDialog):
@@ -89,8 +51,11 @@ class ExportDialog(QDialog):
         self.base_dir = Path(base_dir) if base_dir else None
         self.weights = weights
         self._default_dir = Path(default_dir or base_dir or Path.home())
-        self._thread: QThread | None = None
-        self._worker: ExportWorker | None = None
+        self.exporter = Tasks(self, "Export", name="netbuilder-export")
+        self.exporter.progress.connect(self._on_progress)
+        self.exporter.finished.connect(self._on_success)
+        self.exporter.failed.connect(self._on_failure)
+        self.exporter.ended.connect(self._on_ended)
         self.result = None
 
         self.format_box = QComboBox()
@@ -198,7 +163,7 @@ class ExportDialog(QDialog):
 
     # --- running ----------------------------------------------------------------------------------
     def busy(self) -> bool:
-        return self._thread is not None
+        return self.exporter.busy
 
     @Slot()
     def start(self) -> None:
@@ -218,17 +183,8 @@ class ExportDialog(QDialog):
             force = True
         self.result = None
         self._set_running(True)
-        self._thread = QThread(self)
-        self._worker = ExportWorker(self.project, self.fmt(), out, self.weights, self.base_dir, force,
-                                    self.network())
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.succeeded.connect(self._on_success)
-        self._worker.failed.connect(self._on_failure)
-        self._worker.finished.connect(self._thread.quit)
-        self._thread.finished.connect(self._on_thread_done)
-        self._thread.start()
+        self.exporter.start(_export, self.project, self.fmt(), out, self.weights, self.base_dir,
+                            force, self.network())
 
     def _set_running(self, running: bool) -> None:
         for w in (self.export_button, self.format_box, self.network_box, self.path_edit, self.browse_button,
@@ -256,20 +212,19 @@ class ExportDialog(QDialog):
         self.status.setText(text)
         self.exported.emit(result)
 
-    @Slot(str)
-    def _on_failure(self, message: str) -> None:
-        self._show_error(message)
+    @Slot(object)
+    def _on_failure(self, failure) -> None:
+        if isinstance(failure.error, InvalidProject):
+            self._show_error("\n".join(f"• {e.message}" for e in failure.error.errors))
+        else:
+            self._show_error(failure.message)
 
     def _show_error(self, message: str) -> None:
         self.status.setStyleSheet("color: #e06c75;")
         self.status.setText(message)
 
     @Slot()
-    def _on_thread_done(self) -> None:
-        self._thread.wait()
-        self._thread.deleteLater()
-        self._worker.deleteLater()
-        self._thread = self._worker = None
+    def _on_ended(self) -> None:
         self._set_running(False)
         self.progress_bar.hide()
 

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 
 from netbuilder.experiments import parallel
 from netbuilder.experiments.cv import cross_validate
+from ui.tasks import Tasks
+from ui.training.threads import use_cores_in_this_thread
 
 from ..training import style
-from .task import BackgroundTask, eta_text
+from .eta import eta_text
 
 
 def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
@@ -42,7 +44,7 @@ class CVPanel(QWidget):
         """`base_dir()`: the folder the project's relative data paths start from."""
         super().__init__(parent)
         self.document, self.base_dir = document, base_dir
-        self.task = BackgroundTask(self)
+        self.task = Tasks(self, name="netbuilder-cv", prepare=use_cores_in_this_thread)
         self.task.event.connect(self._on_event)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
@@ -56,7 +58,7 @@ class CVPanel(QWidget):
         self.start_button = QPushButton("Cross-validate")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.task.cancel)
+        self.cancel_button.clicked.connect(self.task.stop)  # what it finished still shows
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(220)
@@ -116,9 +118,9 @@ class CVPanel(QWidget):
         self.table.setRowCount(0)
         self.progress.setRange(0, 0)
         self.status.setText(f"Preparing {folds} folds…")
-        self.task.start(lambda on_event, should_stop: cross_validate(
-            project, base, folds, overrides=overrides, workers=workers, on_event=on_event,
-            should_stop=should_stop), "netbuilder-cv")
+        self.task.start(lambda state: cross_validate(
+            project, base, folds, overrides=overrides, workers=workers, on_event=state.emit,
+            should_stop=state.should_stop))
         self._sync()
         return True
 
@@ -188,8 +190,9 @@ class CVPanel(QWidget):
         self.status.setText(f"{len(result.folds)} folds, {result.strategy}: {word}. "
                             + " ".join(result.notes))
 
-    @Slot(str, str)
-    def _on_failed(self, message: str, details: str) -> None:
+    @Slot(object)
+    def _on_failed(self, failure) -> None:
+        message, details = failure.message, failure.details
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setText(f"Cross-validation failed: {message}")

@@ -134,14 +134,7 @@ class Experiments(QObject):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-        # the training tab's close guard joins its threads once the window agrees to close:
-        # ours are joined in the same call (a QThread destroyed while running aborts the app)
-        joins_training = training.shutdown
-
-        def shutdown_all() -> bool:
-            self.shutdown()
-            return joins_training()
-        training.shutdown = shutdown_all
+        # closing the window joins our tasks too (ui/tasks.shutdown_all, from the close guard)
 
     def _build(self, name: str) -> QWidget:
         window, doc, training = self.window, self.window.document, self.window.training

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
 from netbuilder.experiments.paths import get_value
 from netbuilder.experiments.search import SAMPLERS, apply_params, default_study_name, search
 from netbuilder.experiments.space import SpaceError, check_space
+from ui.tasks import Tasks
+from ui.training.threads import use_cores_in_this_thread
 
 from ..training import style
 from .commands import ReplaceContent
-from .task import BackgroundTask, eta_text
+from .eta import eta_text
 
 KIND_NAMES = ("log_uniform", "uniform", "int", "choice")
 
@@ -59,7 +61,7 @@ class SearchPanel(QWidget):
     def __init__(self, document, base_dir, runs_folder, parent=None):
         super().__init__(parent)
         self.document, self.base_dir, self.runs_folder = document, base_dir, runs_folder
-        self.task = BackgroundTask(self)
+        self.task = Tasks(self, name="netbuilder-search", prepare=use_cores_in_this_thread)
         self.task.event.connect(self._on_event)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
@@ -95,7 +97,7 @@ class SearchPanel(QWidget):
         self.start_button = QPushButton("Search")
         self.start_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.task.cancel)
+        self.cancel_button.clicked.connect(self.task.stop)  # what it finished still shows
         self.apply_button = QPushButton("Apply Best")
         self.apply_button.setToolTip("Write the best trial's values into the project (undoable)")
         self.apply_button.clicked.connect(self.apply_best)
@@ -232,9 +234,8 @@ class SearchPanel(QWidget):
         self.progress.setRange(0, n)
         self.progress.setValue(0)
         self.status.setText(f"Study {args['study']}: adding {n} trials…")
-        self.task.start(lambda on_event, should_stop: search(
-            project, base, space, n, on_event=on_event, should_stop=should_stop, **args),
-            "netbuilder-search")
+        self.task.start(lambda state: search(
+            project, base, space, n, on_event=state.emit, should_stop=state.should_stop, **args))
         self._sync()
         return True
 
@@ -260,15 +261,16 @@ class SearchPanel(QWidget):
         best = result.best
         counts = result.to_json()["states"]
         states = ", ".join(f"{n} {s}" for s, n in counts.items())
-        cancelled = "Cancelled. " if self.task.stop_event.is_set() else ""
+        cancelled = "Cancelled. " if self.task.latest.stop_requested else ""
         self.status.setText(f"{cancelled}Study {result.study}: {len(result.trials)} trials ({states})."
                             + (f" Best: trial {best['trial']}, {result.metric} {best['value']:.4g}."
                                if best else ""))
         self.progress.setValue(self.progress.maximum())
         self._sync()
 
-    @Slot(str, str)
-    def _on_failed(self, message: str, details: str) -> None:
+    @Slot(object)
+    def _on_failed(self, failure) -> None:
+        message, details = failure.message, failure.details
         self.status.setText(f"The search failed: {message}")
         self.status.setToolTip(details)
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import torch
-from PySide6.QtCore import Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -24,7 +23,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from netbuilder.session import USER_ERRORS, error_message
+from ui.tasks import Tasks
+
+from .threads import serial_torch
 
 SHOWN_ROWS = 1000  # rows drawn in the table; the saved CSV holds all
 
@@ -36,27 +37,6 @@ def latest_checkpoint(project_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
-class _PredictThread(QThread):
-    done = Signal(object, str)  # Predictions or None, error text
-
-    def __init__(self, project, base_dir: Path, weights: str, data: str):
-        super().__init__()
-        self.setObjectName("predict")
-        self.args = (project, base_dir, weights, data)
-
-    def run(self) -> None:
-        from netbuilder.data.predict import predict_file
-
-        torch.set_num_threads(1)  # the training thread keeps the cores (see threads.py)
-        try:
-            result, error = predict_file(*self.args), ""
-        except USER_ERRORS as err:
-            result, error = None, error_message(err)
-        except Exception as err:  # noqa: BLE001 - the dialog must stay usable
-            result, error = None, f"Predicting failed: {type(err).__name__}: {err}"
-        self.done.emit(result, error)
-
-
 class PredictDialog(QDialog):
     finished_predicting = Signal()
 
@@ -66,7 +46,9 @@ class PredictDialog(QDialog):
         self.resize(900, 520)
         self.document, self.base_dir = document, base_dir
         self.result = None
-        self._thread: _PredictThread | None = None
+        self.predictor = Tasks(self, "Predicting", name="netbuilder-predict", prepare=serial_torch)
+        self.predictor.finished.connect(self._done)
+        self.predictor.failed.connect(self._failed)
         self.weights = QLineEdit(str(latest_checkpoint(base_dir) or ""))
         self.weights.setPlaceholderText("a run's best.safetensors")
         self.data = QLineEdit()
@@ -117,19 +99,24 @@ class PredictDialog(QDialog):
 
     @Slot()
     def predict(self) -> None:
-        if self._thread is not None:
+        from netbuilder.data.predict import predict_file
+
+        if self.predictor.busy:
             return
         self.predict_button.setEnabled(False)
         self.status.setText("Predicting…")
-        self._thread = _PredictThread(copy.deepcopy(self.document.project), self.base_dir,
-                                      self.weights.text(), self.data.text())
-        self._thread.done.connect(self._done)
-        self._thread.start()
+        self.predictor.start(predict_file, copy.deepcopy(self.document.project), self.base_dir,
+                             self.weights.text(), self.data.text())
 
-    @Slot(object, str)
-    def _done(self, result, error: str) -> None:
-        self._thread.wait()
-        self._thread = None
+    @Slot(object)
+    def _done(self, result) -> None:
+        self._show(result, "")
+
+    @Slot(object)
+    def _failed(self, failure) -> None:
+        self._show(None, failure.message)
+
+    def _show(self, result, error: str) -> None:
         self.predict_button.setEnabled(True)
         self.result = result
         self.save_button.setEnabled(result is not None)
@@ -177,7 +164,6 @@ class PredictDialog(QDialog):
             except OSError as err:
                 self.status.setText(f"{chosen} cannot be written: {err.strerror or err}.")
 
-    def done(self, code: int) -> None:  # closing while predicting: join the thread first
-        if self._thread is not None:
-            self._thread.wait()
+    def done(self, code: int) -> None:  # closing while predicting: join the task first
+        self.predictor.join()
         super().done(code)

@@ -1,4 +1,5 @@
-"""TrainingRunner: the GUI-thread owner of one QThread + TrainingWorker at a time.
+"""TrainingRunner: the GUI-thread owner of one TrainingWorker at a time, run as a background
+task (ui/tasks.py).
 
 The worker's signals arrive here through queued connections (this object lives in the GUI
 thread and its receivers are @Slot methods), are buffered in a RunHistory, and re-emitted as
@@ -6,11 +7,13 @@ GUI-thread signals for widgets. `shutdown()` stops and joins the thread: call it
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from netbuilder.session import Overrides
+from ui.tasks import Tasks
 
 from .history import RunHistory
+from .threads import use_cores_in_this_thread
 from .worker import TrainingWorker
 
 IDLE, PREPARING, RUNNING, PAUSED, STOPPING = "idle", "preparing", "running", "paused", "stopping"
@@ -35,7 +38,10 @@ class TrainingRunner(QObject):
         self.history = RunHistory()
         self.report_every = report_every
         self.state = IDLE
-        self.thread: QThread | None = None
+        self.tasks = Tasks(self, "Training", name="netbuilder-training",
+                           prepare=use_cores_in_this_thread)
+        self.tasks.failed.connect(self._on_task_failed)
+        self.tasks.ended.connect(self._on_thread_finished)
         self.worker: TrainingWorker | None = None
         self.last_result = None
         self.weights_wanted = False  # live previews want copies of the weights during a run
@@ -49,8 +55,13 @@ class TrainingRunner(QObject):
             (self.worker.weights_wanted.set if wanted else self.worker.weights_wanted.clear)()
 
     @property
+    def thread(self):
+        """The training thread, while a run in this process goes on."""
+        return self.tasks.thread
+
+    @property
     def busy(self) -> bool:
-        return self.thread is not None or self.launched is not None
+        return self.tasks.busy or self.launched is not None
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
@@ -68,10 +79,6 @@ class TrainingRunner(QObject):
         self.last_result = None
         worker = TrainingWorker(project, base_dir, out_dir, project_path, overrides,
                                 self.report_every, resume_from)
-        thread = QThread(self)
-        thread.setObjectName("netbuilder-training")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run, Qt.QueuedConnection)  # always in the worker thread
         worker.prepared.connect(self._on_prepared)
         worker.started.connect(self._on_started)
         worker.step.connect(self._on_step)
@@ -86,12 +93,9 @@ class TrainingRunner(QObject):
         worker.weights_interval_s = self.weights_interval_s
         if self.weights_wanted:
             worker.weights_wanted.set()
-        # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() still ends it
-        worker.done.connect(thread.quit, Qt.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
-        self.thread, self.worker = thread, worker
+        self.worker = worker
         self._set_state(PREPARING)
-        thread.start()
+        self.tasks.start(worker.run)  # emitted in the training thread, the signals are queued
         return True
 
     def start_launched(self, project, base_dir, out_dir, processes: int) -> bool:
@@ -145,13 +149,10 @@ class TrainingRunner(QObject):
         """Stop the run and wait for its thread (window closing, app quitting)."""
         if self.launched is not None:
             return self.launched.shutdown(timeout_ms)
-        if self.thread is None:
+        if not self.tasks.busy:
             return True
         self.worker.request_stop()
-        ended = self.thread.wait(timeout_ms)
-        if ended:
-            self._on_thread_finished()
-        return ended
+        return self.tasks.join(timeout_ms / 1000)  # its end is handled before this returns
 
     # ----- receivers (GUI thread) --------------------------------------------------------------
     @Slot(int, object)
@@ -204,15 +205,14 @@ class TrainingRunner(QObject):
     def _on_failed(self, message, details) -> None:
         self.run_failed.emit(message, details)
 
+    @Slot(object)
+    def _on_task_failed(self, failure) -> None:  # the worker reports its own errors: a backstop
+        self.run_failed.emit(failure.message, failure.details)
+
     @Slot()
     def _on_thread_finished(self) -> None:
-        if self.thread is None:
-            return  # already cleaned up by shutdown()
-        thread, worker = self.thread, self.worker
-        self.thread = self.worker = None
+        worker, self.worker = self.worker, None
         self.last_copy_s = worker.weights_copy_s
-        thread.wait()
         worker.deleteLater()
-        thread.deleteLater()
         self._set_state(IDLE)
         self.thread_ended.emit()

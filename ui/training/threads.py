@@ -60,16 +60,3 @@ def serial_low_priority() -> None:
     torch.set_num_threads(1)
     _lower_priority()
 
-
-def forget_dummy_thread() -> None:
-    """Call last in a QThread that ran Python code asking threading for the current thread
-    (torch.export, Optuna's logging...): that registers the QThread as a
-    `threading._DummyThread` that Python 3.11 never removes (it reports alive forever).
-    Unregister it before the thread ends so leak checks and `threading.enumerate()` stay
-    truthful."""
-    import threading
-
-    current = threading.current_thread()
-    if isinstance(current, threading._DummyThread):
-        with threading._active_limbo_lock:
-            threading._active.pop(current.ident, None)

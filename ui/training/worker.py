@@ -1,8 +1,10 @@
-"""Training off the GUI thread: a QObject living in a QThread, talking only through signals.
+"""Training off the GUI thread: one run, as a background task (ui/tasks.py) whose function is
+`TrainingWorker.run`, talking only through the worker's signals.
 
 `QtReporter` turns the trainer's callbacks (training thread) into signals of the worker; they
 are queued to the GUI-thread receivers, whose slots are decorated with @Slot. Pause blocks the
-training thread on a threading.Event; Stop is polled by the trainer before every batch."""
+training thread on a threading.Event; Stop is polled by the trainer before every batch. These
+controls are the worker's own: a task's plain stop request could not wake a paused run."""
 
 from __future__ import annotations
 
@@ -10,12 +12,10 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from netbuilder.session import USER_ERRORS, Overrides, error_message, run_training
 from netbuilder.train import Reporter
-
-from .threads import use_cores_in_this_thread
 
 
 class QtReporter(Reporter):
@@ -54,7 +54,7 @@ class QtReporter(Reporter):
 
 
 class TrainingWorker(QObject):
-    """One run. Create it, move it to a thread, connect `thread.started` to `run`."""
+    """One run. Create it on the GUI thread and run `run` as a task (TrainingRunner does)."""
 
     prepared = Signal(object)              # session.Prepared: data and model, before step 1
     started = Signal(object)               # dict: the trainer's start info
@@ -67,7 +67,6 @@ class TrainingWorker(QObject):
     weights = Signal(int, object)          # step, a CPU copy of the state_dict (when wanted)
     samples = Signal(int, object)          # epoch, a generative run's samples [N, C, H, W] (CPU)
     reconstructions = Signal(int, object, object)  # epoch, validation inputs, their reconstructions
-    done = Signal()                        # always last: the thread may quit
 
     def __init__(self, project, base_dir, out_dir=None, project_path=None,
                  overrides: Overrides | None = None, report_every: int = 10, resume_from=None):
@@ -116,9 +115,9 @@ class TrainingWorker(QObject):
     def paused(self) -> bool:
         return not self.resume_event.is_set()
 
-    @Slot()
-    def run(self) -> None:
-        use_cores_in_this_thread()
+    def run(self, *, state) -> None:
+        """The task's function, in the training thread (see TrainingRunner.start)."""
+        state.on_stop(self.request_stop)  # closing the window stops a paused run too
         try:
             result = run_training(self.project, self.base_dir, overrides=self.overrides,
                                   out_dir=self.out_dir, project_path=self.project_path,
@@ -133,5 +132,3 @@ class TrainingWorker(QObject):
                              traceback.format_exc())
         else:
             self.finished.emit(result)
-        finally:
-            self.done.emit()
