@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..runtime.inputs import ScaleInputs
 from . import normalize
 
 
@@ -34,6 +35,15 @@ class DataBundle:
     # class indices and their names, {"names": [...], "train": ..., "val": ..., "test": ...},
     # which colour an autoencoder's latent view; None otherwise
     labels: dict | None = None
+    # how stored samples become model inputs, one batch at a time (image folders are kept as
+    # uint8: {"divide": 255.0}); the runtime's config key "inputs", in the app and an export
+    scale_inputs: dict | None = None
+
+    def model_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Samples of this bundle as the model takes them (apply to batches, not whole splits:
+        the point of uint8 storage is never to hold all of it as float)."""
+        scale = ScaleInputs.from_dict(self.scale_inputs)
+        return scale(x) if scale is not None else x
 
     def __len__(self) -> int:
         return len(self.x_train) + len(self.x_val) + len(self.x_test)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .csv_read import no_dummy_thread
 from .errors import DataError
 
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F", "P")
@@ -48,7 +49,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
-    """Return (x [N,C,H,W] float32 in [0,1], y class indices, class names, info)."""
+    """Return (x [N,C,H,W] uint8 pixels, y class indices, class names, info)."""
     if "path" not in spec:
         raise DataError("data.path is missing: name the folder with one subfolder per class.")
     size = spec.get("size")  # the settings first: they need no folder
@@ -87,7 +88,7 @@ def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, lis
         raise DataError(f"No readable images in {root} ({len(jobs)} files could not be "
                         "decoded). Use PNG, JPEG, BMP, GIF, TIFF or WebP files.", path=str(root))
     images, labels, skipped, sizes = [], [], [], Counter()
-    with ThreadPoolExecutor(DECODERS) as pool:  # Pillow decodes and resizes without the GIL
+    with no_dummy_thread(), ThreadPoolExecutor(DECODERS) as pool:  # Pillow: without the GIL
         decoded = pool.map(lambda job: _decode(job[0], channels, size), jobs)
         for (file, label), result in zip(jobs, decoded):
             if result is None:
@@ -100,7 +101,7 @@ def read_images(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray, lis
     if not images:
         raise DataError(f"No readable images in {root} ({len(skipped)} files could not be "
                         "decoded). Use PNG, JPEG, BMP, GIF, TIFF or WebP files.", path=str(root))
-    x = np.stack(images).astype(np.float32) / 255.0
+    x = np.stack(images)
     x = x[:, None] if channels == 1 else x.transpose(0, 3, 1, 2)
     info = {"skipped_files": len(skipped), "skipped_examples": skipped[:10],
             "resized_from": {f"{h}x{w}": c for (h, w), c in sizes.items()},

@@ -117,8 +117,10 @@ def _read(spec: dict, base_dir: Path, task: str):
         x = x.astype(np.int64 if layout == "tokens" else np.float32)
         return x, y, None, layout, None, mask, info
     if kind == "images":
-        x, y, classes, image_info = read_images(spec, base_dir)
+        x, y, classes, image_info = read_images(spec, base_dir)  # uint8 pixels
         info.update(image_info)
+        if spec.get("target") == "input":  # reconstructed: targets are the float pixels
+            x = x.astype(np.float32) / 255.0
         return x, y, classes, "image", None, mask, info
     x, y, classes, layout, features = _builtin(spec)
     info["name"] = spec["name"]
@@ -210,7 +212,7 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
     default_norm = "standard" if layout in ("tabular", "sequence") else "none"
     method = spec.get("normalize", default_norm)
     if method != "none" and layout in ("tokens", "image") and spec.get("kind") != "numpy":
-        method = "none"  # images are already in [0, 1]; tokens are ids
+        method = "none"  # images are scaled to [0, 1] (per batch); tokens are ids
     # images normalize per channel: move the channel axis last for fit/apply
     channel_axis = 1 if layout == "image" else x.ndim - 1
     raw_preview = torch.from_numpy(np.ascontiguousarray(x[train[:PREVIEW_ROWS]]))
@@ -243,9 +245,12 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
         if layout != "image":
             raise DataError("data.augment applies to images only.")
         info["augment"] = augment.to_dict()
+    scale = {"divide": 255.0} if x_t.dtype == torch.uint8 else None  # pixels, made float per batch
+    if scale:
+        info["stored"] = "uint8"
     return DataBundle(
         *parts["train"], *parts["val"], *parts["test"],
         task=task, class_names=classes, num_classes=num_classes,
         input_shape=tuple(x_t.shape[1:]), target_shape=tuple(y_t.shape[1:]),
         feature_names=features, info=info, augment=augment, normalization=stats,
-        raw_preview=raw_preview, labels=labels)
+        raw_preview=raw_preview, labels=labels, scale_inputs=scale)

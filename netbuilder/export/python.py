@@ -146,6 +146,8 @@ def train_config(project: Project, settings, bundle) -> dict:
         config["monitor"] = "val_loss"
     if bundle is not None and bundle.augment is not None:
         config["augment"] = bundle.augment.to_dict()
+    if bundle is not None and bundle.scale_inputs:
+        config["inputs"] = bundle.scale_inputs  # data.pt holds uint8 pixels: scaled per batch
     return config
 
 

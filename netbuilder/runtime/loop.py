@@ -21,6 +21,7 @@ import torch
 
 from . import checkpoint
 from .build import l1_penalty, make_loss, make_optimizer, make_scheduler, step_scheduler
+from .inputs import ScaleInputs
 from .metrics import scores
 from .monitor import Monitor
 
@@ -126,6 +127,7 @@ class Loop:
                  world: tuple[int, int] = (0, 1)):
         self.model, self.config, self.device = model, config, torch.device(device)
         self.augment = augment
+        self.scale_inputs = ScaleInputs.from_dict(config.get("inputs"))  # uint8 pixels: per batch
         self.rank, self.world = world
         self.net = model
         if self.world > 1:
@@ -166,6 +168,10 @@ class Loop:
         """Dropout, augmentation and the batch order start from the run's seed."""
         torch.manual_seed(self.config["seed"])
         self.gen.manual_seed(self.config["seed"])
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Stored samples as the model takes them (uint8 pixels become float32, per batch)."""
+        return self.scale_inputs(x) if self.scale_inputs is not None else x
 
     # ----- one epoch ----------------------------------------------------------------------
     def batches(self, n: int) -> list[torch.Tensor]:
@@ -212,7 +218,7 @@ class Loop:
         for i, idx in enumerate(chunks):
             if cb.before_batch():
                 return total, i, True
-            loss = recipe.step(self, x[idx], y[idx]).detach()
+            loss = recipe.step(self, self.inputs(x[idx]), y[idx]).detach()
             self.step += 1
             cb.after_step(self.step, loss)
             total += loss
@@ -232,7 +238,7 @@ class Loop:
         self.model.eval()
         try:
             with self.autocast():
-                outs = [first_output(self.model(x[i:i + EVAL_BATCH])).float()
+                outs = [first_output(self.model(self.inputs(x[i:i + EVAL_BATCH]))).float()
                         for i in range(0, len(x), EVAL_BATCH)]
         finally:
             self.model.train()

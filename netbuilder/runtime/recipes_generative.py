@@ -158,7 +158,7 @@ class Adversarial(Generative):
         loop.model.eval()
         try:
             n = min(len(x), len(self.fixed))
-            real_out = first_output(self.D(x[:n]))
+            real_out = first_output(self.D(loop.inputs(x[:n])))
             fake_out = first_output(self.D(first_output(self.G(self.fixed[:n]))))
             return float(self.d_loss(real_out, fake_out)), {}
         finally:
@@ -210,7 +210,7 @@ class VAE(Generative):
         try:
             total, n = 0.0, 0
             for i in range(0, len(x), 1024):
-                chunk = x[i:i + 1024]
+                chunk = loop.inputs(x[i:i + 1024])
                 recon, kl = self.losses(loop, chunk, chunk)
                 total += float(recon + float(self.cfg.get("kl_weight", 1.0)) * kl) * len(chunk)
                 n += len(chunk)

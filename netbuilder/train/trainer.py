@@ -173,6 +173,8 @@ class Trainer:
             raise TrainError("The model has no trainable parameters.")
         self.metric_names = self._metric_names()
         config = s.runtime_config(b.task, (b.info or {}).get("recipe", "supervised"))
+        if getattr(b, "scale_inputs", None):
+            config["inputs"] = b.scale_inputs  # the loop makes stored uint8 pixels float per batch
         torch.manual_seed(s.seed)
         self.loop = Loop(self.model, config, dev, augment=b.augment, world=(self.rank, self.world))
         self.loop.seed()
@@ -208,7 +210,7 @@ class Trainer:
         self.model.eval()
         try:
             with torch.no_grad(), self.loop.autocast():
-                out = first_output(self.model(self.x[:2]))
+                out = first_output(self.model(self.loop.inputs(self.x[:2])))
         except RuntimeError as err:
             raise TrainError(f"The model cannot take the data: input samples have shape "
                              f"{list(b.input_shape)} ({err}). Make the Input node's shape "

@@ -36,7 +36,7 @@ def preview_batch(bundle, sample: int) -> torch.Tensor:
     _, x, _ = eval_split(bundle)
     sample = min(max(sample, 0), len(x) - 1)
     rest = [i for i in range(len(x)) if i != sample][:PREVIEW_BATCH - 1]
-    return x[[sample, *rest]]
+    return bundle.model_inputs(x[[sample, *rest]])  # uint8 pixels as the model sees them
 
 
 def node_preview(model, project, x: torch.Tensor, node_id: str | None, weights: str = ""):
@@ -63,6 +63,7 @@ def filters(model, project):
 def failures(model, bundle, loss: str) -> dict:
     """The evaluated split's predictions and what went wrong in it."""
     split, x, y = eval_split(bundle)
+    x = bundle.model_inputs(x)
     out = forward(model, x)
     probs = probabilities(out, bundle.task, loss)
     if probs is None:

@@ -162,13 +162,14 @@ class GenerativeView(QWidget):
 
     @Slot(object)
     def _prepared(self, prepared) -> None:
-        x = prepared.bundle.x_train
-        self.real = x[:256].numpy() if x.ndim == 4 else None
+        b = prepared.bundle
+        x = b.x_train
+        self.real = b.model_inputs(x[:256]).numpy() if x.ndim == 4 else None
         self.model = prepared.model
         self.run_project = prepared.project
-        xv = prepared.bundle.x_val
-        self.x_val = (xv if len(xv) else x)[:512]
-        labels = prepared.bundle.labels
+        xv = b.x_val
+        self.x_val = b.model_inputs((xv if len(xv) else x)[:512])
+        labels = b.labels
         self.labels = [labels["names"][int(i)] for i in labels["val" if len(xv) else "train"][:512]] \
             if labels else None
 
