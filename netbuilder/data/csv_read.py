@@ -143,10 +143,10 @@ def _ragged_row(path: Path, text: str, delimiter: str, width: int) -> DataError:
 
 
 @contextlib.contextmanager
-def _no_dummy_thread():
-    """pyarrow asks threading.current_thread(), which registers a thread Python did not start
-    (a QThread) as a _DummyThread that Python 3.11 never removes: it would look like a thread
-    left running. Forget it again when this call made it."""
+def no_dummy_thread():
+    """pyarrow (and starting a thread pool) asks threading.current_thread(), which registers
+    a thread Python did not start (a QThread) as a _DummyThread that Python 3.11 never removes:
+    it would look like a thread left running. Forget it again when this call made it."""
     ident = threading.get_ident()
     known = ident in threading._active  # no public way to ask
     try:
@@ -206,7 +206,7 @@ def read_frame(path: Path, spec: dict | None = None):
     if len(lines) < 2:
         raise DataError(f"{path.name} has a header row but no data rows.", path=str(path))
     try:
-        with _no_dummy_thread():
+        with no_dummy_thread():
             try:
                 frame = _parse(utf8, delimiter, decimal, names)
             except ValueError as err:

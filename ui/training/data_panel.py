@@ -13,9 +13,7 @@ import copy
 import csv
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,8 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -52,13 +48,13 @@ from ui.lazy import BuildOnShow
 from ui.tasks import Tasks
 
 from . import style
+from .class_thumbnails import ClassThumbnails
 from .column_table import ColumnTable
 from .commands import set_section
 from .threads import reserve_cores_for_training, serial_torch
 
 SOURCES = (("Built-in set", "builtin"), ("CSV / TSV file", "csv"), ("NumPy arrays", "numpy"),
            ("Image folder", "images"))
-THUMBNAILS = 32
 
 
 def base_dir_of(document) -> Path:
@@ -157,11 +153,7 @@ class DataPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.thumbs = QListWidget()
-        self.thumbs.setViewMode(QListWidget.IconMode)
-        self.thumbs.setIconSize(QSize(48, 48))
-        self.thumbs.setResizeMode(QListWidget.Adjust)
-        self.thumbs.setSpacing(4)
+        self.thumbs = ClassThumbnails()  # images: a row per class, and what loading did
         self.columns = ColumnTable()
         self.columns.spec_changed.connect(self._columns_edited)
         self.views = QTabWidget()  # a table: its columns (what the app does) and its rows
@@ -409,7 +401,7 @@ class DataPanel(QWidget):
         if problem:
             self._set_message(problem.message, t.error)
         else:
-            dtype = str(self.bundle.x_train.dtype).removeprefix("torch.")
+            dtype = str(self.bundle.model_inputs(self.bundle.x_train[:1]).dtype).removeprefix("torch.")
             shape = list(self.bundle.input_shape)
             self._set_message(f"✓ Each sample reaches the Input as {shape} {dtype}.", t.ok)
 
@@ -563,26 +555,7 @@ class DataPanel(QWidget):
 
     def _show_thumbnails(self, b: DataBundle) -> None:
         self.preview.setCurrentWidget(self.thumbs)
-        x = b.x_train[:THUMBNAILS].float()
-        lo, hi = float(x.min()), float(x.max())
-        x = ((x - lo) / (hi - lo if hi > lo else 1.0) * 255).clamp(0, 255).byte().numpy()
-        rows, _ = b.preview(THUMBNAILS)
-        for img, row in zip(x, rows):
-            self.thumbs.addItem(QListWidgetItem(QIcon(_pixmap(img)), row[-1]))
-
-
-def _pixmap(img: np.ndarray) -> QPixmap:
-    """[C, H, W] uint8 -> a 48 px pixmap (gray for 1 channel, RGB for 3)."""
-    if img.shape[0] == 3:
-        arr = np.ascontiguousarray(img.transpose(1, 2, 0))
-        qimg = QImage(arr.data, arr.shape[1], arr.shape[0], arr.shape[1] * 3,
-                      QImage.Format_RGB888)
-    else:
-        arr = np.ascontiguousarray(img[0])
-        qimg = QImage(arr.data, arr.shape[1], arr.shape[0], arr.shape[1],
-                      QImage.Format_Grayscale8)
-    return QPixmap.fromImage(qimg.copy()).scaled(48, 48, Qt.KeepAspectRatio,
-                                                 Qt.FastTransformation)
+        self.thumbs.show_bundle(b)
 
 
 def _is_number(text: str) -> bool:
