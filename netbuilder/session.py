@@ -244,7 +244,7 @@ def output_mismatch(project: Project, analysis, bundle: DataBundle) -> ProjectEr
 def token_range(bundle: DataBundle) -> tuple[int, int] | None:
     """The smallest and largest token id in integer data (every split), None for float data.
     Kept in bundle.info: the data panel asks again after each edit."""
-    if bundle.x_train.dtype.is_floating_point:
+    if bundle.x_train.dtype.is_floating_point or bundle.scale_inputs:  # (pixels are no ids)
         return None
     if "token_range" not in bundle.info:
         parts = [x for x in (bundle.x_train, bundle.x_val, bundle.x_test) if x.numel()]

@@ -104,3 +104,44 @@ def test_the_exported_bundle_trains_the_uint8_folder_as_the_app(folder, tmp_path
         for key in ("train_loss", "val_loss", "val_accuracy"):
             assert abs(ours[key] - theirs[key]) <= 1e-6, (key, ours[key], theirs[key])
     assert abs(logs[-1]["test_accuracy"] - app.test_metrics["accuracy"]) <= 1e-6
+
+
+def test_a_folder_over_the_memory_limit_is_read_from_disk_in_the_same_batches(folder, tmp_path, monkeypatch):
+    from netbuilder.data import images
+    from netbuilder.runtime.stream import DiskSamples, fetch
+
+    monkeypatch.setenv("NETBUILDER_CACHE_DIR", str(tmp_path / "cache"))
+    held = load_data({"kind": "images", "path": "imgs"}, folder, "CrossEntropyLoss")
+    spec = {"kind": "images", "path": "imgs", "memory_limit_mb": 0.005}  # 36 x 189 bytes > 5 kB
+    disk = load_data(spec, folder, "CrossEntropyLoss")
+    assert isinstance(disk.x_train, DiskSamples) and disk.info["stored"] == "disk"
+    assert disk.x_train.shape == held.x_train.shape and disk.scale_inputs == held.scale_inputs
+    for part in ("train", "val", "test"):
+        assert torch.equal(getattr(disk, f"x_{part}")[:], getattr(held, f"x_{part}"))
+        assert torch.equal(getattr(disk, f"y_{part}"), getattr(held, f"y_{part}"))
+    # the loop's batches (its own order), read ahead by worker processes, are the held ones
+    chunks = list(torch.randperm(len(held.x_train), generator=torch.Generator().manual_seed(5)).split(4))
+    read = list(disk.x_train.batches(chunks, workers=2))
+    assert len(read) == len(chunks)
+    for idx, batch in zip(chunks, read):
+        assert torch.equal(batch, held.x_train[idx])
+    assert all(torch.equal(a, b) for a, b in zip(fetch(held.x_train, chunks), read))
+    # loaded again: the decoded cache is read, no image is decoded twice
+    monkeypatch.setattr(images, "_decode", lambda *a: pytest.fail("decoded again"))
+    again = load_data(spec, folder, "CrossEntropyLoss")
+    assert torch.equal(again.x_val[:], held.x_val) and again.info["resized_from"] == held.info["resized_from"]
+    with pytest.raises(ValueError, match="memory_limit_mb"):
+        load_data({**spec, "memory_limit_mb": -1}, folder, "CrossEntropyLoss")
+
+
+def test_a_streamed_folder_trains_as_the_held_one(folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("NETBUILDER_CACHE_DIR", str(tmp_path / "cache"))
+    held = prepare(cnn_project(epochs=2), folder)
+    a = train(held.model, held.bundle, held.settings)
+    monkeypatch.setenv("NETBUILDER_DATA_MEMORY_MB", "0")  # everything streams
+    streamed = prepare(cnn_project(epochs=2), folder)
+    assert streamed.bundle.info["stored"] == "disk"
+    b = train(streamed.model, streamed.bundle, streamed.settings)
+    assert [h["train_loss"] for h in a.history] == [h["train_loss"] for h in b.history]
+    assert [h["val_loss"] for h in a.history] == [h["val_loss"] for h in b.history]
+    assert a.test_metrics == b.test_metrics

@@ -42,6 +42,8 @@ class DataBundle:
     def model_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """Samples of this bundle as the model takes them (apply to batches, not whole splits:
         the point of uint8 storage is never to hold all of it as float)."""
+        if not isinstance(x, torch.Tensor):  # a split on disk (DiskSamples): read it
+            x = x[:]
         scale = ScaleInputs.from_dict(self.scale_inputs)
         return scale(x) if scale is not None else x
 

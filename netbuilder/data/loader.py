@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..runtime.stream import DiskSamples
 from . import normalize, synthetic
 from .arrays import read_arrays
 from .augment import ImageAugment
@@ -29,7 +30,7 @@ TABLE_FIELDS = {"path", "features", "ignore", "types", "missing", "missing_indic
 _FIELDS = {
     "csv": _COMMON | TABLE_FIELDS,
     "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
-    "images": _COMMON | {"path", "size", "channels", "augment"},
+    "images": _COMMON | {"path", "size", "channels", "augment", "memory_limit_mb"},
     "builtin": _COMMON | {"name", "n", "noise", "seed", "size", "augment", "classes"},
 }
 
@@ -120,7 +121,7 @@ def _read(spec: dict, base_dir: Path, task: str):
         x, y, classes, image_info = read_images(spec, base_dir)  # uint8 pixels
         info.update(image_info)
         if spec.get("target") == "input":  # reconstructed: targets are the float pixels
-            x = x.astype(np.float32) / 255.0
+            x = (x[:].numpy() if isinstance(x, DiskSamples) else x).astype(np.float32) / 255.0
         return x, y, classes, "image", None, mask, info
     x, y, classes, layout, features = _builtin(spec)
     info["name"] = spec["name"]
@@ -213,21 +214,30 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
     method = spec.get("normalize", default_norm)
     if method != "none" and layout in ("tokens", "image") and spec.get("kind") != "numpy":
         method = "none"  # images are scaled to [0, 1] (per batch); tokens are ids
-    # images normalize per channel: move the channel axis last for fit/apply
-    channel_axis = 1 if layout == "image" else x.ndim - 1
-    raw_preview = torch.from_numpy(np.ascontiguousarray(x[train[:PREVIEW_ROWS]]))
-    x_last = np.moveaxis(x, channel_axis, -1)
-    stats = normalize.fit(x_last[train], method, mask)
-    if stats["method"] != "none":
-        stats["axis"] = channel_axis
-    x_last = normalize.apply(x_last, stats)
-    x_t = torch.from_numpy(np.ascontiguousarray(np.moveaxis(x_last, -1, channel_axis)))
-    if x_t.dtype == torch.float64:
-        x_t = x_t.float()
+    streamed = isinstance(x, DiskSamples)  # a folder too large to hold: read per batch
+    if streamed:
+        x_t, stats = x, normalize.fit(None, "none")
+        raw_preview = x[torch.from_numpy(train[:PREVIEW_ROWS])]
+        info.update(stored="disk", cache=x.path)
+    else:
+        # images normalize per channel: move the channel axis last for fit/apply
+        channel_axis = 1 if layout == "image" else x.ndim - 1
+        raw_preview = torch.from_numpy(np.ascontiguousarray(x[train[:PREVIEW_ROWS]]))
+        x_last = np.moveaxis(x, channel_axis, -1)
+        stats = normalize.fit(x_last[train], method, mask)
+        if stats["method"] != "none":
+            stats["axis"] = channel_axis
+        x_last = normalize.apply(x_last, stats)
+        x_t = torch.from_numpy(np.ascontiguousarray(np.moveaxis(x_last, -1, channel_axis)))
+        if x_t.dtype == torch.float64:
+            x_t = x_t.float()
     if autoencoder:
         y_t = x_t.clone()
 
-    parts = {name: (x_t[idx], y_t[idx]) for name, idx in
+    def take(idx):  # a split: its own tensor, or its rows of the file on disk
+        return x_t.subset(idx) if streamed else x_t[idx]
+
+    parts = {name: (take(idx), y_t[idx]) for name, idx in
              (("train", torch.from_numpy(train)), ("val", torch.from_numpy(val)),
               ("test", torch.from_numpy(test)))}
     if labels is not None:
@@ -246,7 +256,7 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
             raise DataError("data.augment applies to images only.")
         info["augment"] = augment.to_dict()
     scale = {"divide": 255.0} if x_t.dtype == torch.uint8 else None  # pixels, made float per batch
-    if scale:
+    if scale and not streamed:
         info["stored"] = "uint8"
     return DataBundle(
         *parts["train"], *parts["val"], *parts["test"],

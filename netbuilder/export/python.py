@@ -52,7 +52,8 @@ def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
         raw = load_data(spec, base_dir, loss)
     out: dict = {}
     for part in ("train", "val", "test"):
-        out[f"x_{part}"] = getattr(raw, f"x_{part}").contiguous()
+        x = getattr(raw, f"x_{part}")
+        out[f"x_{part}"] = (x if isinstance(x, torch.Tensor) else x[:]).contiguous()  # streamed: read
         out[f"y_{part}"] = getattr(bundle, f"y_{part}").contiguous()
     if stats.get("method", "none") != "none":
         keys = ("mean", "std") if stats["method"] == "standard" else ("min", "range")

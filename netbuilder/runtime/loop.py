@@ -24,6 +24,7 @@ from .build import l1_penalty, make_loss, make_optimizer, make_scheduler, step_s
 from .inputs import ScaleInputs
 from .metrics import scores
 from .monitor import Monitor
+from .stream import fetch
 
 EVAL_BATCH = 1024  # samples per forward pass when evaluating
 
@@ -170,7 +171,9 @@ class Loop:
         self.gen.manual_seed(self.config["seed"])
 
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """Stored samples as the model takes them (uint8 pixels become float32, per batch)."""
+        """Stored samples as the model takes them: on the device (samples read from disk
+        arrive on the CPU), uint8 pixels made float32, one batch at a time."""
+        x = x.to(self.device, non_blocking=True)
         return self.scale_inputs(x) if self.scale_inputs is not None else x
 
     # ----- one epoch ----------------------------------------------------------------------
@@ -215,10 +218,10 @@ class Loop:
         total = torch.zeros((), dtype=torch.float64, device=self.device)
         self.model.train()
         chunks = self.batches(len(x))
-        for i, idx in enumerate(chunks):
+        for i, (idx, xb) in enumerate(zip(chunks, fetch(x, chunks))):  # streamed: read ahead
             if cb.before_batch():
                 return total, i, True
-            loss = recipe.step(self, self.inputs(x[idx]), y[idx]).detach()
+            loss = recipe.step(self, self.inputs(xb), y[idx]).detach()
             self.step += 1
             cb.after_step(self.step, loss)
             total += loss

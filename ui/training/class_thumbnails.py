@@ -110,6 +110,9 @@ def load_note(info: dict, input_shape) -> str:
     text += f", read as {channels}"
     if info.get("stored") == "uint8":
         text += ", kept as bytes (scaled to [0, 1] per batch)"
+    elif info.get("stored") == "disk":
+        text += (", larger than the memory limit: decoded once into a cache file and read from "
+                 "disk a batch at a time")
     text += "."
     skipped = info.get("skipped_files", 0)
     if skipped:
