@@ -5,15 +5,22 @@
 2. A GUI timer's lateness while the Data tab loads that CSV in its loader thread
    (budget: p99 <= 16 ms), against the same timer on an idle window.
 3. Decoding an image folder: one thread against the decoding pool.
+4. An image folder's memory and speed, each way in its own process (peak RSS, ru_maxrss):
+   held as uint8 pixels (today's path), as float32 (the old path), and streamed from disk
+   (a folder larger than the memory limit set for the run), with samples/s of one training
+   epoch of a small CNN each way.
 
-    python bench/run.py bench_data        [--rows N] [--images N]
+    python bench/run.py bench_data        [--rows N] [--images N] [--stream-images N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -135,6 +142,72 @@ def image_decode(root: Path, count: int) -> tuple[float, float]:
     return times[1], times[default]
 
 
+def write_folder(root: Path, count: int, size: int = 64) -> None:
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    for i in range(count):
+        folder = root / f"class{i % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pixels = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"{i}.png", compress_level=1)
+
+
+def image_epoch(root: Path, way: str) -> dict:
+    """In this process: load the folder `way` ("uint8", "float32" or "disk"), train one epoch
+    of a small CNN; seconds, samples/s, the bundle's bytes and the peak RSS."""
+    import dataclasses
+
+    import torch
+
+    from netbuilder.data import load_data
+    from netbuilder.runtime.loop import Loop
+    from netbuilder.train.settings import TrainSettings
+
+    torch.set_num_threads(1)
+    spec = {"kind": "images", "path": root.name, **({"memory_limit_mb": 1} if way == "disk" else {})}
+    start = time.perf_counter()
+    b = load_data(spec, root.parent, "CrossEntropyLoss")
+    loaded = time.perf_counter() - start
+    if way == "float32":  # the old layout: every split divided by 255 up front
+        b = dataclasses.replace(b, scale_inputs=None, **{
+            f"x_{p}": b.model_inputs(getattr(b, f"x_{p}")) for p in ("train", "val", "test")})
+    held = sum(x.numel() * x.element_size() for x in (b.x_train, b.x_val, b.x_test)
+               if isinstance(x, torch.Tensor))
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2), torch.nn.ReLU(),
+                                torch.nn.AdaptiveAvgPool2d(4), torch.nn.Flatten(),
+                                torch.nn.Linear(128, 10))
+    settings = TrainSettings.from_dict({"loss": "CrossEntropyLoss", "batch_size": 128, "epochs": 1})
+    config = settings.runtime_config("classification")
+    if b.scale_inputs:
+        config["inputs"] = b.scale_inputs
+    loop = Loop(model, config, "cpu")
+    loop.seed()
+    start = time.perf_counter()
+    loop.train_pass(b.x_train, b.y_train)
+    seconds = time.perf_counter() - start
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # KiB; readers too
+    return {"way": way, "load_s": loaded, "epoch_s": seconds,
+            "samples_per_s": len(b.x_train) / seconds, "held_mb": held / 2**20,
+            "peak_rss_mb": peak / 1024, "stored": b.info.get("stored")}
+
+
+def image_ways(count: int) -> list[dict]:
+    """image_epoch for each way, each in a fresh process (so that peak RSS is its own)."""
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "folder"
+        write_folder(root, count)
+        env = {**os.environ, "NETBUILDER_CACHE_DIR": str(Path(tmp) / "cache")}
+        for way in ("uint8", "float32", "disk", "disk"):  # disk twice: decoding, then its cache
+            out = subprocess.run([sys.executable, __file__, "--child", way, str(root)], env=env,
+                                 capture_output=True, text=True, check=True).stdout
+            results.append(json.loads(out.splitlines()[-1]))
+    return results
+
+
 def p99(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.99) - 1)] if values else 0.0
 
@@ -143,8 +216,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--images", type=int, default=2000, help="PNGs to decode (0: skip)")
+    parser.add_argument("--stream-images", type=int, default=20000,
+                        help="64x64 RGB PNGs for the memory and streaming figures (0: skip)")
+    parser.add_argument("--rows-only", action="store_true", help="only the CSV figures")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.images:
+    if args.child:
+        print(json.dumps(image_epoch(Path(args.child[1]), args.child[0])))
+        return
+    if args.stream_images and not args.rows_only:
+        ways = image_ways(args.stream_images)
+        base = ways[0]
+        print(f"image folder, {args.stream_images:,} PNGs 64x64 RGB, one epoch of a small CNN, "
+              "each way in its own process (the disk way with a 1 MB memory limit):")
+        for w in ways:
+            print(f"  {w['way']:8s} held {w['held_mb']:7.1f} MB, peak RSS {w['peak_rss_mb']:7.1f} MB, "
+                  f"load {w['load_s']:5.2f} s, epoch {w['epoch_s']:5.2f} s = "
+                  f"{w['samples_per_s']:7.0f} samples/s ({w['samples_per_s'] / base['samples_per_s']:.2f}x uint8)")
+    if args.images and not args.rows_only:
         from netbuilder.data.images import DECODERS
 
         with tempfile.TemporaryDirectory() as tmp:
