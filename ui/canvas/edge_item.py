@@ -6,6 +6,8 @@ it bends out below its source, runs along the lane and bends back in above its t
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle
@@ -21,10 +23,14 @@ _label_font.setPixelSize(11)
 _label_font.setFamilies(["JetBrains Mono", "DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
 
 
+def _handle(a: QPointF, b: QPointF) -> float:
+    dy = b.y() - a.y()
+    return max(40.0, abs(dy) * 0.45) if dy > 0 else 80.0 + min(abs(dy), 400) * 0.25
+
+
 def curve(a: QPointF, b: QPointF) -> QPainterPath:
     """A vertical S-curve (flow runs top to bottom); longer handles when the target sits above."""
-    dy = b.y() - a.y()
-    handle = max(40.0, abs(dy) * 0.45) if dy > 0 else 80.0 + min(abs(dy), 400) * 0.25
+    handle = _handle(a, b)
     path = QPainterPath(a)
     path.cubicTo(QPointF(a.x(), a.y() + handle), QPointF(b.x(), b.y() - handle), b)
     return path
@@ -33,8 +39,7 @@ def curve(a: QPointF, b: QPointF) -> QPainterPath:
 def routed(a: QPointF, b: QPointF, lane: float) -> QPainterPath:
     """Out of `a` downwards, along the vertical line x = lane, into `b` from above."""
     y1, y2 = a.y() + BEND, b.y() - BEND
-    up = y2 < y1  # the lane runs upwards: U-turns at both ends
-    k = 1.5 * BEND if up else 0.5 * BEND
+    k = _routed_handle(y1, y2)
     path = QPainterPath(a)
     path.cubicTo(QPointF(a.x(), a.y() + k), QPointF(lane, a.y() + k), QPointF(lane, y1))
     path.lineTo(lane, y2)
@@ -42,23 +47,38 @@ def routed(a: QPointF, b: QPointF, lane: float) -> QPainterPath:
     return path
 
 
-def node_rects(scene, area: QRectF, skip=()) -> list[QRectF]:
-    """Rectangles of the nodes touching `area` (the other edges are no obstacles)."""
-    if hasattr(scene, "corners_in"):
-        return [QRectF(x, y, NODE_W, NODE_H) for i, (x, y) in scene.corners_in(area) if i not in skip]
-    items = [i for i in scene.items(area) if i.type() == QGraphicsItem.UserType + 1]
-    return [QRectF(i.pos().x(), i.pos().y(), NODE_W, NODE_H) for i in items if i not in skip]
+def _routed_handle(y1: float, y2: float) -> float:
+    return 1.5 * BEND if y2 < y1 else 0.5 * BEND  # the lane runs upwards: U-turns at both ends
 
 
-def free_lane(rects: list[QRectF], y1: float, y2: float, prefer: float) -> float:
-    """The x nearest `prefer` where a vertical segment from y1 to y2 keeps CLEAR of every rectangle."""
+def node_boxes(scene, left: float, top: float, right: float, bottom: float, skip=()) -> list[tuple]:
+    """(left, top, right, bottom) of the nodes touching the area (the other edges are no obstacles):
+    plain floats, as routing asks this for every edge it lays."""
+    if hasattr(scene, "corners_within"):
+        corners = scene.corners_within(left, top, right, bottom)
+    else:
+        items = [i for i in scene.items(QRectF(QPointF(left, top), QPointF(right, bottom)))
+                 if i.type() == QGraphicsItem.UserType + 1]
+        corners = [(i, (i.pos().x(), i.pos().y())) for i in items]
+    return [(x, y, x + NODE_W, y + NODE_H) for i, (x, y) in corners if i not in skip]
+
+
+def free_lane(boxes: list[tuple], y1: float, y2: float, prefer: float) -> float:
+    """The x nearest `prefer` where a vertical segment from y1 to y2 keeps CLEAR of every box
+    (left, top, right, bottom)."""
     lo, hi = min(y1, y2), max(y1, y2)
-    spans = sorted((r.left() - CLEAR, r.right() + CLEAR) for r in rects
-                   if r.bottom() + CLEAR > lo and r.top() - CLEAR < hi)
+    spans = sorted((left - CLEAR, right + CLEAR) for left, top, right, bottom in boxes
+                   if bottom + CLEAR > lo and top - CLEAR < hi)
     for left, right in _merged(spans):
         if left < prefer < right:  # blocked: step out to the nearer side, the right one on a tie
             return left if prefer - left < right - prefer else right
     return prefer
+
+
+@functools.lru_cache(maxsize=4096)
+def label_width(text: str) -> float:
+    """Width of a shape label's pill (the same few shapes label thousands of edges)."""
+    return QFontMetricsF(_label_font).horizontalAdvance(text) + 16 if text else 0.0
 
 
 def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -82,14 +102,15 @@ class EdgeItem(QGraphicsItem):
         self.ports_seen = 0
         self.label = ""
         self.bad = False
-        self._path = QPainterPath()
+        self._ends: tuple[QPointF, QPointF] | None = None  # output and input point the path joins
+        self._curve: QPainterPath | None = None  # the drawn path, made when first needed
         self.lane: float | None = None  # x of the lane when routed around other nodes
         self.polyline: list[QPointF] = []  # a coarse outline of the path for far-away drawing
+        self._lines: list[QLineF] | None = None  # the polyline's segments, made when first asked
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setZValue(0)
-        self.setAcceptHoverEvents(True)
 
     def type(self):
         return EdgeItem.Type
@@ -102,44 +123,63 @@ class EdgeItem(QGraphicsItem):
         return False
 
     def update_path(self) -> None:
+        """Where the edge runs: its lane, bounds and label. The curve itself is made when first
+        painted or hit (thousands of edges open at once, and few of them are in view)."""
         a = self.source_item.output_pos()
         b = self.target_item.input_pos(self.port_index)
         self.prepareGeometryChange()
+        self._ends, self._curve, self._lines = (a, b), None, None
         self.lane = self._find_lane(a, b)
+        ax, ay, bx, by = a.x(), a.y(), b.x(), b.y()
         if self.lane is None:
-            self._path = curve(a, b)
             self.polyline = [a, b]
-            mid = self._path.pointAtPercent(0.5) if self.label else a
+            mid = (a + b) / 2  # the S-curve is symmetric about its centre: half its length
+            h = _handle(a, b)
+            xs, ys = (ax, bx), (ay, ay + h, by - h, by)  # the control points hold the curve
         else:
-            self._path = routed(a, b, self.lane)
-            y1, y2 = a.y() + BEND, b.y() - BEND
+            y1, y2 = ay + BEND, by - BEND
             self.polyline = [a, QPointF(self.lane, y1), QPointF(self.lane, y2), b]
             mid = QPointF(self.lane, (y1 + y2) / 2)
-        w = QFontMetricsF(_label_font).horizontalAdvance(self.label) + 16 if self.label else 0
+            k = _routed_handle(y1, y2)
+            xs, ys = (ax, bx, self.lane), (ay, ay + k, y1, y2, by - k, by)
+        w = label_width(self.label)
         self._label_rect = QRectF(mid.x() + 8, mid.y() - 9, w, 18) if self.label else QRectF()
-        self._bounds = self._path.boundingRect().adjusted(-6, -6, 6, 6).united(self._label_rect)
+        self._bounds = QRectF(QPointF(min(xs) - 6, min(ys) - 6), QPointF(max(xs) + 6, max(ys) + 6))
+        if self.label:
+            self._bounds = self._bounds.united(self._label_rect)
+
+    @property
+    def _path(self) -> QPainterPath:
+        if self._ends is None:
+            return QPainterPath()
+        if self._curve is None:
+            a, b = self._ends
+            self._curve = curve(a, b) if self.lane is None else routed(a, b, self.lane)
+        return self._curve
 
     def _find_lane(self, a: QPointF, b: QPointF) -> float | None:
         """None when the plain curve is clear of other nodes, else the x of a free lane."""
         scene = self.scene()
         if scene is None:
             return None
-        ends = (self.source_item, self.target_item)
-        if b.y() - a.y() > 2 * BEND:  # downwards: the plain curve stays within its endpoints' box
-            box = QRectF(QPointF(min(a.x(), b.x()) - 4, a.y() + 4), QPointF(max(a.x(), b.x()) + 4, b.y() - 4))
-            if not node_rects(scene, box, ends):
+        ax, ay, bx, by = a.x(), a.y(), b.x(), b.y()
+        if by - ay > 2 * BEND:  # downwards: the plain curve stays within its endpoints' box
+            ends = (self.source_item, self.target_item)
+            if not node_boxes(scene, min(ax, bx) - 4, ay + 4, max(ax, bx) + 4, by - 4, ends):
                 return None
-            prefer = b.x()
+            prefer = bx
         else:
-            prefer = (a.x() + b.x()) / 2
-        y1, y2 = a.y() + BEND, b.y() - BEND
-        area = QRectF(QPointF(min(a.x(), b.x()) - 2 * NODE_W, min(y1, y2) - CLEAR),
-                      QPointF(max(a.x(), b.x()) + 2 * NODE_W, max(y1, y2) + CLEAR))
-        return free_lane(node_rects(scene, area), y1, y2, prefer)
+            prefer = (ax + bx) / 2
+        y1, y2 = ay + BEND, by - BEND
+        boxes = node_boxes(scene, min(ax, bx) - 2 * NODE_W, min(y1, y2) - CLEAR,
+                           max(ax, bx) + 2 * NODE_W, max(y1, y2) + CLEAR)
+        return free_lane(boxes, y1, y2, prefer)
 
     def lines(self) -> list[QLineF]:
-        pts = self.polyline
-        return [QLineF(pts[i], pts[i + 1]) for i in range(len(pts) - 1)]
+        if self._lines is None:
+            pts = self.polyline
+            self._lines = [QLineF(pts[i], pts[i + 1]) for i in range(len(pts) - 1)]
+        return self._lines
 
     def boundingRect(self) -> QRectF:
         return self._bounds

@@ -14,6 +14,12 @@ from .port_item import HIT, Port, draw_port, input_count, input_positions
 HEADER = 26.0
 GRID = 10.0
 
+# read once: an enum looked up on the class costs a Python call, and itemChange runs for every
+# flag, z value, scene and position change of thousands of nodes while a project opens
+_FLAGS = QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemSendsGeometryChanges
+_POSITION_CHANGE = QGraphicsItem.ItemPositionChange
+_POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged
+
 _title_font = QFont()
 _title_font.setPixelSize(13)
 _title_font.setBold(True)
@@ -67,8 +73,10 @@ class NodeItem(QGraphicsItem):
         self.hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
         self.snap = True
         self._color = theme.category_color(layer.category)
-        self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
-                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.color_name = self._color.name()
+        self._tip = ""  # the tooltip's text; given to Qt when the pointer first comes near
+        self._tip_given = False
+        self.setFlags(_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self.edges: list = []  # EdgeItems touching this node, kept by the scene
@@ -102,15 +110,31 @@ class NodeItem(QGraphicsItem):
         self.summary, self.params_text, self.errors, self.flag = summary, ptext, list(errors), flag
         self.frozen = node.frozen
         self.n_inputs, self.connected = n_inputs, connected
+        self._tip = self._tooltip(node, errors, flag)
+        if self._tip_given:
+            super().setToolTip(self._tip)
+        self.update()
+        return True
+
+    @staticmethod
+    def _tooltip(node, errors: list[str], flag: str | None) -> str:
         tips = [f"<b>{node.type}</b> <i>{node.id}</i><br>{node.layer.doc}"]
         if node.frozen:
             tips.append("<br>🔒 Frozen: its weights are not trained.")
         tips += [f"<br><span style='color:{theme.current().error}'>⚠ {escape(e)}</span>" for e in errors]
         if flag:
             tips.append(f"<br><span style='color:{theme.current().warning}'>● {escape(flag)}</span>")
-        self.setToolTip("".join(tips))
-        self.update()
-        return True
+        return "".join(tips)
+
+    def toolTip(self) -> str:
+        return self._tip
+
+    def hoverEnterEvent(self, event) -> None:
+        # thousands of nodes open at once: each gets its Qt tooltip only once the pointer is near
+        if not self._tip_given:
+            self._tip_given = True
+            super().setToolTip(self._tip)
+        super().hoverEnterEvent(event)
 
     # --- geometry ------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -122,9 +146,11 @@ class NodeItem(QGraphicsItem):
         return path
 
     def input_pos(self, index: int) -> QPointF:
-        pts = input_positions(self.n_inputs, NODE_W)
-        p = pts[min(index, len(pts) - 1)] if pts else QPointF(NODE_W / 2, 0)
-        return self.pos() + p
+        n = self.n_inputs  # the point input_positions gives that port, without building them all
+        if n <= 0:
+            return self.pos() + QPointF(NODE_W / 2, 0)
+        i = min(index, n - 1)
+        return self.pos() + QPointF(NODE_W / (n + 1) * ((i + n if i < 0 else i) + 1), 0)
 
     def output_pos(self) -> QPointF:
         return self.pos() + QPointF(NODE_W / 2, NODE_H)
@@ -139,14 +165,15 @@ class NodeItem(QGraphicsItem):
         return None
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionChange and self.snap:
+        if change == _POSITION_CHANGE and self.snap:
             return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
-        if change == QGraphicsItem.ItemPositionHasChanged:
+        if change == _POSITION_CHANGED:
             for e in self.edges:
                 e.update_path()
-            if hasattr(self.scene(), "node_moved"):
-                self.scene().node_moved(self)
-        return super().itemChange(change, value)
+            scene = self.scene()
+            if hasattr(scene, "node_moved"):
+                scene.node_moved(self)
+        return value  # what QGraphicsItem.itemChange returns, without a call into Qt
 
     # --- painting ------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None):

@@ -25,12 +25,13 @@ class Overview:
         t = theme.current()
         fills: dict[str, list[QRectF]] = {}
         errors, selected, flagged = [], [], []
+        corner = self.scene._corner
         for item in self.scene.nodes.values():
             if not item.isVisible():
                 continue
-            p = item.pos()
-            r = QRectF(p.x(), p.y(), NODE_W, NODE_H)
-            fills.setdefault(item._color.name(), []).append(r)
+            x, y = corner[item]
+            r = QRectF(x, y, NODE_W, NODE_H)
+            fills.setdefault(item.color_name, []).append(r)
             if item.errors:
                 errors.append(r)
             elif item.isSelected():

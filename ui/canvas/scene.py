@@ -94,12 +94,15 @@ class NetScene(QGraphicsScene):
                 incoming.setdefault(e.target, []).append(e)
             for node in project.nodes:
                 item = self.nodes.get(node.id)
-                if item is None:
+                pos = QPointF(*clamp_position(*node.pos)) if node.pos is not None else QPointF(0, 0)
+                if item is None:  # placed before it is added: its position is indexed once
                     item = self.nodes[node.id] = NodeItem(node.id, node.layer)
+                    item.snap = False
+                    item.setPos(pos)
+                    item.snap = True
                     self.addItem(item)
                     self.node_moved(item)
-                pos = QPointF(*clamp_position(*node.pos)) if node.pos is not None else QPointF(0, 0)
-                if item.pos() != pos:
+                elif item.pos() != pos:
                     item.snap = False
                     item.setPos(pos)
                     item.snap = True
@@ -225,9 +228,12 @@ class NetScene(QGraphicsScene):
         return [item for item, _ in self.corners_in(area)]
 
     def corners_in(self, area: QRectF) -> list[tuple[NodeItem, tuple[float, float]]]:
-        """(node, its top-left corner) for the nodes whose rectangle intersects `area`: edge
-        routing asks this for every edge it adds, so it reads cached floats, not Qt items."""
-        left, top, right, bottom = area.left(), area.top(), area.right(), area.bottom()
+        """(node, its top-left corner) for the nodes whose rectangle intersects `area`."""
+        return self.corners_within(area.left(), area.top(), area.right(), area.bottom())
+
+    def corners_within(self, left: float, top: float, right: float, bottom: float) -> list:
+        """corners_in for an area given as floats: edge routing asks this for every edge it
+        lays, so it reads cached floats, not Qt items."""
         out = []
         grid, corner = self._grid, self._corner
         for i in range(math.floor((left - NODE_W) / CELL), math.floor(right / CELL) + 1):
