@@ -91,6 +91,9 @@ class Project:
     # the inspector, shape inference) works on the network being edited.
     networks: dict[str, Network] = field(default_factory=dict)
     active: str | None = None
+    # nodes by id, for node() and has_node(), which loops over thousands of nodes call
+    _by_id: dict[str, Node] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_id_of: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 
     # --- networks ----------------------------------------------------------------------------
     def _sync(self) -> None:
@@ -119,14 +122,31 @@ class Project:
         return {name: self.graph(name) for name in self.networks}
 
     # --- queries -----------------------------------------------------------------------------
+    def _index(self) -> dict[str, Node]:
+        """The id index: made again when the node list is another one or has another length
+        (code outside the mutators builds lists by hand), and dropped by the mutators."""
+        key = (id(self.nodes), len(self.nodes))
+        if self._by_id is None or self._by_id_of != key:
+            self._by_id = {n.id: n for n in reversed(self.nodes)}  # the first of a repeated id, as a scan
+            self._by_id_of = key
+        return self._by_id
+
     def node(self, node_id: str) -> Node:
-        for n in self.nodes:
+        n = self._index().get(node_id)
+        if n is not None and n.id == node_id:
+            return n
+        for n in self.nodes:  # changed in place behind the index (a node given another id)
             if n.id == node_id:
+                self._by_id = None
                 return n
         raise KeyError(node_id)
 
     def has_node(self, node_id: str) -> bool:
-        return any(n.id == node_id for n in self.nodes)
+        try:
+            self.node(node_id)
+        except KeyError:
+            return False
+        return True
 
     def incoming(self, node_id: str) -> list[Edge]:
         """Edges into a node in input order: target_port where given, else list order."""
@@ -151,16 +171,19 @@ class Project:
     def add_node(self, node: Node, index: int | None = None) -> None:
         check_node_id(node.id, {n.id for n in self.nodes})
         self.nodes.insert(len(self.nodes) if index is None else index, node)
+        self._by_id = None
 
     def remove_node(self, node_id: str) -> tuple[int, Node, list[tuple[int, Edge]]]:
         """Remove a node and its edges; returns what undo needs to put them back."""
         index = next(i for i, n in enumerate(self.nodes) if n.id == node_id)
         removed = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)]
         self.edges[:] = [e for e in self.edges if node_id not in (e.source, e.target)]
+        self._by_id = None
         return index, self.nodes.pop(index), removed
 
     def restore_node(self, index: int, node: Node, edges: list[tuple[int, Edge]]) -> None:
         self.nodes.insert(index, node)
+        self._by_id = None
         for i, e in edges:
             self.edges.insert(i, e)
 
