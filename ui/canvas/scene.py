@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
-from netbuilder.limits import clamp_position
+from netbuilder.limits import POSITION, clamp_position
 
 from .. import theme
 from ..commands import Connect, DeleteItems, MoveNodes
@@ -42,6 +42,10 @@ class NetScene(QGraphicsScene):
         self._cell_of: dict[NodeItem, tuple[int, int]] = {}
         self._corner: dict[NodeItem, tuple[float, float]] = {}  # top-left corners, read without Qt
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        # a fixed rect, within which every node lies (netbuilder.limits): Qt cuts its index over
+        # the scene rect, and a growing one left it cut for the first (blank) project's few items
+        edge = POSITION + 10_000
+        self.setSceneRect(QRectF(-edge, -edge, 2 * edge, 2 * edge))
         document.analyzed.connect(self.sync)  # every edit but a move: shapes may change anywhere
         document.nodes_moved.connect(self._nodes_moved)
         document.problems_changed.connect(self._problems_changed)
@@ -132,6 +136,16 @@ class NetScene(QGraphicsScene):
             self._syncing = False
         self._select_ids(doc.selection)
         self.revision += 1
+        self._fit_index_depth()
+
+    def _fit_index_depth(self) -> None:
+        """Qt keeps the BSP depth it chose for the scene's first items (a blank project's, 5), so
+        that a 5,000-node project later had leaves of hundreds of items, all tested at every
+        frame: the depth follows the item count as Qt's own rule would (log2, at least 5), two
+        more as the graph fills only part of the scene rect."""
+        depth = max(5, math.ceil(math.log2(max(len(self.nodes) + len(self.edges), 1))) + 2)
+        if abs(depth - self.bspTreeDepth()) > 1:  # not back and forth around a power of two
+            self.setBspTreeDepth(depth)
 
     @Slot(list)
     def _nodes_moved(self, ids: list) -> None:

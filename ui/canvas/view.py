@@ -9,7 +9,6 @@ from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
 from netbuilder.layers.registry import LAYERS
-from netbuilder.limits import POSITION
 from netbuilder.spec import Edge, Node
 
 from .. import theme
@@ -49,8 +48,6 @@ class NetView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setFrameShape(QGraphicsView.NoFrame)
-        edge = POSITION + 10_000  # every node lies within ±POSITION (netbuilder.limits)
-        self.setSceneRect(QRectF(-edge, -edge, 2 * edge, 2 * edge))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self._space = False
