@@ -35,6 +35,8 @@ from typing import Any, NamedTuple
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from netbuilder.session import USER_ERRORS, error_message  # not imported in a task's thread
+
 
 class Failure(NamedTuple):
     message: str  # one readable paragraph
@@ -45,8 +47,6 @@ class Failure(NamedTuple):
 def failure_of(err: BaseException, what: str | None = None) -> Failure:
     """The user's mistakes (the engine's errors) say what is wrong; anything else is a bug,
     said with its type and traceback, prefixed "<what> failed: "."""
-    from netbuilder.session import USER_ERRORS, error_message
-
     if isinstance(err, USER_ERRORS):
         return Failure(error_message(err), "", err)
     if isinstance(err, MemoryError):

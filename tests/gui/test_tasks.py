@@ -156,3 +156,27 @@ def test_closing_the_window_joins_every_task_under_it(make_window, qtbot):
     w.document.undo_stack.setClean()
     assert w.close()
     assert not thread.is_alive() and not tasks.busy and tasks.latest.stop_requested
+
+
+def test_a_bug_in_a_data_load_is_shown_and_the_next_load_works(qtbot, monkeypatch):
+    from netbuilder.session import load_project_data
+    from netbuilder.templates import load_template
+    from ui.document import Document
+    from ui.training import data_panel as data_panel_module
+
+    def load(project, base_dir):
+        if project.data["name"] == "moons":
+            raise KeyError("a bug")
+        return load_project_data(project, base_dir)
+
+    monkeypatch.setattr(data_panel_module, "load_project_data", load)
+    panel = data_panel_module.DataPanel(Document(load_template("mlp")))  # moons
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.bundle_loaded, timeout=WAIT_S * 1000) as loaded:
+        panel.reload()
+    assert loaded.args == [None]
+    assert panel.shape_label.text() == "Loading the data failed: KeyError: 'a bug'"
+    panel.document.project.data = {"kind": "builtin", "name": "circles"}
+    with qtbot.waitSignal(panel.bundle_loaded, timeout=WAIT_S * 1000) as loaded:
+        panel.reload()
+    assert loaded.args[0] is not None and panel.shape_label.text().startswith("✓")
