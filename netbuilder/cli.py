@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, training_fields
 from .cli_data import add_parsers as add_data_parsers
 from .errors import ProjectError, os_error_message
 from .spec import InvalidProject, load_project, save_project
@@ -175,8 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--data", help="data file or folder (overrides the project's)")
     p.add_argument("--target", help="target column for CSV data")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
+    training_fields.add_flags(p)  # --epochs, --batch-size, --lr, --device...: one per declared setting
     p.add_argument("--out", metavar="RUN_DIR", help="run folder (checkpoints, history)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run")
     p.add_argument("--init-weights", metavar="W", help="start from these weights (.safetensors, a torch.save'd "

@@ -12,11 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import training_fields
 from .session import default_run_dir
 from .spec import Project, load_project
 
-FORWARDED = (("data", "--data"), ("target", "--target"), ("epochs", "--epochs"),
-             ("device", "--device"), ("resume", "--resume"), ("init_weights", "--init-weights"))
+FORWARDED = (("data", "--data"), ("target", "--target"), ("resume", "--resume"),
+             ("init_weights", "--init-weights"))
 
 
 def worker_command(args, out: Path) -> list[str]:
@@ -28,6 +29,8 @@ def worker_command(args, out: Path) -> list[str]:
         if value is not None:
             cmd += [flag, str(Path(value).resolve()) if attr in ("data", "resume", "init_weights")
                     else str(value)]
+    for path, value in training_fields.flag_values(args).items():  # --epochs, --lr...
+        cmd += training_fields.flag_argv(path, value)
     if not getattr(args, "resume", None):
         cmd += ["--out", str(out)]
     if getattr(args, "init_strict", False):

@@ -1,4 +1,6 @@
-"""Errors that a user can read: each names the node (and field) at fault."""
+"""Errors that a user can read. Each is a UserError: one paragraph (`message`) and where the
+mistake is, as absolute locations (node, field, path, row, column), so that every caller can
+show or point at it without rebuilding anything."""
 
 from __future__ import annotations
 
@@ -6,31 +8,48 @@ from __future__ import annotations
 NO_DATA = "no_data"  # the project has no data section: train needs --data (validate warns of it)
 
 
-class ProjectError(Exception):
-    """A problem with a project, tied to the node(s) and field at fault where there is one."""
+class UserError(Exception):
+    """A mistake the user can fix. `field` is a dotted path from the project's top
+    ("training.optimizer.lr", "data", "out_features" of `node`); `path` a file, `row` 1-based
+    as a spreadsheet counts (the header is row 1), `column` a column's name; `code` one of the
+    codes above, for scripts."""
 
-    def __init__(self, message: str, node: str | None = None, field: str | None = None,
-                 nodes: tuple[str, ...] = (), network: str | None = None, code: str | None = None):
+    def __init__(self, message: str, *, node: str | None = None, field: str | None = None,
+                 path: str | None = None, row: int | None = None, column: str | None = None,
+                 network: str | None = None, code: str | None = None):
         super().__init__(message)
-        self.code = code  # one of the codes above, or None
-        self.network = network  # in a project with several networks: the one at fault
         self.message = message
-        self.node = node
-        self.field = field
-        self.nodes = tuple(nodes) or ((node,) if node else ())
+        self.node, self.field, self.network = node, field, network
+        self.path, self.row, self.column, self.code = path, row, column, code
 
     def to_dict(self) -> dict:
+        """The error as `--json` carries it: "message", and "node" (null when none), then each
+        other location that is set."""
         out = {"node": self.node, "message": self.message}
-        if self.field:
-            out["field"] = self.field
-        if self.network:
-            out["network"] = self.network
-        if self.code:
-            out["code"] = self.code
+        for key in ("field", "network", "path", "row", "column", "code"):
+            if getattr(self, key, None) is not None:
+                out[key] = getattr(self, key)
         return out
 
     def __str__(self) -> str:
         return self.message
+
+
+class ProjectError(UserError):
+    """A problem with a project, tied to the node(s) and field at fault where there is one."""
+
+    def __init__(self, message: str, node: str | None = None, field: str | None = None,
+                 nodes: tuple[str, ...] = (), network: str | None = None, code: str | None = None):
+        super().__init__(message, node=node, field=field or None, network=network or None, code=code)
+        self.nodes = tuple(nodes) or ((node,) if node else ())
+
+
+class TrainError(UserError, ValueError):
+    """A training problem explained for the user (a bad setting, a NaN loss...). `field` is
+    where in the project it lies, e.g. "training.optimizer.lr"."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, field=field)
 
 
 def os_error_message(exc: OSError) -> str:

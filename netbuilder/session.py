@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import training_fields
 from .data import DataBundle, DataError, load_data
 from .data.plan import save_plan
 from .errors import NO_DATA, ProjectError
@@ -47,12 +48,19 @@ class Overrides:
     device: str | None = None
     init_weights: str | None = None  # weights to start from (over training.init_weights)
     init_strict: bool = False  # refuse weights that do not fit exactly
+    settings: dict = field(default_factory=dict)  # {"batch_size": 64, "optimizer.lr": 0.01}: the flags of training_fields
 
     @classmethod
     def from_args(cls, args) -> Overrides:
+        flags = training_fields.flag_values(args)
         return cls(getattr(args, "data", None), getattr(args, "target", None),
-                   getattr(args, "epochs", None), getattr(args, "device", None),
-                   getattr(args, "init_weights", None), getattr(args, "init_strict", False))
+                   flags.pop("epochs", getattr(args, "epochs", None)), flags.pop("device", getattr(args, "device", None)),
+                   getattr(args, "init_weights", None), getattr(args, "init_strict", False), flags)
+
+    def training(self) -> dict:
+        """{dotted path: value} of every training setting given."""
+        given = {"epochs": self.epochs, "device": self.device, **self.settings}
+        return {path: value for path, value in given.items() if value is not None}
 
 
 @dataclass
@@ -98,12 +106,12 @@ def apply_overrides(project: Project, over: Overrides | None) -> Project:
     if over.data or over.target:
         project.data = data
     training = dict(project.training or {})
-    if over.epochs is not None:
-        if over.epochs < 1:
-            raise TrainError(f"--epochs must be at least 1, got {over.epochs}.", field="epochs")
-        training["epochs"] = over.epochs
-    if over.device:
-        training["device"] = over.device
+    for path, value in over.training().items():
+        declared = training_fields.setting(path)
+        why = training_fields.problem(declared, value)
+        if why:  # named as the user typed it
+            raise TrainError(f"{declared.flag or path} {why}.", field=path)
+        training = training_fields.put(training, path, value)
     project.training = training
     return project
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import limits
+from . import limits, training_fields
 from .errors import ProjectError
 from .fileio import remove_stale_temps, write_atomic
 from .layers.registry import LAYERS
@@ -227,8 +227,8 @@ class Project:
             out["graph"] = graph_dict(self.nodes, self.edges)
         if self.data is not None:
             out["data"] = copy.deepcopy(self.data)
-        if self.training is not None:
-            out["training"] = copy.deepcopy(self.training)
+        if self.training is not None:  # saved with the version of its settings (training_fields)
+            out["training"] = {"version": training_fields.VERSION, **copy.deepcopy(self.training)}
         return out
 
     def copy(self) -> Project:
@@ -333,12 +333,17 @@ def parse_project(doc: Any) -> Project:
     for key in ("data", "training"):
         if doc.get(key) is not None and not isinstance(doc[key], dict):
             errors.append(ProjectError(f"'{key}' must be an object.", field=key))
+    training = doc.get("training")
+    try:  # older settings are brought up to date, so that everything after reads one version
+        training = training_fields.migrate(training) if isinstance(training, dict) else training
+    except ValueError as err:  # a newer or malformed training.version
+        errors.append(ProjectError(str(err), field="training.version"))
     for key in ("name", "description"):
         if not isinstance(doc.get(key, ""), str):
             errors.append(ProjectError(f"'{key}' must be a text, not {type(doc[key]).__name__}.", field=key))
     if errors:
         raise InvalidProject(errors)
-    common = {"name": doc.get("name", "Untitled"), "data": doc.get("data"), "training": doc.get("training"),
+    common = {"name": doc.get("name", "Untitled"), "data": doc.get("data"), "training": training,
               "description": doc.get("description", "")}
     if list(parsed) == [SINGLE]:  # one network: the project as it always was
         return Project(nodes=parsed[SINGLE].nodes, edges=parsed[SINGLE].edges, **common)

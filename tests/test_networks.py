@@ -30,7 +30,8 @@ def test_version_1_files_migrate_to_one_network_named_model():
     assert new["networks"] == {"model": old["graph"]}  # the graph as it was, now named
     project = parse_project(old)
     assert not project.networks and project.graphs() == {"model": project}
-    assert parse_project(new).to_dict() == project.to_dict() == old | {"version": 1}  # saved as before: version 1
+    saved = old | {"version": 1, "training": {"version": 2, **old["training"]}}  # the settings' own version
+    assert parse_project(new).to_dict() == project.to_dict() == saved  # saved as before: version 1
 
 
 def test_a_version_1_file_without_a_graph_is_still_named(tmp_path):

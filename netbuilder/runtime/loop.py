@@ -149,7 +149,7 @@ class Loop:
         except RuntimeError:  # a backend without device generators: permute on the CPU
             self.gen = torch.Generator()
         self.autocast, self.scaler = contextlib.nullcontext, None
-        amp = config.get("amp", "none")
+        amp = config.get("mixed_precision", "none")
         if amp != "none" and self.device.type == "cuda":
             dtype = torch.bfloat16 if amp == "bf16" else torch.float16
             self.autocast = lambda: torch.autocast("cuda", dtype=dtype)

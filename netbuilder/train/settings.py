@@ -1,58 +1,30 @@
-"""TrainSettings: the project's `training` section, validated by building the torch objects."""
+"""TrainSettings: the project's `training` section, validated by building the torch objects.
+
+What each field is (its kind, default, range, choices) is declared once in
+netbuilder/training_fields.py; this module checks a section against that table and asks torch
+about the arguments of the loss, optimizer and schedule."""
 
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass, field
 
 import torch
 
 from .. import metrics as M
+from .. import training_fields as F
 from ..metrics import ALL_METRICS
+from ..training_fields import FLOAT32_MAX, RECIPE_NETWORKS, RECIPES, SETTINGS, finite_number
 from .errors import TrainError
 
-LOSSES = ("CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1Loss",
-          "HuberLoss", "SmoothL1Loss")
-OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")
-SCHEDULES = ("StepLR", "CosineAnnealingLR", "ReduceLROnPlateau", "ExponentialLR")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-AMP = ("none", "bf16", "fp16")
-KEYS = ("loss", "optimizer", "batch_size", "epochs", "metrics", "schedule", "l1", "l2",
-        "early_stopping", "grad_clip", "seed", "device", "amp", "init_weights",
-        "recipe", "adversarial", "vae", "optimizers")
-RECIPES = ("supervised", "autoencoder", "adversarial", "vae")
-# the generative recipes' own settings: name -> (default, kind, minimum or choices)
-RECIPE_FIELDS = {
-    "adversarial": {"noise": ("normal", "choice", ("normal", "uniform")),
-                    "loss": ("bce", "choice", ("bce", "hinge", "wgan-gp")),
-                    "d_steps": (1, int, 1), "g_steps": (1, int, 1),
-                    "label_smoothing": (0.0, float, 0.0), "gp_weight": (10.0, float, 0.0),
-                    "samples": (64, int, 1), "sample_seed": (0, int, 0)},
-    "vae": {"kl_weight": (1.0, float, 0.0), "warmup_epochs": (0, int, 0),
-            "samples": (64, int, 1), "sample_seed": (0, int, 0)},
-}
-RECIPE_NETWORKS = {"adversarial": ("generator", "discriminator")}  # one optimizer each
-EARLY_STOPPING_KEYS = ("monitor", "patience", "min_delta")
-FLOAT32_MAX = float(torch.finfo(torch.float32).max)
-
-
-def _number(d: dict, key: str, default, where: str, kind=float, minimum=0.0):
-    value = d.get(key, default)
-    if value is None and default is None:
-        return None
-    ok = _finite_number(value)
-    if kind is int:
-        ok = ok and float(value).is_integer()
-    if not ok or value < minimum:
-        kind_text = "an integer" if kind is int else "a number"
-        raise TrainError(f"training.{where} must be {kind_text} >= {minimum:g}, got {value!r}.",
-                         field=where)
-    return kind(value)
-
-
-def _finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+LOSSES, OPTIMIZERS, SCHEDULES = F.LOSSES, F.OPTIMIZERS, F.SCHEDULES
+DEVICES = F.BY_NAME["device"].choices
+AMP = F.BY_NAME["mixed_precision"].choices
+KEYS = ("version", *F.BY_NAME)
+# the settings a TrainSettings holds as plain values (s.batch_size, s.seed...): one number, flag or choice
+PLAIN = tuple(s.name for s in SETTINGS if s.kind in ("int", "float", "bool", "choice", "text")
+              and s.name != "recipe")
+RECIPE_FIELDS = {name: {f.name: f for f in s.fields} for name, s in F.RECIPE_SECTIONS.items()}
 
 
 def _typed(spec, key: str, choices, where: str) -> tuple[str, dict]:
@@ -76,12 +48,36 @@ def _check_args(cls, args: dict, where: str, skip=("self", "params", "optimizer"
                              f"accepts {', '.join(allowed)}.", field=f"{where}.{name}")
         default = params[name].default
         numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
-        if numeric and not _finite_number(value):  # e.g. "lr": "fast" would fail deep inside torch
+        if numeric and not finite_number(value):  # e.g. "lr": "fast" would fail deep inside torch
             raise TrainError(f"training.{where}.{name} must be a number, got {value!r}.", field=f"{where}.{name}")
         if numeric and abs(value) > FLOAT32_MAX:  # torch's in-place steps overflow on it mid-run
             raise TrainError(f"training.{where}.{name} is {value:g}, beyond what the float32 weights "
                              f"can take (about {FLOAT32_MAX:.2g}): use a smaller value.",
                              field=f"{where}.{name}")
+
+
+def _optimizer(spec, where: str) -> tuple[str, dict]:
+    name, args = _typed(spec, "type", OPTIMIZERS, where)
+    args.setdefault("lr", F.setting("optimizer.lr").default)
+    _check_args(getattr(torch.optim, name), args, where)
+    return name, args
+
+
+def _unknown(section: dict, s: F.Setting, where: str) -> None:
+    known = [f.name for f in s.fields]
+    for key in section:
+        if key not in known:
+            raise TrainError(f'training.{where} has an unknown field "{key}"; known: '
+                             f"{', '.join(known)}.", field=f"{where}.{key}")
+
+
+def _section(d: dict, s: F.Setting, where: str) -> dict:
+    """An object of plain settings (training.vae, training.adversarial): each one checked."""
+    section = d.get(s.name) or {}
+    if not isinstance(section, dict):
+        raise TrainError(f"training.{where} must be an object.", field=where)
+    _unknown(section, s, where)
+    return {f.name: F.value_of(section, f, f"{where}.{f.name}") for f in s.fields}
 
 
 @dataclass
@@ -90,41 +86,33 @@ class TrainSettings:
     loss_args: dict = field(default_factory=dict)
     optimizer: str = "Adam"
     optimizer_args: dict = field(default_factory=lambda: {"lr": 1e-3})
-    batch_size: int = 32
-    epochs: int = 10
     metrics: list | None = None  # None: the task's usual ones (metrics.default_metrics)
     schedule: dict | None = None
-    l1: float = 0.0
-    l2: float = 0.0
     early_stopping: dict | None = None
-    grad_clip: float | None = None
-    seed: int = 0
-    device: str = "auto"
-    amp: str = "none"
     recipe: str | None = None  # None: follows from the data (autoencoder when target is input)
     recipe_args: dict = field(default_factory=dict)  # training.adversarial / training.vae
     optimizers: dict | None = None  # network -> {"type", **args}: one optimizer per network
     latent: list | None = None  # the sampler network's input shape (set from the project, not the file)
+    # every PLAIN setting (batch_size, epochs, seed, ...) by name, read as an attribute: s.epochs
+    values: dict = field(default_factory=lambda: {s: F.BY_NAME[s].default for s in PLAIN})
+
+    def __getattr__(self, name: str):
+        if name in PLAIN:
+            return self.__dict__["values"][name] if "values" in self.__dict__ else F.BY_NAME[name].default
+        raise AttributeError(name)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> TrainSettings:
-        d = dict(d or {})
+        d = F.migrate(dict(d or {}))
         for key in d:
             if key not in KEYS:
                 raise TrainError(f'training has an unknown field "{key}"; known fields: '
                                  f"{', '.join(KEYS)}.", field=key)
-        loss, loss_args = _typed(d.get("loss", "CrossEntropyLoss"), "type", LOSSES, "loss")
+        loss, loss_args = _typed(d.get("loss", F.BY_NAME["loss"].default), "type", LOSSES, "loss")
         _check_args(getattr(torch.nn, loss), loss_args, "loss")
-        opt, opt_args = _typed(d.get("optimizer", {"type": "Adam"}), "type", OPTIMIZERS,
-                               "optimizer")
-        opt_args.setdefault("lr", 1e-3)
-        _check_args(getattr(torch.optim, opt), opt_args, "optimizer")
+        opt, opt_args = _optimizer(d.get("optimizer", F.BY_NAME["optimizer"].default), "optimizer")
         s = cls(loss=loss, loss_args=loss_args, optimizer=opt, optimizer_args=opt_args,
-                batch_size=_number(d, "batch_size", 32, "batch_size", int, 1),
-                epochs=_number(d, "epochs", 10, "epochs", int, 1),
-                l1=_number(d, "l1", 0.0, "l1"), l2=_number(d, "l2", 0.0, "l2"),
-                grad_clip=_number(d, "grad_clip", None, "grad_clip"),
-                seed=_number(d, "seed", 0, "seed", int, 0))
+                values={name: F.value_of(d, F.BY_NAME[name], name) for name in PLAIN})
         metrics = d.get("metrics")
         if metrics is not None and not isinstance(metrics, list):
             raise TrainError('training.metrics must be a list like ["accuracy", "f1"].',
@@ -134,12 +122,6 @@ class TrainSettings:
             if name not in ALL_METRICS:
                 raise TrainError(f'training.metrics: unknown metric "{name}"; known: '
                                  f"{', '.join(ALL_METRICS)}.", field="metrics")
-        for key, choices in (("device", DEVICES), ("amp", AMP)):
-            value = d.get(key, getattr(s, key))
-            if value not in choices:
-                raise TrainError(f'training.{key} "{value}" is not one of '
-                                 f"{', '.join(choices)}.", field=key)
-            setattr(s, key, value)
         if d.get("schedule"):
             name, args = _typed(d["schedule"], "type", SCHEDULES, "schedule")
             _check_args(getattr(torch.optim.lr_scheduler, name), args, "schedule")
@@ -162,26 +144,7 @@ class TrainSettings:
                 raise TrainError(f'training.{name} applies to the {name} recipe only; set training.recipe '
                                  f'to "{name}" or remove it.', field=name)
         if recipe in RECIPE_FIELDS:
-            section = d.get(recipe) or {}
-            if not isinstance(section, dict):
-                raise TrainError(f"training.{recipe} must be an object.", field=recipe)
-            fields = RECIPE_FIELDS[recipe]
-            for key in section:
-                if key not in fields:
-                    raise TrainError(f'training.{recipe} has an unknown field "{key}"; known: '
-                                     f"{', '.join(fields)}.", field=f"{recipe}.{key}")
-            for key, (default, kind, rule) in fields.items():
-                if kind == "choice":
-                    value = section.get(key, default)
-                    if value not in rule:
-                        raise TrainError(f'training.{recipe}.{key} "{value}" is not one of {", ".join(rule)}.',
-                                         field=f"{recipe}.{key}")
-                    self.recipe_args[key] = value
-                else:
-                    self.recipe_args[key] = _number(section, key, default, f"{recipe}.{key}", kind, rule)
-            if recipe == "adversarial" and not self.recipe_args["label_smoothing"] < 1:
-                raise TrainError("training.adversarial.label_smoothing must be below 1 (0.1 means real "
-                                 "images are labelled 0.9).", field="adversarial.label_smoothing")
+            self.recipe_args = _section(d, F.RECIPE_SECTIONS[recipe], recipe)
         given = d.get("optimizers")
         nets = RECIPE_NETWORKS.get(recipe, ())
         if given is not None and (not isinstance(given, dict) or not nets):
@@ -195,9 +158,7 @@ class TrainSettings:
                     raise TrainError(f'training.optimizers has no network "{key}"; the {recipe} recipe '
                                      f"trains {', '.join(nets)}.", field=f"optimizers.{key}")
             for net in nets:
-                name, args = _typed((given or {}).get(net, own), "type", OPTIMIZERS, f"optimizers.{net}")
-                args.setdefault("lr", 1e-3)
-                _check_args(getattr(torch.optim, name), args, f"optimizers.{net}")
+                name, args = _optimizer((given or {}).get(net, own), f"optimizers.{net}")
                 self.optimizers[net] = {"type": name, **args}
 
     def _try_build(self) -> None:
@@ -256,7 +217,8 @@ class TrainSettings:
 
     def runtime_config(self, task: str, recipe: str = "supervised") -> dict:
         """The run as the runtime reads it (netbuilder/runtime/build.py): plain JSON, the
-        same for the app and for an exported train_config.json."""
+        same for the app and for an exported train_config.json. Every plain setting the
+        table marks `config` is in it under its own name."""
         es = self.early_stopping or {}
         recipe = self.recipe or recipe
         extra = {}
@@ -266,24 +228,25 @@ class TrainSettings:
             metrics = []
         if self.optimizers:
             extra["optimizers"] = self.optimizers
+        early = F.BY_NAME["early_stopping"]
         return _lists({
             "task": task, "recipe": recipe, **extra,
             "loss": {"type": self.loss, **self.loss_args},
             "optimizer": {"type": self.optimizer, **self.optimizer_args},
-            "schedule": self.schedule, "batch_size": self.batch_size, "epochs": self.epochs,
-            "seed": self.seed, "l1": self.l1, "l2": self.l2, "grad_clip": self.grad_clip,
-            "amp": self.amp, "metrics": metrics,
-            "monitor": es.get("monitor", "val_loss"), "patience": es.get("patience"),
-            "min_delta": es.get("min_delta", 0.0)})
+            "schedule": self.schedule,
+            **{name: self.values[name] for name in PLAIN if F.BY_NAME[name].config},
+            "metrics": metrics,
+            "monitor": es.get("monitor", early.sub("monitor").default), "patience": es.get("patience"),
+            "min_delta": es.get("min_delta", early.sub("min_delta").default)})
 
     def to_dict(self) -> dict:
-        out = {"loss": self.loss if not self.loss_args else {"type": self.loss,
-                                                             **self.loss_args},
+        out = {"version": F.VERSION,
+               "loss": self.loss if not self.loss_args else {"type": self.loss, **self.loss_args},
                "optimizer": {"type": self.optimizer, **self.optimizer_args},
-               "batch_size": self.batch_size, "epochs": self.epochs, "metrics": self.metrics,
-               "schedule": self.schedule, "l1": self.l1, "l2": self.l2,
-               "early_stopping": self.early_stopping, "grad_clip": self.grad_clip,
-               "seed": self.seed, "device": self.device, "amp": self.amp}
+               "metrics": self.metrics, "schedule": self.schedule,
+               "early_stopping": self.early_stopping, **self.values}
+        if self.values.get("init_weights") is None:
+            out.pop("init_weights", None)
         if self.recipe is not None:
             out["recipe"] = self.recipe
         if self.recipe in RECIPE_FIELDS:
@@ -301,19 +264,20 @@ def _lists(value):
     return value
 
 
+def monitor_choices() -> list[str]:
+    """What early stopping may watch: the losses and every metric on the validation split."""
+    return ["val_loss", "train_loss"] + [f"val_{m}" for m in ALL_METRICS]
+
+
 def _early_stopping(spec) -> dict:
     if not isinstance(spec, dict):
         raise TrainError("training.early_stopping must be an object like "
                          '{"monitor": "val_loss", "patience": 5}.', field="early_stopping")
-    for key in spec:
-        if key not in EARLY_STOPPING_KEYS:
-            raise TrainError(f'training.early_stopping has an unknown field "{key}"; known: '
-                             f"{', '.join(EARLY_STOPPING_KEYS)}.", field=f"early_stopping.{key}")
-    monitor = spec.get("monitor", "val_loss")
-    allowed = ["val_loss", "train_loss"] + [f"val_{m}" for m in ALL_METRICS]
-    if monitor not in allowed:
+    declared = F.BY_NAME["early_stopping"]
+    _unknown(spec, declared, "early_stopping")
+    monitor = spec.get("monitor", declared.sub("monitor").default)
+    if monitor not in monitor_choices():
         raise TrainError(f'training.early_stopping.monitor "{monitor}" is not one of '
-                         f"{', '.join(allowed)}.", field="early_stopping.monitor")
-    return {"monitor": monitor,
-            "patience": _number(spec, "patience", 5, "early_stopping.patience", int, 1),
-            "min_delta": _number(spec, "min_delta", 0.0, "early_stopping.min_delta")}
+                         f"{', '.join(monitor_choices())}.", field="early_stopping.monitor")
+    return {"monitor": monitor, **{f.name: F.value_of(spec, f, f"early_stopping.{f.name}")
+                                   for f in declared.fields if f.name != "monitor"}}

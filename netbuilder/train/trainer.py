@@ -182,8 +182,8 @@ class Trainer:
         self.loop.callbacks = self.reporting
         self.params = self.loop.params
         self.groups = gradstats.layer_params(self.model)
-        if s.amp != "none" and dev.type != "cuda":
-            self.notes.append(f'amp "{s.amp}" is only used on CUDA; training in float32.')
+        if s.mixed_precision != "none" and dev.type != "cuda":
+            self.notes.append(f'mixed_precision "{s.mixed_precision}" is only used on CUDA; training in float32.')
         if self.loop.recipe.supervised:
             self._check_shapes()
         elif self.world > 1:

@@ -51,9 +51,9 @@ def test_metric_checkboxes_monitor_and_amp_edit_the_project(qtbot):
     assert form.fields["monitor"].isEnabled()
     choose(qtbot, form.fields["monitor"], "val_auroc")
     assert doc.project.training["early_stopping"] == {"patience": 4, "monitor": "val_auroc"}
-    choose(qtbot, form.fields["amp"], "bf16")
-    assert doc.project.training["amp"] == "bf16"
-    assert TrainSettings.from_dict(doc.project.training).amp == "bf16"
+    choose(qtbot, form.fields["mixed_precision"], "bf16")
+    assert doc.project.training["mixed_precision"] == "bf16"
+    assert TrainSettings.from_dict(doc.project.training).mixed_precision == "bf16"
 
     # a regression loss: regression metrics, the classifier choice and monitor are dropped
     choose(qtbot, form.fields["loss"], "MSELoss")

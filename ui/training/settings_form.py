@@ -96,7 +96,7 @@ FIELD_LABELS = {"Optimizer": "optimizer", "Learning rate": "lr", "Momentum": "mo
                 "Schedule factor": "sched_factor", "L1": "l1", "L2": "l2",
                 "Early stop patience": "patience", "Early stop on": "monitor",
                 "Gradient clip": "grad_clip", "Seed": "seed", "Device": "device",
-                "Mixed precision": "amp"}
+                "Mixed precision": "mixed_precision"}
 LABELS = {key: label for label, key in FIELD_LABELS.items()} | {"metrics": "Metrics"}
 FLASH_MS = 2500  # how long a field that Undo or Redo changed stays marked
 
@@ -116,7 +116,7 @@ class SettingsForm(QWidget):
             "sched_factor": _double(0.001, 0.999, 3, 0.05), "l1": _double(0.0, 1.0, 6, 1e-5, "off"),
             "l2": _double(0.0, 1.0, 6, 1e-4, "off"),
             "patience": _int(0, 1000, "off"), "grad_clip": _double(0.0, 1e4, 3, 0.5, "off"),
-            "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES), "amp": _combo(AMP),
+            "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES), "mixed_precision": _combo(AMP),
             "monitor": QComboBox(),
         }
         # one checkbox per metric the loss's task has: only those are shown at a time
@@ -135,7 +135,7 @@ class SettingsForm(QWidget):
                 "grad_clip": "Clip the global gradient norm to this value",
                 "momentum": "SGD / RMSprop momentum",
                 "monitor": "What early stopping watches; the best checkpoint follows it too",
-                "amp": "Mixed precision on CUDA (bf16 or fp16 autocast); other devices "
+                "mixed_precision": "Mixed precision on CUDA (bf16 or fp16 autocast); other devices "
                        "train in float32"}
         for key, tip in tips.items():
             f[key].setToolTip(tip)
@@ -268,7 +268,7 @@ class SettingsForm(QWidget):
             f["grad_clip"].setValue(s.grad_clip or 0.0)
             f["seed"].setValue(s.seed)
             f["device"].setCurrentText(s.device)
-            f["amp"].setCurrentText(s.amp)
+            f["mixed_precision"].setCurrentText(s.mixed_precision)
             task = task_of_loss(s.loss)
             chosen = set(s.metrics_for(task))
             for name, box in self.metric_boxes.items():
@@ -336,8 +336,8 @@ class SettingsForm(QWidget):
         t["early_stopping"] = early if patience else None
         t["grad_clip"] = f["grad_clip"].value() or None
         t["seed"], t["device"] = f["seed"].value(), f["device"].currentText()
-        if f["amp"].currentText() != "none" or "amp" in t:
-            t["amp"] = f["amp"].currentText()
+        if f["mixed_precision"].currentText() != "none" or "mixed_precision" in t:
+            t["mixed_precision"] = f["mixed_precision"].currentText()
         t["metrics"] = self._metrics(t)
         return {k: v for k, v in t.items() if v is not None}
 
