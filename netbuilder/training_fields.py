@@ -56,7 +56,7 @@ class Setting:
 
 LOSSES = ("CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1Loss",
           "HuberLoss", "SmoothL1Loss")
-OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")
+OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
 SCHEDULES = ("StepLR", "CosineAnnealingLR", "ReduceLROnPlateau", "ExponentialLR")
 RECIPES = ("supervised", "autoencoder", "adversarial", "vae")
 RECIPE_NETWORKS = {"adversarial": ("generator", "discriminator")}  # one optimizer each
@@ -66,8 +66,6 @@ SAMPLES = (Setting("samples", "int", 64, "pictures drawn for the Samples tab aft
            Setting("sample_seed", "int", 0, "the fixed noise the samples are drawn from", minimum=0))
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("loss", "typed", "CrossEntropyLoss", "a name, or {\"type\": NAME, ...its arguments}",
-            choices=LOSSES, label="Loss"),
     Setting("optimizer", "typed", "Adam", "with its torch.optim arguments", choices=OPTIMIZERS,
             label="Optimizer", doc_default='`{"type": "Adam", "lr": 0.001}`', fields=(
                 Setting("lr", "float", 1e-3, "Learning rate", label="Learning rate",
@@ -75,6 +73,8 @@ SETTINGS: tuple[Setting, ...] = (
                 Setting("momentum", "float", 0.0, "SGD / RMSprop momentum", label="Momentum",
                         form_range=(0.0, 0.999), step=0.05),
                 Setting("nesterov", "bool", False, "Nesterov momentum (SGD)", label="Nesterov"))),
+    Setting("loss", "typed", "CrossEntropyLoss", "a name, or {\"type\": NAME, ...its arguments}",
+            choices=LOSSES, label="Loss"),
     Setting("batch_size", "int", 32, "samples per step", minimum=1, label="Batch size",
             form_range=(1, 65536), flag="--batch-size"),
     Setting("epochs", "int", 10, "passes over the training data", minimum=1, label="Epochs",
@@ -89,11 +89,11 @@ SETTINGS: tuple[Setting, ...] = (
             label="L2", form_range=(0.0, 1.0), off="off", decimals=6, step=1e-4),
     Setting("early_stopping", "section", None, "stop when the monitored value stops improving",
             label="Early stopping", fields=(
-                Setting("monitor", "choice", "val_loss", "What early stopping watches; the best checkpoint "
-                        "follows it too", label="Early stop on"),  # choices: the metrics (monitor_choices)
                 Setting("patience", "int", 5, "Early stopping: stop after this many epochs without a "
                         "better val_loss", minimum=1, label="Early stop patience", form_range=(0, 1000),
                         off="off"),
+                Setting("monitor", "choice", "val_loss", "What early stopping watches; the best checkpoint "
+                        "follows it too", label="Early stop on"),  # choices: the metrics (monitor_choices)
                 Setting("min_delta", "float", 0.0, "the least change that counts as better", minimum=0.0))),
     Setting("grad_clip", "float", None, "Clip the global gradient norm to this value", minimum=0.0,
             label="Gradient clip", form_range=(0.0, 1e4), off="off", step=0.5),

@@ -1,5 +1,11 @@
 """The training settings form: every field edits the project's `training` section.
 
+Its rows come from the settings' one declaration (netbuilder/training_fields.py): each setting
+with a `label` gets a widget of its kind, with the declared choices, range, "off" text and
+help, so a new setting appears here without touching this file. What is the form's own is how
+some rows work together: the metric checkboxes of the loss's task, the early-stopping monitor,
+and the two knobs of the chosen schedule.
+
 The form never keeps its own copy of the settings: it reads `document.project.training` when
 the document changes and writes a whole new section (validated by TrainSettings) on each edit."""
 
@@ -20,22 +26,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder import training_fields as F
 from netbuilder.data import DataError
 from netbuilder.data.targets import task_for_loss
 from netbuilder.metrics import default_metrics, metric_names
 from netbuilder.runtime.build import SCHEDULE_DEFAULTS
 from netbuilder.session import loss_name
 from netbuilder.train import TrainError, TrainSettings
-from netbuilder.train.settings import AMP
 
 from ..plain import plain
 from ..spinboxes import RangeDoubleSpinBox, RangeSpinBox
 from .commands import set_section
 from .launch import processes_box
 
-OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop", "Adagrad")
-LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "NLLLoss")
-SCHEDULES = ("none", "StepLR", "CosineAnnealingLR", "ExponentialLR", "ReduceLROnPlateau")
+OPTIMIZERS, LOSSES = F.OPTIMIZERS, F.LOSSES
+SCHEDULES = ("none", *F.SCHEDULES)
 # each schedule's two knobs: (argument, row label, default shown as "auto") for the epochs one,
 # (argument, row label, default) for the factor one; None where it has no such knob
 SCHEDULE_KNOBS = {
@@ -47,11 +52,12 @@ SCHEDULE_KNOBS = {
     "ReduceLROnPlateau": (("patience", "Reduce after (epochs)", "auto: 10"),
                           ("factor", "LR multiplied by", 0.1)),
 }
-DEVICES = ("auto", "cpu", "cuda", "mps")
-MOMENTUM_OPTIMIZERS = ("SGD", "RMSprop")
+KNOB_ROWS = {"sched_epochs": "Schedule epochs", "sched_factor": "Schedule factor"}  # after the schedule's row
+MOMENTUM_OPTIMIZERS = F.MOMENTUM_OPTIMIZERS
 METRIC_LABELS = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall",
                  "f1": "F1", "auroc": "ROC AUC", "mse": "MSE", "rmse": "RMSE", "mae": "MAE",
                  "r2": "R²"}
+PLAIN_KINDS = ("int", "float", "bool", "choice")
 
 
 def task_of_loss(loss: str) -> str:
@@ -90,14 +96,37 @@ def _combo(items) -> QComboBox:
     return box
 
 
-FIELD_LABELS = {"Optimizer": "optimizer", "Learning rate": "lr", "Momentum": "momentum",
-                "Nesterov": "nesterov", "Loss": "loss", "Batch size": "batch_size", "Epochs": "epochs",
-                "LR schedule": "schedule", "Schedule epochs": "sched_epochs",
-                "Schedule factor": "sched_factor", "L1": "l1", "L2": "l2",
-                "Early stop patience": "patience", "Early stop on": "monitor",
-                "Gradient clip": "grad_clip", "Seed": "seed", "Device": "device",
-                "Mixed precision": "mixed_precision"}
-LABELS = {key: label for label, key in FIELD_LABELS.items()} | {"metrics": "Metrics"}
+def widget_for(s: F.Setting) -> QWidget:
+    """The widget a declared setting gets: its kind, choices, range and "off" text."""
+    if s.kind == "int":
+        return _int(*s.box_range(), s.off)
+    if s.kind == "float":
+        box = _double(*s.box_range(), s.decimals, s.step, s.off)
+        if s.decimals > 3:
+            box.setStepType(QDoubleSpinBox.AdaptiveDecimalStepType)
+        return box
+    if s.kind == "bool":
+        return QCheckBox(s.label)
+    return _combo(SCHEDULES if s.name == "schedule" else s.choices)  # choice, typed; monitor: filled on load
+
+
+def form_rows() -> list[tuple[str, str, F.Setting | None]]:
+    """(field key, row label, declaration) in the form's order: each declared setting with a
+    label (an object's labelled fields after it), and the schedule's knobs after the schedule."""
+    rows = []
+    for s in F.SETTINGS:
+        if s.label and s.kind != "section":
+            rows.append((s.name, s.label, s))
+        rows += [(f.name, f.label, f) for f in s.fields if f.label]
+        if s.name == "schedule":
+            rows += [(key, label, None) for key, label in KNOB_ROWS.items()]
+    return rows
+
+
+# the top-level settings the form edits as plain values (batch_size, seed, device...)
+PLAIN_ROWS = [s.name for s in F.SETTINGS if s.label and s.kind in PLAIN_KINDS]
+LABELS = {key: label for key, label, _ in form_rows()}
+FIELD_LABELS = {label: key for key, label in LABELS.items() if key != "metrics"}
 FLASH_MS = 2500  # how long a field that Undo or Redo changed stays marked
 
 
@@ -108,17 +137,13 @@ class SettingsForm(QWidget):
         super().__init__(parent)
         self.document = document
         self._loading = False
-        f = self.fields = {
-            "optimizer": _combo(OPTIMIZERS), "lr": _double(1e-6, 10.0, 6, 1e-4),
-            "momentum": _double(0.0, 0.999, 3, 0.05), "nesterov": QCheckBox("Nesterov"),
-            "loss": _combo(LOSSES), "batch_size": _int(1, 65536), "epochs": _int(1, 100000),
-            "schedule": _combo(SCHEDULES), "sched_epochs": _int(0, 100000, "auto"),
-            "sched_factor": _double(0.001, 0.999, 3, 0.05), "l1": _double(0.0, 1.0, 6, 1e-5, "off"),
-            "l2": _double(0.0, 1.0, 6, 1e-4, "off"),
-            "patience": _int(0, 1000, "off"), "grad_clip": _double(0.0, 1e4, 3, 0.5, "off"),
-            "seed": _int(0, 2**31 - 1), "device": _combo(DEVICES), "mixed_precision": _combo(AMP),
-            "monitor": QComboBox(),
-        }
+        f = self.fields = {}
+        for key, _label, s in form_rows():
+            if s is None:  # the schedule's knobs: their range and text follow the chosen schedule
+                f[key] = _int(0, 100000, "auto") if key == "sched_epochs" else _double(0.001, 0.999, 3, 0.05)
+            elif s.kind != "metrics":
+                f[key] = widget_for(s)
+                f[key].setToolTip(s.help)
         # one checkbox per metric the loss's task has: only those are shown at a time
         self.metric_boxes = {name: QCheckBox(METRIC_LABELS[name]) for name in METRIC_LABELS}
         metrics_box = QWidget()
@@ -128,28 +153,18 @@ class SettingsForm(QWidget):
         for names in (metric_names("classification"), metric_names("regression")):
             for i, name in enumerate(names):
                 grid.addWidget(self.metric_boxes[name], i // 2, i % 2)
-        f["lr"].setStepType(QDoubleSpinBox.AdaptiveDecimalStepType)
-        tips = {"lr": "Learning rate", "l1": "L1 penalty on weights (sparsity)",
-                "l2": "L2 penalty (weight decay)", "patience":
-                "Early stopping: stop after this many epochs without a better val_loss",
-                "grad_clip": "Clip the global gradient norm to this value",
-                "momentum": "SGD / RMSprop momentum",
-                "monitor": "What early stopping watches; the best checkpoint follows it too",
-                "mixed_precision": "Mixed precision on CUDA (bf16 or fp16 autocast); other devices "
-                       "train in float32"}
-        for key, tip in tips.items():
-            f[key].setToolTip(tip)
         self.form = form = QFormLayout(self)
         form.setContentsMargins(8, 8, 8, 8)
         form.setVerticalSpacing(6)
         form.setSizeConstraint(QFormLayout.SetMinimumSize)  # the scroll area it sits in scrolls, never squeezes
         self.rows: dict[str, QWidget] = {}  # field -> its row's widget (the field + its message)
         self.refusals: dict[str, QLabel] = {}  # number fields: why a typed value is refused
-        for label, key in FIELD_LABELS.items():
-            form.addRow(label if key != "nesterov" else "", self._row(key))
-            if key == "epochs":
-                form.addRow("Metrics", metrics_box)
+        for key, label, s in form_rows():
+            if key == "metrics":
+                form.addRow(label, metrics_box)
                 self.rows["metrics"] = metrics_box
+            else:  # a check box carries its own label
+                form.addRow("" if isinstance(f[key], QCheckBox) else label, self._row(key))
         self.processes = processes_box()  # data-parallel: shown only with two GPUs or more
         if self.processes is not None:
             form.addRow("Processes (GPUs)", self.processes)
@@ -250,25 +265,18 @@ class SettingsForm(QWidget):
         try:
             f = self.fields
             f["optimizer"].setCurrentText(s.optimizer)
-            f["lr"].setValue(s.optimizer_args.get("lr", 1e-3))
-            f["momentum"].setValue(s.optimizer_args.get("momentum", 0.0))
-            f["nesterov"].setChecked(bool(s.optimizer_args.get("nesterov", False)))
+            for arg in F.BY_NAME["optimizer"].fields:  # lr, momentum, nesterov
+                self._show_value(arg.name, s.optimizer_args.get(arg.name, arg.default))
             f["loss"].setCurrentText(s.loss)
-            f["batch_size"].setValue(s.batch_size)
-            f["epochs"].setValue(s.epochs)
+            for key in PLAIN_ROWS:
+                self._show_value(key, s.values[key])
             f["schedule"].setCurrentText((s.schedule or {}).get("type", "none"))
             epochs_knob, factor_knob = SCHEDULE_KNOBS.get(f["schedule"].currentText(), (None, None))
             if epochs_knob:
                 f["sched_epochs"].setValue(int((s.schedule or {}).get(epochs_knob[0], 0)))
             if factor_knob:
                 f["sched_factor"].setValue((s.schedule or {}).get(factor_knob[0], factor_knob[2]))
-            f["l1"].setValue(s.l1)
-            f["l2"].setValue(s.l2)
             f["patience"].setValue((s.early_stopping or {}).get("patience", 0))
-            f["grad_clip"].setValue(s.grad_clip or 0.0)
-            f["seed"].setValue(s.seed)
-            f["device"].setCurrentText(s.device)
-            f["mixed_precision"].setCurrentText(s.mixed_precision)
             task = task_of_loss(s.loss)
             chosen = set(s.metrics_for(task))
             for name, box in self.metric_boxes.items():
@@ -282,6 +290,26 @@ class SettingsForm(QWidget):
             self.error.clear()
         finally:
             self._loading = False
+
+    def _show_value(self, key: str, value) -> None:
+        box = self.fields[key]
+        if isinstance(box, QComboBox):
+            box.setCurrentText(value)
+        elif isinstance(box, QCheckBox):
+            box.setChecked(bool(value))
+        else:  # unset (None) shows as the box's minimum, its "off" text
+            box.setValue(box.minimum() if value is None else value)
+
+    def _value(self, key: str):
+        """The value the field's box says; None for a setting that is unset at its "off" minimum."""
+        box, s = self.fields[key], F.BY_NAME[key]
+        if isinstance(box, QComboBox):
+            return box.currentText()
+        if isinstance(box, QCheckBox):
+            return box.isChecked()
+        if s.default is None and s.off and box.value() == box.minimum():
+            return None
+        return box.value()
 
     def _enable(self) -> None:
         opt = self.fields["optimizer"].currentText()
@@ -317,14 +345,16 @@ class SettingsForm(QWidget):
         old_loss = t.get("loss")
         if not (isinstance(old_loss, dict) and old_loss.get("type") == f["loss"].currentText()):
             t["loss"] = f["loss"].currentText()
-        t["batch_size"], t["epochs"] = f["batch_size"].value(), f["epochs"].value()
+        for key in PLAIN_ROWS:  # written where the section has it or it differs from the default
+            value = self._value(key)
+            if key in t or value != F.BY_NAME[key].default:
+                t[key] = value
         schedule = f["schedule"].currentText()
         old_sched = t.get("schedule") if isinstance(t.get("schedule"), dict) else {}
         t["schedule"] = (None if schedule == "none" else old_sched
                          if old_sched.get("type") == schedule else {"type": schedule})
         if t["schedule"] and old_sched.get("type") == schedule:  # a new type starts from its defaults
             t["schedule"] = self._schedule_knobs(dict(t["schedule"]))
-        t["l1"], t["l2"] = f["l1"].value(), f["l2"].value()
         patience = f["patience"].value()
         monitor = f["monitor"].currentText() or "val_loss"
         if monitor.removeprefix("val_") not in ("loss", "train_loss",
@@ -334,10 +364,6 @@ class SettingsForm(QWidget):
         if monitor != "val_loss" or "monitor" in early:
             early["monitor"] = monitor
         t["early_stopping"] = early if patience else None
-        t["grad_clip"] = f["grad_clip"].value() or None
-        t["seed"], t["device"] = f["seed"].value(), f["device"].currentText()
-        if f["mixed_precision"].currentText() != "none" or "mixed_precision" in t:
-            t["mixed_precision"] = f["mixed_precision"].currentText()
         t["metrics"] = self._metrics(t)
         return {k: v for k, v in t.items() if v is not None}
 
