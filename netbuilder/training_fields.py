@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
             form_range=(1, 65536), flag="--batch-size"),
     Setting("epochs", "int", 10, "passes over the training data", minimum=1, label="Epochs",
             form_range=(1, 100000), flag="--epochs"),
+    Setting("shuffle", "bool", True, "Shuffle the training samples each epoch (off: in the data's order)",
+            label="Shuffle each epoch", flag="--shuffle"),
     Setting("metrics", "metrics", None, "`accuracy`, `precision`, `recall`, `f1`, `auroc` (classifiers); "
             "`mse`, `rmse`, `mae`, `r2` (regression)", label="Metrics", doc_default="the task's usual"),
     Setting("schedule", "typed", None, "the learning-rate schedule, with its torch arguments",

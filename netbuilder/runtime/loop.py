@@ -178,7 +178,8 @@ class Loop:
 
     # ----- one epoch ----------------------------------------------------------------------
     def batches(self, n: int) -> list[torch.Tensor]:
-        order = torch.randperm(n, device=self.gen.device, generator=self.gen).to(self.device)
+        order = (torch.randperm(n, device=self.gen.device, generator=self.gen).to(self.device)
+                 if self.config.get("shuffle", True) else torch.arange(n, device=self.device))
         if self.world > 1:  # every rank draws the same order and takes its share
             order = torch.cat([order, order[:(-n) % self.world]])[self.rank::self.world]
         size = min(self.config["batch_size"], len(order))
