@@ -124,3 +124,19 @@ def test_a_bad_flag_value_is_named_as_typed(capsys):
     over = Overrides.from_args(build_parser().parse_args(["train", "p.json", "--batch-size", "0"]))
     with pytest.raises(TrainError, match=r"^--batch-size must be an integer >= 1, got 0\.$"):
         apply_overrides(load_template("mlp"), over)
+
+
+def test_shuffle_off_keeps_the_data_order_and_on_draws_a_new_one_each_epoch():
+    import torch
+
+    from netbuilder.runtime.loop import Loop
+
+    def batches(shuffle):
+        config = TrainSettings.from_dict({"batch_size": 4, "shuffle": shuffle}).runtime_config("classification")
+        loop = Loop(torch.nn.Linear(2, 2), config, "cpu")
+        loop.seed()
+        return [torch.cat(loop.batches(12)).tolist() for _ in range(2)]
+
+    assert batches(False) == [list(range(12))] * 2
+    first, second = batches(True)
+    assert sorted(first) == list(range(12)) and first != list(range(12)) and first != second
