@@ -165,10 +165,14 @@ def add_flags(parser) -> None:
             kinds[s.kind]["metavar"] = s.flag.removeprefix("--").upper().replace("-", "_")
         parser.add_argument(s.flag, dest=_dest(path), default=None, help=f"training.{path}: {s.help} "
                             "(default: the project's)", **kinds[s.kind])
+    parser.set_defaults(training_flags=True)  # flag_values reads only a parser that has them
 
 
 def flag_values(args) -> dict:
-    """{dotted path: value} of the flags given on the command line."""
+    """{dotted path: value} of the flags given on the command line (none where the command has
+    no such flags: `cv --seed` is its folds' seed, not training.seed)."""
+    if not getattr(args, "training_flags", False):
+        return {}
     given = {path: getattr(args, _dest(path), None) for path, _ in flagged()}
     return {path: value for path, value in given.items() if value is not None}
 

@@ -120,6 +120,11 @@ def test_train_has_a_flag_for_every_declared_flag_and_it_sets_that_setting():
     TrainSettings.from_dict(training)
 
 
+def test_a_command_without_the_training_flags_sets_no_training_setting():
+    args = build_parser().parse_args(["cv", "p.json", "--folds", "2", "--seed", "7", "--epochs", "2"])
+    assert F.flag_values(args) == {} and Overrides.from_args(args).settings == {}
+
+
 def test_a_bad_flag_value_is_named_as_typed(capsys):
     over = Overrides.from_args(build_parser().parse_args(["train", "p.json", "--batch-size", "0"]))
     with pytest.raises(TrainError, match=r"^--batch-size must be an integer >= 1, got 0\.$"):
