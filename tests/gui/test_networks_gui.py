@@ -58,7 +58,7 @@ def test_a_gan_run_shows_its_samples_curves_and_saves_the_grid(qtbot, make_windo
     w.training.runs_root = tmp_path
     assert w.bottom_tabs.isTabVisible(w.bottom_tabs.index_of_title("Samples"))
     assert not w.bottom_tabs.is_built("Samples")  # built when a generative run starts
-    with qtbot.waitSignal(w.training.runner.run_finished, timeout=120_000):
+    with qtbot.waitSignal(w.training.runner.run_finished, timeout=120_000) as finished:
         w.training.actions_["train"].trigger()
     view = w.samples_page()
     assert w.bottom_tabs.currentWidget() is view and view.real is not None
@@ -73,6 +73,18 @@ def test_a_gan_run_shows_its_samples_curves_and_saves_the_grid(qtbot, make_windo
 
     assert Image.open(out).size == (4 * (8 * 17 + 1), 4 * (8 * 17 + 1))  # 8 x 8 samples of 16 px, 1 px apart
     view.grab().save(str(tmp_path / "samples_tab.png"))
+    # the layer preview looks at the trained discriminator, with its share of the run's weights
+    import torch
+    from safetensors.torch import load_file
+
+    preview, c = w.inspect.preview, w.inspect.controller
+    click_tab(w.network_tabs, 1)
+    w.canvas.fit_all()
+    click_node(w.canvas, "conv1")
+    qtbot.waitUntil(lambda: preview.last is not None and preview.last.node == "conv1"
+                    and preview.source.text().startswith("trained"), timeout=60_000)
+    best = load_file(finished.args[0].checkpoint)
+    assert torch.equal(c.engine._model.conv1.weight, best["discriminator.conv1.weight"])
 
 
 def test_a_vae_run_shows_reconstructions_its_latent_space_and_an_interpolation(qtbot, make_window, tmp_path):
@@ -133,3 +145,45 @@ def test_an_autoencoder_run_shows_its_codes_by_class_and_an_interpolation(qtbot,
     assert np.allclose(view.interpolation[[0, -1]], ends, atol=1e-5)
     assert not np.allclose(view.interpolation[3], view.interpolation[4], atol=1e-4)  # the pictures change on the way
     w.bottom_tabs.parentWidget().grab().save(str(tmp_path / "autoencoder_latent.png"))
+
+
+def test_the_layer_preview_and_filters_follow_the_network_tab(qtbot, make_window, tmp_path):
+    """The discriminator's conv1 shows its maps of a data sample; the generator's sigmoid (its
+    picture) is computed from a code of the noise; Filters shows the shown network's first
+    convolution. Each equals the hooked output of that network's own module."""
+    import numpy as np
+    import torch
+
+    from netbuilder.inspect import node_outputs
+    from netbuilder.runtime.recipes_generative import draw_noise
+    from ui.inspect import jobs
+
+    project = load_template("dcgan")
+    project.data = dict(project.data, n=96)
+    w = make_window(project)
+    c, v = w.inspect.controller, w.inspect.preview
+    qtbot.waitUntil(lambda: c.bundle is not None, timeout=60_000)
+    click_tab(w.network_tabs, 1)
+    w.canvas.fit_all()
+    click_node(w.canvas, "conv1")
+    qtbot.waitUntil(lambda: v.last is not None and v.last.node == "conv1", timeout=60_000)
+    assert v.last.kind == "feature_maps" and v.last.maps.shape == (16, 8, 8)
+    assert c.project.has_node("conv1") and not c.project.has_node("deconv1")  # the discriminator alone
+    want = node_outputs(c.engine._model, c.project, jobs.preview_batch(c.bundle, 0), ["conv1"])["conv1"][0]
+    assert np.array_equal(v.last.maps, want.numpy())
+    w.bottom_tabs.setCurrentWidget(w.inspect.filters)
+    qtbot.waitUntil(lambda: "'conv1'" in w.inspect.filters.filters_title.text(), timeout=60_000)
+    assert "16 filters of 4×4" in w.inspect.filters.filters_title.text()
+    w.grab().save(str(tmp_path / "discriminator_preview.png"))
+
+    click_tab(w.network_tabs, 0)
+    w.canvas.fit_all()
+    click_node(w.canvas, "sigmoid")
+    qtbot.waitUntil(lambda: v.last is not None and v.last.node == "sigmoid", timeout=60_000)
+    assert v.last.kind == "image" and v.last.maps.shape == (1, 16, 16)
+    assert v.sample_label.text().startswith("code 0: normal noise")
+    z = draw_noise(jobs.PREVIEW_BATCH, [32], "normal", "cpu", torch.Generator().manual_seed(0))
+    want = node_outputs(c.engine._model, c.project, z, ["sigmoid"])["sigmoid"][0]
+    assert np.array_equal(v.last.maps, want.numpy())
+    qtbot.waitUntil(lambda: "has no Conv2d" in w.inspect.filters.filters_title.text(), timeout=60_000)
+    w.grab().save(str(tmp_path / "generator_preview.png"))

@@ -3,7 +3,13 @@ computes for them.
 
 The model is the current graph with its initial weights until a run starts; then the weights
 the training thread hands over (a few times a second, only while a view is visible); after the
-run, the run's best weights, until the graph is edited so that they no longer fit."""
+run, the run's best weights, until the graph is edited so that they no longer fit.
+
+Of a project with several networks (a GAN, a VAE) the views look at the network whose tab is
+shown: `project` is that network alone, with its share of the weights, and it follows the tabs.
+A network fed with codes (a GAN's generator, a VAE's decoder) gets codes drawn from the
+recipe's noise instead of the data's samples (`preview_batch`). The views that score
+predictions against the data's targets (failures, try it) stay off there (`per_network`)."""
 
 from __future__ import annotations
 
@@ -35,7 +41,11 @@ class InspectController(QObject):
         self.engine.out.failed.connect(self._on_failed)
         self.views: list = []
         self.bundle = training.data_panel.bundle
-        self.project = None  # the project the weights belong to
+        self.project = None  # the project the weights belong to (of several networks: the shown one)
+        self.whole = None  # ...the project with all its networks, and what it was used with
+        self._last: tuple | None = None
+        self.latent: tuple | None = None  # the shown network takes codes of this shape, not samples
+        self.noise = "normal"
         self.analysis = None  # ...and its shape analysis
         self.weights_text = "initial weights"
         self.step = None
@@ -55,7 +65,26 @@ class InspectController(QObject):
         r.prepared.connect(self._prepared)
         r.weights_updated.connect(self._weights)
         r.run_finished.connect(self._finished)
+        document.network_changed.connect(self._network_shown)
         self._graph_edited()
+
+    @property
+    def per_network(self) -> bool:
+        """The views look at one network of several (no scores against the data's targets)."""
+        return bool(self.whole is not None and self.whole.networks)
+
+    def preview_batch(self, sample: int):
+        """The inputs the layer preview runs: the data's samples (sample first), or, for a
+        network fed with codes, codes drawn from the noise, code i from seed i."""
+        import torch
+
+        from netbuilder.runtime.recipes_generative import draw_noise
+
+        from . import jobs
+
+        if self.latent is None:
+            return jobs.preview_batch(self.bundle, sample)
+        return draw_noise(jobs.PREVIEW_BATCH, self.latent, self.noise, "cpu", torch.Generator().manual_seed(sample))
 
     @property
     def loss(self) -> str:
@@ -99,25 +128,46 @@ class InspectController(QObject):
     def _use(self, project, state, text: str, step=None, analysis=None) -> None:
         """Views look at `project` with `state` from now on; `analysis` is `project`'s (the
         document's or the run's: the engine builds the model without analysing again)."""
-        if project is not None and project.networks:  # the views read one network's layers
-            self.project = None
-            self.model_changed.emit()
-            return
+        self.whole, self._last = project, (project, state, text, step, analysis)
+        self.latent = None
+        if project is not None and project.networks:  # the views read the shown network's layers
+            project, state, analysis = self._shown_network(project, state)
         if project is not self.project:
             self.analysis = analysis  # None: the engine analyses the project itself
         self.project, self.weights_text, self.step = project, text, step
         self.engine.set_model(project, state, self.analysis)
         self.model_changed.emit()
 
+    def _shown_network(self, project, state):
+        """(the network whose tab is shown, as a project of its own; its weights; no analysis)."""
+        from netbuilder.generative import sampler_info
+        from netbuilder.networks import roles
+
+        shown = self.document.project.active
+        name = shown if shown in project.networks else next(iter(project.networks))
+        if state is not None:
+            prefix = f"{name}."
+            state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        r = roles(project)
+        if r is not None and name == r.sampler:
+            _, latent, self.noise = sampler_info(project)
+            self.latent = tuple(latent)
+        return project.graph(name), state, None
+
+    @Slot(str)
+    def _network_shown(self, name: str) -> None:
+        if self._last is not None and self.whole is not None and self.whole.networks:
+            self._use(*self._last)
+
     @Slot()
     def _graph_edited(self) -> None:
         if self.runner.busy:
             return  # the run's weights stay until it ends
         doc = self.document
-        if self.project is not None and graph_key(self.project) == graph_key(doc.project):
+        if self.whole is not None and graph_key(self.whole) == graph_key(doc.project):
             return  # same graph: the weights still fit
         if doc.analysis.errors:
-            self.project = None
+            self.project = self.whole = self._last = None
             self.model_changed.emit()
             return
         self._use(doc.project.copy(), None, "initial weights (not trained yet)", analysis=doc.analysis)
@@ -136,7 +186,7 @@ class InspectController(QObject):
     @Slot(int, object)
     def _weights(self, step, state) -> None:
         if self.project is not None:
-            self._use(self.project, state, f"training: step {step:,}", step)
+            self._use(self.whole, state, f"training: step {step:,}", step, self._last[4])
 
     @Slot(object)
     def _finished(self, result) -> None:
@@ -146,7 +196,7 @@ class InspectController(QObject):
         from safetensors.torch import load_file
 
         best = f"best epoch {result.best_epoch}" if result.best_epoch else "last epoch"
-        self._use(self.project, load_file(checkpoint), f"trained ({best})")
+        self._use(self.whole, load_file(checkpoint), f"trained ({best})", analysis=self._last[4])
 
     @Slot()
     def _update_wanted(self) -> None:

@@ -189,7 +189,7 @@ class FailuresView(QWidget):
     @Slot()
     def refresh(self) -> None:
         c = self.controller
-        if c.project is None or c.bundle is None:
+        if c.project is None or c.bundle is None or c.per_network:  # no targets to score one network by
             return
         self._stale = False
         c.compute(self.KIND, jobs.failures, c.bundle, c.loss)

@@ -86,6 +86,11 @@ class LayerPreview(QWidget):
 
     def _sync_samples(self) -> None:
         b = self.controller.bundle
+        if self.controller.latent is not None:  # a generator / decoder: codes from the noise
+            self.sample.setMaximum(9999)
+            self.sample_label.setText(f"code {self.sample.value()}: {self.controller.noise} noise with seed "
+                                      f"{self.sample.value()}")
+            return
         if b is None:
             self.sample.setRange(0, 0)
             self.sample_label.setText("no data loaded")
@@ -107,7 +112,7 @@ class LayerPreview(QWidget):
     def refresh(self) -> None:
         c = self.controller
         self._sync_samples()
-        if c.project is None or c.bundle is None:
+        if c.project is None or (c.bundle is None and c.latent is None):
             self.title.setText("The preview needs a valid graph and loaded data.")
             return
         if not self.isVisible():
@@ -117,7 +122,7 @@ class LayerPreview(QWidget):
             self.title.setText("Select a layer to see its output." if not self.node_id else
                                f"'{self.node_id}' is not in the model the preview runs "
                                "(edited during the run?).")
-        x = jobs.preview_batch(c.bundle, self.sample.value())
+        x = c.preview_batch(self.sample.value())
         c.compute(self.KIND, jobs.node_preview, c.project, x, node, c.weights_text)
 
     def showEvent(self, event) -> None:

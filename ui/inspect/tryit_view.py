@@ -314,6 +314,10 @@ class TryItView(QWidget):
         if c.project is None or c.bundle is None:
             self.prediction.setText("The prediction needs a valid graph and loaded data.")
             return
+        if c.per_network:
+            self.prediction.setText("Try it predicts with a one-network model; this project trains several "
+                                    "together (see the Samples tab).")
+            return
         sample = self.current_sample()
         if sample is None:
             return
