@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 SPLITS = ("train", "val", "test")
+MAX_SAMPLES = 4096  # the codes of at most this many samples of the split
 
 
 def _common(p) -> None:
@@ -67,6 +68,7 @@ def _load(args, suffixes: tuple[str, ...]):
     model.eval()
     bundle = load_project_data(project, path.resolve().parent)
     x = getattr(bundle, f"x_{args.split}")
+    x = bundle.model_inputs(x[:MAX_SAMPLES])  # (uint8 pixels scaled as training scales them)
     if not len(x):
         raise ProjectError(f"--split {args.split}: the data's {args.split} split is empty.", field="split")
     labels = bundle.labels[args.split] if bundle.labels else None
@@ -86,7 +88,6 @@ def run_latent(args) -> int:
     from .latent import codes, pca_2d
 
     project, model, x, labels, names = _load(args, (".csv", ".npy"))
-    x = x[:4096]
     found = codes(model, project, x, args.node)
     out = Path(args.output)
     if out.suffix.lower() == ".npy":
