@@ -122,7 +122,7 @@ def main() -> None:
         view.add_node("ReLU", QPointF(3000, 0), connect_from="x")
         view.viewport().repaint()
     t_add = timed(add_node, 5)
-    from ui.canvas.connect import plan_connection
+    from netbuilder.app.connect import plan_connection
     from ui.commands import Connect
     relu = doc.project.nodes[-1].id
     def add_edge():

@@ -156,6 +156,11 @@ def test_gradient_flags_in_logs():
     rec = Recorder()
     train(Dead(), MOONS, {**SETTINGS, "epochs": 1}, rec)
     assert rec.epochs[0]["grad_flags"] == {"a": "vanishing"}
+    # each reading carries the flags judged from its norms; the epoch logs the last reading's
+    from netbuilder.train.gradstats import grad_flags
+
+    assert rec.grads and all(hist["flags"] == grad_flags(norms) for _, norms, hist in rec.grads)
+    assert rec.grads[-1][2]["flags"] == rec.epochs[0]["grad_flags"]
 
 
 def test_histograms_bin_each_layers_gradients_and_weights():

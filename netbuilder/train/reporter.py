@@ -20,8 +20,9 @@ class Reporter:
         """train_loss, val_loss, val_<metric>, lr, epoch_time, grad_norms, grad_flags..."""
 
     def on_grad_stats(self, step: int, norms: dict, histograms: dict) -> None:
-        """Per top-level layer gradient norm, and sampled histograms:
-        {"gradients": {layer: {"counts", "min", "max"}}, "weights": {...}}."""
+        """Per top-level layer gradient norm, sampled histograms and the layers flagged:
+        {"gradients": {layer: {"counts", "min", "max"}}, "weights": {...},
+        "flags": {layer: "vanishing" | "exploding"}} (the flags the epoch's log then holds)."""
 
     def on_samples(self, epoch: int, images) -> None:
         """A generative run's samples from its fixed noise after each epoch: a float tensor

@@ -136,6 +136,7 @@ class Trainer:
         self.committed = (0, 0)  # (epoch, step) of the last commit
         self.folder_ready = False  # nothing is written into out_dir until it is ours
         self.last_grad_norms: dict = {}
+        self.last_grad_flags: dict = {}  # judged once per reading: the GUI and the epoch log share them
         self.notes: list[str] = []
         self.loop: Loop | None = None
 
@@ -233,7 +234,10 @@ class Trainer:
     def _grad_stats(self, step: int) -> None:
         norms = gradstats.grad_norms(self.groups)
         self.last_grad_norms = norms
-        self.reporter.on_grad_stats(step, norms, gradstats.histograms(self.groups))
+        self.last_grad_flags = gradstats.grad_flags(norms)
+        stats = gradstats.histograms(self.groups)
+        stats["flags"] = self.last_grad_flags
+        self.reporter.on_grad_stats(step, norms, stats)
 
     def _report_step(self, step: int, epoch: int, loss: float) -> None:
         lr = self.loop.optimizer.param_groups[0]["lr"]
@@ -420,7 +424,7 @@ class Trainer:
                 row = self.history[-1]  # the same values as logs, plus the app's own
                 row.update(val_on_train=self.val_on_train,
                            grad_norms=dict(self.last_grad_norms),
-                           grad_flags=gradstats.grad_flags(self.last_grad_norms))
+                           grad_flags=dict(self.last_grad_flags))
                 self._save_epoch(improved)
                 self.reporter.on_epoch(self.epoch, dict(row))
                 if hasattr(self.loop.recipe, "samples"):

@@ -7,10 +7,10 @@ import torch
 from PySide6.QtCore import Qt
 from torch import nn
 
+from netbuilder.app.history import RunHistory
 from netbuilder.data import load_data
 from netbuilder.train import Reporter, train
 from ui.training.dashboard import Dashboard
-from ui.training.history import RunHistory
 
 
 class IntoHistory(Reporter):

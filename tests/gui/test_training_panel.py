@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from netbuilder.templates import load_template
+from netbuilder.train.gradstats import grad_flags
 from ui.document import Document
 from ui.training.panel import TrainingPanel
 from ui.training.runner import IDLE, PAUSED, RUNNING
@@ -135,7 +136,8 @@ def test_failing_run_shows_a_message_and_the_app_keeps_working(qtbot, panel, tmp
 
 def test_gradient_flags_reach_the_canvas_and_clear_on_a_new_run(qtbot, panel):
     p = panel(epochs=1)
-    p.runner._on_grads(50, {"fc1": 1e-9, "fc2": 0.5, "fc3": 0.4}, {})
+    norms = {"fc1": 1e-9, "fc2": 0.5, "fc3": 0.4}
+    p.runner._on_grads(50, norms, {"flags": grad_flags(norms)})  # a reading, as the trainer reports it
     assert "fc1" in p.canvas.flags and "Vanishing" in p.canvas.flags["fc1"]
     p.dashboard.refresh()
     assert "fc1" in p.dashboard.flag_label.text()

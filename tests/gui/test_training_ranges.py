@@ -38,8 +38,8 @@ def test_growing_jumps_ahead_and_is_capped_by_the_run_length():
 
 
 def test_dashboard_axes_follow_the_data(qtbot):
+    from netbuilder.app.history import RunHistory
     from ui.training.dashboard import Dashboard
-    from ui.training.history import RunHistory
 
     h = RunHistory()
     d = Dashboard(h)

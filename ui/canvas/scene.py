@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
+from netbuilder.app.connect import plan_connection
 from netbuilder.limits import POSITION, clamp_position
 
 from .. import theme
@@ -15,7 +16,6 @@ from ..commands import Connect, DeleteItems, MoveNodes
 from ..document import Document
 from ..layout import NODE_H, NODE_W
 from ..param_counts import human
-from .connect import plan_connection
 from .edge_item import EdgeItem, curve
 from .node_item import NodeItem
 from .port_item import Port

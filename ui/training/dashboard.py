@@ -14,10 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from netbuilder.app.history import RunHistory
 from ui import theme
 
 from . import ranges, style
-from .history import RunHistory
 
 REDRAW_HZ = 20  # at most
 PAINT_BUDGET = 0.02  # at most this share of wall time spent painting the plots

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from netbuilder.app.history import RunHistory
 from netbuilder.session import Overrides
 from ui.tasks import Tasks
 
-from .history import RunHistory
 from .threads import use_cores_in_this_thread
 from .worker import TrainingWorker
 

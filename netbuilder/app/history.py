@@ -1,13 +1,12 @@
-"""What the dashboard draws: the run's numbers, buffered in the GUI thread.
+"""What the dashboard draws: the run's numbers, as the trainer reports them.
 
-Signals append here (cheap); the dashboard's timer redraws only when `version` moved, so the
-plots refresh at most at the timer's rate however often the trainer reports."""
+The GUI's runner appends here (cheap) in the GUI thread; the dashboard's timer redraws only when
+`version` moved, so the plots refresh at most at the timer's rate however often the trainer
+reports. Gradient flags are the trainer's own (netbuilder.train.gradstats), never judged again."""
 
 from __future__ import annotations
 
 import time
-
-from netbuilder.train.gradstats import grad_flags
 
 
 class RunHistory:
@@ -40,9 +39,10 @@ class RunHistory:
         self.epochs = list(info.get("history") or [])
         for step, loss, lr in info.get("steps") or []:
             self.add_step(step, loss, lr)
-        for logs in self.epochs:  # each epoch's log holds the gradient norms at its end
+        for logs in self.epochs:  # each epoch's log holds the gradient norms and flags at its end
             if logs.get("grad_norms"):
-                self.add_grads(int(logs.get("step", 0)), logs["grad_norms"], {})
+                self.add_grads(int(logs.get("step", 0)), logs["grad_norms"],
+                               {"flags": logs.get("grad_flags") or {}})
         spe = int(info.get("steps_per_epoch", 0))
         self.start_step = int(info.get("start_step",
                                        (int(info.get("start_epoch", 1)) - 1) * spe))
@@ -63,6 +63,7 @@ class RunHistory:
         self.version += 1
 
     def add_grads(self, step: int, norms: dict, histograms: dict) -> None:
+        """One gradient reading (Reporter.on_grad_stats): norms, histograms and flags."""
         n = len(self.grad_steps)
         self.grad_steps.append(step)
         for name, norm in norms.items():
@@ -72,7 +73,7 @@ class RunHistory:
             if len(series) < n + 1:
                 series.append(float("nan"))
         self.histograms = histograms
-        self.flags = grad_flags(norms)
+        self.flags = dict(histograms.get("flags") or {})
         self.version += 1
 
     def set_paused(self, paused: bool) -> None:

@@ -1,25 +1,10 @@
-"""Which connections are allowed, and what an edge dropped on a port replaces (no Qt here)."""
+"""Which connections the editor allows, and what an edge dropped on a port replaces."""
 
 from __future__ import annotations
 
+from netbuilder.graph import Graph
 from netbuilder.layers.base import VARIADIC
 from netbuilder.spec import Edge, Project
-
-
-def reaches(project: Project, start: str, goal: str) -> bool:
-    out: dict[str, list[str]] = {}
-    for e in project.edges:
-        out.setdefault(e.source, []).append(e.target)
-    seen, stack = {start}, [start]
-    while stack:
-        v = stack.pop()
-        if v == goal:
-            return True
-        for w in out.get(v, ()):
-            if w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return False
 
 
 def plan_connection(project: Project, source: str, target: str, port: int,
@@ -32,7 +17,7 @@ def plan_connection(project: Project, source: str, target: str, port: int,
         return None, None, "Output nodes have no output port."
     if dst.layer.inputs == 0:
         return None, None, f"{dst.type} '{target}' is a model input and takes no edges."
-    if reaches(project, target, source):
+    if source in Graph.of(project).reachable([target]):
         return None, None, f"Connecting {source} → {target} would make a loop."
     incoming = [e for e in project.incoming(target) if e is not ignore]
     if dst.layer.inputs == VARIADIC:
