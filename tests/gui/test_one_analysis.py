@@ -4,12 +4,14 @@ counts them)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt
 
 from netbuilder.shapes import analyze
 from netbuilder.templates import load_template
 
-from .helpers import click_node
+from .helpers import click_node, drag
 
 TIMEOUT = 60_000
 
@@ -40,7 +42,7 @@ def test_one_edit_is_analysed_once(make_window, qtbot):
     assert analyze.calls - before == 1
 
 
-def test_starting_a_run_analyses_once(make_window, qtbot):
+def test_starting_a_run_analyses_once(make_window, qtbot, monkeypatch):
     w, previews = _window(make_window, qtbot)
     panel = w.training
     before = analyze.calls
@@ -50,3 +52,26 @@ def test_starting_a_run_analyses_once(make_window, qtbot):
     qtbot.waitUntil(lambda: "preview" in previews, timeout=TIMEOUT)  # on the trained weights
     assert panel.runner.last_result.status == "done"
     assert analyze.calls - before == 1  # prepare's, used by the model, the counts and the preview
+    # the document's run state hands the run's best weights to Export (File ▸ Export…, Ctrl+E)
+    best = Path(panel.runner.last_result.run_dir) / "best.safetensors"
+    assert w.document.run.last_result is panel.runner.last_result and best.is_file()
+    opened = []
+    monkeypatch.setattr("ui.main_window.ExportDialog.exec", lambda dialog: opened.append(dialog.weights))
+    qtbot.keyClick(w.canvas, Qt.Key_E, Qt.ControlModifier)
+    assert opened == [best]
+
+
+def test_a_drag_is_not_analysed_and_redraws_only_the_moved_node(make_window, qtbot, monkeypatch):
+    w, previews = _window(make_window, qtbot)
+    scene = w.canvas.net_scene
+    faces = []
+    monkeypatch.setattr(type(scene.nodes["fc1"]), "set_content",
+                        lambda item, *args: faces.append(item.node_id))
+    before = analyze.calls
+    c = scene.nodes["fc1"].sceneBoundingRect().center() + QPointF(0, 10)
+    drag(w.canvas, c, c + QPointF(200, 40), steps=6)
+    moved = w.document.project.node("fc1").pos
+    assert scene.nodes["fc1"].pos() == QPointF(*moved) and w.document.undo_stack.count() == 1
+    w.document.undo_stack.undo()
+    assert scene.nodes["fc1"].pos() == QPointF(*w.document.project.node("fc1").pos) != QPointF(*moved)
+    assert analyze.calls == before and faces == []  # no analysis, no node face drawn again
