@@ -62,7 +62,7 @@ def test_starting_a_run_analyses_once(make_window, qtbot, monkeypatch):
 
 
 def test_a_drag_is_not_analysed_and_redraws_only_the_moved_node(make_window, qtbot, monkeypatch):
-    w, previews = _window(make_window, qtbot)
+    w, _ = _window(make_window, qtbot)
     scene = w.canvas.net_scene
     faces = []
     monkeypatch.setattr(type(scene.nodes["fc1"]), "set_content",
