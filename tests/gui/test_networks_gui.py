@@ -85,6 +85,17 @@ def test_a_gan_run_shows_its_samples_curves_and_saves_the_grid(qtbot, make_windo
                     and preview.source.text().startswith("trained"), timeout=60_000)
     best = load_file(finished.args[0].checkpoint)
     assert torch.equal(c.engine._model.conv1.weight, best["discriminator.conv1.weight"])
+    # Continue (a third epoch typed into Epochs): the same run trains on, both optimizers restored
+    box = w.training.settings.fields["epochs"]
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "3")
+    qtbot.keyClick(box, Qt.Key_Return)
+    with qtbot.waitSignal(w.training.runner.run_finished, timeout=120_000) as more:
+        qtbot.mouseClick(w.training.continue_button, Qt.LeftButton)
+    result = more.args[0]
+    assert result.status == "done" and result.run_dir == finished.args[0].run_dir
+    assert [h["epoch"] for h in result.history] == [1, 2, 3] and view.epoch == 3
 
 
 def test_a_vae_run_shows_reconstructions_its_latent_space_and_an_interpolation(qtbot, make_window, tmp_path):
