@@ -10,7 +10,8 @@ from pathlib import Path
 
 from . import __version__, training_fields
 from .cli_data import add_parsers as add_data_parsers
-from .errors import ProjectError, os_error_message
+from .cli_report import fail
+from .errors import ProjectError, UserError, os_error_message
 from .spec import InvalidProject, load_project, save_project
 
 
@@ -22,16 +23,9 @@ def _errors_of(exc: ProjectError) -> list[ProjectError]:
     return exc.errors if isinstance(exc, InvalidProject) else [exc]
 
 
-def _fail(exc: ProjectError, as_json: bool, command: str | None = None) -> int:
-    errors = _errors_of(exc)
-    if as_json:
-        # validate's object always has its keys
-        keys = {"valid": False, "warnings": []} if command == "validate" else {}
-        _emit_json({**keys, "error": exc.message, "errors": [e.to_dict() for e in errors]})
-    else:
-        for e in errors:
-            print(f"error: {e.message}", file=sys.stderr)
-    return 1
+def _fail(exc: UserError, as_json: bool, command: str | None = None) -> int:
+    # validate's object always has its keys
+    return fail(exc, as_json, **({"valid": False, "warnings": []} if command == "validate" else {}))
 
 
 def cmd_templates(args) -> int:
@@ -73,8 +67,8 @@ def cmd_validate(args) -> int:
         project = apply_overrides(load_project(args.project), Overrides(args.data, args.target))
     except ProjectError as exc:
         errors = _errors_of(exc)
-    except DataError as exc:
-        errors = [ProjectError(str(exc), field="data")]
+    except DataError as exc:  # it names the data section (and the file, row, column) itself
+        errors = [exc]
     else:
         errors = project_errors(project, Path(args.project).resolve().parent)
         warnings = project_warnings(project)
@@ -99,9 +93,7 @@ def cmd_summary(args) -> int:
     try:  # what the project leaves to the data (an omitted Input shape) is filled in, as validate does
         project = load_project(args.project)
         summary = summarize(with_data_defaults(project, Path(args.project).resolve().parent))
-    except DataError as exc:
-        return _fail(ProjectError(str(exc), field="data"), args.json)
-    except ProjectError as exc:
+    except (DataError, ProjectError) as exc:
         return _fail(exc, args.json)
     if args.json:
         _emit_json(summary.to_dict())
@@ -225,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     as_json = getattr(args, "json", False)
     try:
         return args.func(args)
-    except ProjectError as exc:
+    except UserError as exc:
         return _fail(exc, as_json, args.command)
     except KeyboardInterrupt:
         return 130

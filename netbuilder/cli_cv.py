@@ -41,10 +41,10 @@ def progress_printer(stream=None):
 
 
 def run(args) -> int:
+    from .cli_report import fail as _fail
     from .cli_stop import stop_on_ctrl_c
-    from .cli_train import _fail
     from .experiments.cv import cross_validate
-    from .session import USER_ERRORS, Overrides, error_message
+    from .session import USER_ERRORS, Overrides
     from .spec import load_project
 
     with stop_on_ctrl_c() as should_stop:
@@ -55,7 +55,7 @@ def run(args) -> int:
                                     seed=args.seed, on_event=progress_printer(),
                                     should_stop=should_stop)
         except USER_ERRORS as err:
-            return _fail(error_message(err), args.json)
+            return _fail(err, args.json)
     if args.json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
         return 0

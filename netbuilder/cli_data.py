@@ -7,25 +7,19 @@ import json
 import sys
 from pathlib import Path
 
+from .cli_report import fail as _fail
 from .spec import load_project  # the session (and torch) only once a command runs
-
-
-def _fail(message: str, as_json: bool) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    if as_json:
-        sys.stdout.write(json.dumps({"error": message}) + "\n")
-    return 1
 
 
 def run_data(args) -> int:
     from .data.report import data_report, report_text
-    from .session import USER_ERRORS, Overrides, apply_overrides, error_message, load_project_data
+    from .session import USER_ERRORS, Overrides, apply_overrides, load_project_data
 
     try:
         project = apply_overrides(load_project(args.project), Overrides.from_args(args))
         bundle = load_project_data(project, Path(args.project).resolve().parent)
     except USER_ERRORS as err:
-        return _fail(error_message(err), args.json)
+        return _fail(err, args.json)
     report = data_report(bundle)
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
@@ -36,7 +30,7 @@ def run_data(args) -> int:
 
 def run_predict(args) -> int:
     from .data.predict import predict_file
-    from .session import USER_ERRORS, error_message
+    from .session import USER_ERRORS
 
     try:
         project = load_project(args.project)
@@ -44,7 +38,7 @@ def run_predict(args) -> int:
                               args.data)
         result.save_csv(args.output)
     except USER_ERRORS as err:
-        return _fail(error_message(err), args.json)
+        return _fail(err, args.json)
     except OSError as err:
         return _fail(f"{args.output} cannot be written: {err.strerror or err}.", args.json)
     for note in result.notes:

@@ -46,8 +46,9 @@ def _errors():
 
 
 def _fail(err) -> int:
-    print(f"error: {getattr(err, 'message', None) or err}", file=sys.stderr)
-    return 1
+    from .cli_report import fail
+
+    return fail(err, False)
 
 
 def _save_npy(path: str, array: np.ndarray) -> None:

@@ -49,11 +49,11 @@ def _print_trial(event: tuple) -> None:
 
 
 def run(args) -> int:
+    from .cli_report import fail as _fail
     from .cli_stop import stop_on_ctrl_c
-    from .cli_train import _fail
     from .experiments.search import search
     from .experiments.space import load_space
-    from .session import USER_ERRORS, error_message
+    from .session import USER_ERRORS
     from .spec import load_project
 
     with stop_on_ctrl_c() as should_stop:
@@ -73,7 +73,7 @@ def run(args) -> int:
                 save_project(apply_params(project, result.best["params"]), args.project)
                 print(f"applied trial {result.best['trial']} to {args.project}", file=sys.stderr)
         except USER_ERRORS as err:
-            return _fail(error_message(err), args.json)
+            return _fail(err, args.json)
     out = result.to_json()
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")

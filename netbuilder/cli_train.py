@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from .cli_report import fail
 from .errors import os_error_message
-from .session import USER_ERRORS, Overrides, error_message, run_training
+from .session import USER_ERRORS, Overrides, run_training
 from .spec import load_project
 from .train import Reporter
 from .train.checkpoint import json_safe
@@ -63,11 +64,7 @@ class ConsoleReporter(Reporter):
                     + (f"; best epoch {result.best_epoch}" if result.best_epoch else ""))
 
 
-def _fail(message: str, as_json: bool, code: str | None = None) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    if as_json:  # "code" where the refusal has a machine-readable one (validate's warning codes)
-        sys.stdout.write(json.dumps({"error": message, **({"code": code} if code else {})}) + "\n")
-    return 1
+_fail = fail  # the one way a command reports a user error (cli_report.py)
 
 
 def run(args) -> int:
@@ -109,7 +106,7 @@ def _run(args, rank_zero: bool = True) -> int:
                               resume_from=getattr(args, "resume", None),
                               on_prepared=lambda p: [reporter._print(f"note: {n}") for n in p.notes])
     except USER_ERRORS as err:
-        return _fail(error_message(err), args.json, getattr(err, "code", None))
+        return _fail(err, args.json)
     except MemoryError:
         return _fail("Out of memory: lower the batch size or the model's size.", args.json)
     except OSError as err:  # a read-only or full run folder: the path and the reason

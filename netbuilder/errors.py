@@ -26,9 +26,10 @@ class UserError(Exception):
         """The error as `--json` carries it: "message", and "node" (null when none), then each
         other location that is set."""
         out = {"node": self.node, "message": self.message}
-        for key in ("field", "network", "path", "row", "column", "code"):
-            if getattr(self, key, None) is not None:
-                out[key] = getattr(self, key)
+        for key, kind in (("field", str), ("network", str), ("path", str), ("row", int), ("column", str),
+                          ("code", str)):
+            if getattr(self, key, None) is not None:  # plain JSON values (a Path, a numpy integer...)
+                out[key] = kind(getattr(self, key))
         return out
 
     def __str__(self) -> str:
@@ -44,12 +45,30 @@ class ProjectError(UserError):
         self.nodes = tuple(nodes) or ((node,) if node else ())
 
 
+def errors_of(err: BaseException | str) -> list[UserError]:
+    """The user errors one refusal holds: an invalid project holds one per problem; anything
+    else (a sentence, another exception) becomes one UserError with its text."""
+    if not isinstance(err, UserError):
+        return [UserError(str(err))]
+    return list(getattr(err, "errors", None) or [err])
+
+
+def as_problem(err: UserError) -> ProjectError:
+    """A user error as one of the project's problems (validate's list, the app's Problems tab),
+    with every location it has."""
+    if isinstance(err, ProjectError):
+        return err
+    problem = ProjectError(err.message, node=err.node, field=err.field, network=err.network, code=err.code)
+    problem.path, problem.row, problem.column = err.path, err.row, err.column
+    return problem
+
+
 class TrainError(UserError, ValueError):
     """A training problem explained for the user (a bad setting, a NaN loss...). `field` is
     where in the project it lies, e.g. "training.optimizer.lr"."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, field=field)
+    def __init__(self, message: str, field: str | None = None, path: str | None = None):
+        super().__init__(message, field=field, path=path)
 
 
 def os_error_message(exc: OSError) -> str:

@@ -21,12 +21,12 @@ from pathlib import Path
 from . import training_fields
 from .data import DataBundle, DataError, load_data
 from .data.plan import save_plan
-from .errors import NO_DATA, ProjectError
+from .errors import NO_DATA, ProjectError, UserError
 from .spec import Project
 from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
 from .train.checkpoint import read_json, read_resume_state
 
-USER_ERRORS = (ProjectError, DataError, TrainError)
+USER_ERRORS = (UserError,)  # ProjectError, DataError, TrainError and the rest (netbuilder/errors.py)
 
 
 def error_message(err: BaseException) -> str:
@@ -110,7 +110,7 @@ def apply_overrides(project: Project, over: Overrides | None) -> Project:
         declared = training_fields.setting(path)
         why = training_fields.problem(declared, value)
         if why:  # named as the user typed it
-            raise TrainError(f"{declared.flag or path} {why}.", field=path)
+            raise TrainError(f"{declared.flag or path} {why}.", field=f"training.{path}")
         training = training_fields.put(training, path, value)
     project.training = training
     return project

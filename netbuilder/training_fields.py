@@ -230,7 +230,7 @@ def value_of(d: dict, s: Setting, where: str):
     value = d.get(s.name, s.default)
     why = problem(s, value)
     if why:
-        raise TrainError(f"training.{where} {why}.", field=where)
+        raise TrainError(f"training.{where} {why}.", field=f"training.{where}")
     return int(value) if s.kind == "int" and value is not None else \
         float(value) if s.kind == "float" and value is not None else value
 
@@ -254,10 +254,10 @@ def migrate(section):
         return section
     version = section.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise TrainError(f"training.version must be a positive integer, got {version!r}.", field="version")
+        raise TrainError(f"training.version must be a positive integer, got {version!r}.", field="training.version")
     if version > VERSION:
         raise TrainError(f"training.version is {version}: these settings were saved by a newer NetBuilder "
-                         f"(this one reads up to {VERSION}). Update NetBuilder to train them.", field="version")
+                         f"(this one reads up to {VERSION}). Update NetBuilder to train them.", field="training.version")
     section = {k: v for k, v in section.items() if k != "version"}
     while version < VERSION:
         section = MIGRATIONS[version](section)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import NO_DATA, ProjectError
+from .errors import NO_DATA, ProjectError, as_problem
 from .spec import Project
 
 
@@ -19,13 +19,13 @@ def settings_errors(project: Project) -> list[ProjectError]:
     if project.training is not None:
         try:
             TrainSettings.from_dict(project.training)
-        except TrainError as exc:
-            errors.append(ProjectError(exc.message, field=f"training.{exc.field}" if exc.field else "training"))
+        except TrainError as exc:  # its field is where: training.optimizer.lr
+            errors.append(as_problem(exc) if exc.field else ProjectError(exc.message, field="training"))
     if project.data is not None:
         try:
             check_spec(project.data)
         except DataError as exc:
-            errors.append(ProjectError(str(exc), field="data"))
+            errors.append(as_problem(exc))
     return errors
 
 
@@ -50,8 +50,10 @@ def project_errors(project: Project, base_dir: str | Path) -> list[ProjectError]
     if project.data is not None and not errors:
         try:
             bundle = load_project_data(project, base_dir)
-        except (DataError, ProjectError) as exc:
-            errors.append(ProjectError(str(exc), field="data"))
+        except DataError as exc:
+            errors.append(as_problem(exc))
+        except ProjectError as exc:
+            errors.append(ProjectError(exc.message, field="data"))
         else:
             project = project.copy()
             fit_to_data(project, bundle)  # what the project leaves to the data (Input shape, loss)

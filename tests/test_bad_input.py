@@ -606,7 +606,8 @@ def test_an_embedding_smaller_than_the_token_ids_is_refused_by_validate_and_trai
     message = "'emb' has num_embeddings 10 but the data holds token ids up to 99: set its num_embeddings to 100."
     assert code == 1 and out["errors"] == [{"node": "emb", "field": "num_embeddings", "message": message}]
     assert main(["train", path, "--epochs", "1", "--out", str(tmp_path / "run"), "--json"]) == 1
-    assert json.loads(capsys.readouterr().out) == {"error": message}  # the same words, before any step
+    assert json.loads(capsys.readouterr().out) == {"error": message, "errors": out["errors"]}  # the same words
+    # and locations, before any step
     assert not (tmp_path / "run").exists()
 
 

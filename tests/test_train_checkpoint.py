@@ -169,7 +169,7 @@ def test_resume_of_a_run_that_trained_all_its_epochs_says_so(tmp_path):
     before = (run / "state.json").read_bytes()
     with pytest.raises(TrainError, match=r"already trained 2 of 2 epochs: raise Epochs") as err:
         train(mlp(), MOONS, {**SETTINGS, "epochs": 2}, resume_from=run)
-    assert err.value.field == "epochs"
+    assert err.value.field == "training.epochs"
     with pytest.raises(TrainError, match=r"2 epochs, more than Epochs \(1\)"):
         train(mlp(), MOONS, {**SETTINGS, "epochs": 1}, resume_from=run)
     assert (run / "state.json").read_bytes() == before

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from netbuilder.spec import InvalidProject, Project
+from netbuilder.spec import Project
 
 from .plain import escape, plain
 from .tasks import Tasks
@@ -214,10 +214,7 @@ class ExportDialog(QDialog):
 
     @Slot(object)
     def _on_failure(self, failure) -> None:
-        if isinstance(failure.error, InvalidProject):
-            self._show_error("\n".join(f"• {e.message}" for e in failure.error.errors))
-        else:
-            self._show_error(failure.message)
+        self._show_error(failure.message)  # each problem of an invalid project on its line (ui/errors.py)
 
     def _show_error(self, message: str) -> None:
         self.status.setStyleSheet("color: #e06c75;")

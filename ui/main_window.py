@@ -28,6 +28,7 @@ from .clipboard import fragment, from_mime, pasteable, to_mime
 from .commands import AddItems, MoveNodes
 from .dialogs import TemplateGallery, shortcuts_html
 from .document import Document
+from .errors import error_text
 from .export_dialog import ExportDialog
 from .inspect.install import install as install_inspect
 from .inspector import Inspector
@@ -345,8 +346,7 @@ class MainWindow(QMainWindow):
         try:
             self.document.open(path)
         except ProjectError as exc:
-            errors = getattr(exc, "errors", None) or [exc]
-            detail = "\n".join(f"• {e.message}" for e in errors[:12])
+            detail = error_text(exc)
             QMessageBox.warning(self, "Cannot open project",
                                 escape(f"{Path(path).name} could not be opened.\n\n{detail}"))
             return False

@@ -35,7 +35,9 @@ from typing import Any, NamedTuple
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from netbuilder.session import USER_ERRORS, error_message  # not imported in a task's thread
+from netbuilder.session import USER_ERRORS  # not imported in a task's thread
+
+from .errors import error_text
 
 
 class Failure(NamedTuple):
@@ -48,7 +50,7 @@ def failure_of(err: BaseException, what: str | None = None) -> Failure:
     """The user's mistakes (the engine's errors) say what is wrong; anything else is a bug,
     said with its type and traceback, prefixed "<what> failed: "."""
     if isinstance(err, USER_ERRORS):
-        return Failure(error_message(err), "", err)
+        return Failure(error_text(err), "", err)
     if isinstance(err, MemoryError):
         return Failure("Out of memory: lower the batch size or the size of the data or model.",
                        "", err)

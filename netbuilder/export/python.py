@@ -70,6 +70,8 @@ def prepared_data(project: Project, base_dir: Path) -> tuple[dict, object]:
 def export_python(project: Project, out: str | Path, weights=None, base_dir: str | Path | None = None,
                   force: bool = False, progress: Progress = no_progress) -> ExportResult:
     """Write the bundle folder `out`. Nothing is written when the graph is invalid."""
+    from ..data import DataError
+    from ..train import TrainError
     from ..train.settings import TrainSettings
 
     out = Path(out)
@@ -77,16 +79,16 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
     check_target(out, force, folder=True)  # a path that cannot be written, before the data loads
     try:
         project = with_data_defaults(project, base_dir)  # Input shape / loss left to the data
-    except ValueError:
-        pass  # DataError: reported below where the data is prepared
+    except DataError:
+        pass  # reported below where the data is prepared
     analysis = checked(project)
     progress("Generating the model code", 0.05)
     model, source = build(project, analysis, weights)
     state = None if weights is None else model.state_dict()
     try:
         settings = TrainSettings.from_dict(project.training)
-    except ValueError as exc:  # TrainError
-        raise ExportError(f"The training settings are invalid: {exc}", field="training") from None
+    except TrainError as exc:  # its field says where: training.optimizer.lr
+        raise ExportError(f"The training settings are invalid: {exc}", field=exc.field) from None
     warnings: list[str] = []
     data = bundle = None
     if project.data:

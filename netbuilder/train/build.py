@@ -30,8 +30,8 @@ def pick_device(name: str) -> torch.device:
                             "mps" if has_mps else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise TrainError("training.device is \"cuda\" but no CUDA GPU is available here; use "
-                         '"auto" or "cpu".', field="device")
+                         '"auto" or "cpu".', field="training.device")
     if name == "mps" and not has_mps:
         raise TrainError("training.device is \"mps\" but Apple's Metal backend is not "
-                         'available here; use "auto" or "cpu".', field="device")
+                         'available here; use "auto" or "cpu".', field="training.device")
     return torch.device(name)

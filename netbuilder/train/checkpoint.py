@@ -109,7 +109,7 @@ def read_resume_state(run_dir: Path, epochs: int) -> dict:
         trained = (f"{done} of {epochs} epochs" if done == epochs
                    else f"{done} epochs, more than Epochs ({epochs})")
         raise TrainError(f"The run already trained {trained}: raise Epochs (--epochs) above "
-                         f"{done} to continue it.", field="epochs")
+                         f"{done} to continue it.", field="training.epochs")
     return state
 
 
@@ -129,7 +129,7 @@ def _check_view(run_dir: Path, committed: int) -> None:
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch not in (committed,
                                                                               committed - 1):
         raise TrainError(f"{path}: epoch is {epoch!r} but the committed checkpoint is epoch "
-                         f"{committed}: the folder does not agree with itself.", field="epoch")
+                         f"{committed}: the folder does not agree with itself.", field="epoch", path=str(path))
     if status not in STATUSES:
         raise TrainError(f"{path}: status {status!r} is not one of {', '.join(STATUSES)}.")
 

@@ -34,7 +34,7 @@ def _typed(spec, key: str, choices, where: str) -> tuple[str, dict]:
     if not isinstance(spec, dict) or spec.get(key) not in choices:
         name = spec.get(key) if isinstance(spec, dict) else spec
         raise TrainError(f'training.{where} "{name}" is not supported; choose one of '
-                         f"{', '.join(choices)}.", field=where)
+                         f"{', '.join(choices)}.", field=f"training.{where}")
     args = {k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.items() if k != key}
     return spec[key], args
 
@@ -45,15 +45,15 @@ def _check_args(cls, args: dict, where: str, skip=("self", "params", "optimizer"
     for name, value in args.items():
         if name not in allowed:
             raise TrainError(f'training.{where} has an unknown field "{name}"; {cls.__name__} '
-                             f"accepts {', '.join(allowed)}.", field=f"{where}.{name}")
+                             f"accepts {', '.join(allowed)}.", field=f"training.{where}.{name}")
         default = params[name].default
         numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
         if numeric and not finite_number(value):  # e.g. "lr": "fast" would fail deep inside torch
-            raise TrainError(f"training.{where}.{name} must be a number, got {value!r}.", field=f"{where}.{name}")
+            raise TrainError(f"training.{where}.{name} must be a number, got {value!r}.", field=f"training.{where}.{name}")
         if numeric and abs(value) > FLOAT32_MAX:  # torch's in-place steps overflow on it mid-run
             raise TrainError(f"training.{where}.{name} is {value:g}, beyond what the float32 weights "
                              f"can take (about {FLOAT32_MAX:.2g}): use a smaller value.",
-                             field=f"{where}.{name}")
+                             field=f"training.{where}.{name}")
 
 
 def _optimizer(spec, where: str) -> tuple[str, dict]:
@@ -68,14 +68,14 @@ def _unknown(section: dict, s: F.Setting, where: str) -> None:
     for key in section:
         if key not in known:
             raise TrainError(f'training.{where} has an unknown field "{key}"; known: '
-                             f"{', '.join(known)}.", field=f"{where}.{key}")
+                             f"{', '.join(known)}.", field=f"training.{where}.{key}")
 
 
 def _section(d: dict, s: F.Setting, where: str) -> dict:
     """An object of plain settings (training.vae, training.adversarial): each one checked."""
     section = d.get(s.name) or {}
     if not isinstance(section, dict):
-        raise TrainError(f"training.{where} must be an object.", field=where)
+        raise TrainError(f"training.{where} must be an object.", field=f"training.{where}")
     _unknown(section, s, where)
     return {f.name: F.value_of(section, f, f"{where}.{f.name}") for f in s.fields}
 
@@ -107,7 +107,7 @@ class TrainSettings:
         for key in d:
             if key not in KEYS:
                 raise TrainError(f'training has an unknown field "{key}"; known fields: '
-                                 f"{', '.join(KEYS)}.", field=key)
+                                 f"{', '.join(KEYS)}.", field=f"training.{key}")
         loss, loss_args = _typed(d.get("loss", F.BY_NAME["loss"].default), "type", LOSSES, "loss")
         _check_args(getattr(torch.nn, loss), loss_args, "loss")
         opt, opt_args = _optimizer(d.get("optimizer", F.BY_NAME["optimizer"].default), "optimizer")
@@ -116,12 +116,12 @@ class TrainSettings:
         metrics = d.get("metrics")
         if metrics is not None and not isinstance(metrics, list):
             raise TrainError('training.metrics must be a list like ["accuracy", "f1"].',
-                             field="metrics")
+                             field="training.metrics")
         s.metrics = list(metrics) if metrics is not None else None
         for name in s.metrics or ():
             if name not in ALL_METRICS:
                 raise TrainError(f'training.metrics: unknown metric "{name}"; known: '
-                                 f"{', '.join(ALL_METRICS)}.", field="metrics")
+                                 f"{', '.join(ALL_METRICS)}.", field="training.metrics")
         if d.get("schedule"):
             name, args = _typed(d["schedule"], "type", SCHEDULES, "schedule")
             _check_args(getattr(torch.optim.lr_scheduler, name), args, "schedule")
@@ -137,26 +137,26 @@ class TrainSettings:
         optimizer of each network (training.optimizers; each defaults to training.optimizer)."""
         recipe = d.get("recipe")
         if recipe is not None and recipe not in RECIPES:
-            raise TrainError(f'training.recipe "{recipe}" is not one of {", ".join(RECIPES)}.', field="recipe")
+            raise TrainError(f'training.recipe "{recipe}" is not one of {", ".join(RECIPES)}.', field="training.recipe")
         self.recipe = recipe
         for name in RECIPE_FIELDS:
             if name in d and name != recipe:
                 raise TrainError(f'training.{name} applies to the {name} recipe only; set training.recipe '
-                                 f'to "{name}" or remove it.', field=name)
+                                 f'to "{name}" or remove it.', field=f"training.{name}")
         if recipe in RECIPE_FIELDS:
             self.recipe_args = _section(d, F.RECIPE_SECTIONS[recipe], recipe)
         given = d.get("optimizers")
         nets = RECIPE_NETWORKS.get(recipe, ())
         if given is not None and (not isinstance(given, dict) or not nets):
             raise TrainError("training.optimizers maps each network of the adversarial recipe to its optimizer, "
-                             'e.g. {"generator": {"type": "Adam", "lr": 0.0002}}.', field="optimizers")
+                             'e.g. {"generator": {"type": "Adam", "lr": 0.0002}}.', field="training.optimizers")
         if nets:
             own = {"type": self.optimizer, **self.optimizer_args}
             self.optimizers = {}
             for key in given or {}:
                 if key not in nets:
                     raise TrainError(f'training.optimizers has no network "{key}"; the {recipe} recipe '
-                                     f"trains {', '.join(nets)}.", field=f"optimizers.{key}")
+                                     f"trains {', '.join(nets)}.", field=f"training.optimizers.{key}")
             for net in nets:
                 name, args = _optimizer((given or {}).get(net, own), f"optimizers.{net}")
                 self.optimizers[net] = {"type": name, **args}
@@ -191,7 +191,7 @@ class TrainSettings:
             try:
                 check()
             except (TypeError, ValueError, RuntimeError) as err:
-                raise TrainError(f"training.{where}: {err}", field=where) from None
+                raise TrainError(f"training.{where}: {err}", field=f"training.{where}") from None
 
     def _try_loss(self) -> None:
         from ..runtime.build import make_loss
@@ -272,12 +272,12 @@ def monitor_choices() -> list[str]:
 def _early_stopping(spec) -> dict:
     if not isinstance(spec, dict):
         raise TrainError("training.early_stopping must be an object like "
-                         '{"monitor": "val_loss", "patience": 5}.', field="early_stopping")
+                         '{"monitor": "val_loss", "patience": 5}.', field="training.early_stopping")
     declared = F.BY_NAME["early_stopping"]
     _unknown(spec, declared, "early_stopping")
     monitor = spec.get("monitor", declared.sub("monitor").default)
     if monitor not in monitor_choices():
         raise TrainError(f'training.early_stopping.monitor "{monitor}" is not one of '
-                         f"{', '.join(monitor_choices())}.", field="early_stopping.monitor")
+                         f"{', '.join(monitor_choices())}.", field="training.early_stopping.monitor")
     return {"monitor": monitor, **{f.name: F.value_of(spec, f, f"early_stopping.{f.name}")
                                    for f in declared.fields if f.name != "monitor"}}

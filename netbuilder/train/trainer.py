@@ -202,7 +202,7 @@ class Trainer:
                 and monitored.removeprefix("val_") not in M.metric_names(self.bundle.task)):
             raise TrainError(f'training.early_stopping.monitor "{monitored}" does '
                              f"not apply to a {self.bundle.task} task.",
-                             field="early_stopping.monitor")
+                             field="training.early_stopping.monitor")
         return names
 
     def _check_shapes(self) -> None:
@@ -312,7 +312,7 @@ class Trainer:
         elif was and was != self.settings.optimizer:  # its state would not fit this optimizer
             raise TrainError(f"The run was trained with the {was} optimizer but the settings now "
                              f"say {self.settings.optimizer}: set Optimizer back to {was} to "
-                             "continue it.", field="optimizer")
+                             "continue it.", field="training.optimizer")
         folder = Path(state["folder"])
         try:
             weights = ckpt.load_committed_tensors(state, "model.safetensors")
@@ -366,7 +366,7 @@ class Trainer:
                 raise TrainError(f"The run trained the {net} with {before} (L2 {saved.get('l2', 0.0)}) but the "
                                  f"settings now say {spec} (L2 {now.get('l2', 0.0)}): set "
                                  f"training.optimizers.{net} back to continue the run, or start a new one.",
-                                 field=f"optimizers.{net}")
+                                 field=f"training.optimizers.{net}")
 
     def _apply_changed_hyperparameters(self, saved: dict, fresh: list[dict]) -> set[str]:
         """Continue keeps the optimizer's moments, and the run's hyper-parameters except those

@@ -14,8 +14,10 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal
 
-from netbuilder.session import USER_ERRORS, Overrides, error_message, run_training
+from netbuilder.session import USER_ERRORS, Overrides, run_training
 from netbuilder.train import Reporter
+
+from ..errors import error_text
 
 
 class QtReporter(Reporter):
@@ -124,7 +126,7 @@ class TrainingWorker(QObject):
                                   reporter=QtReporter(self), report_every=self.report_every,
                                   resume_from=self.resume_from, on_prepared=self._on_prepared)
         except USER_ERRORS as err:
-            self.failed.emit(error_message(err), "")
+            self.failed.emit(error_text(err), "")
         except MemoryError:
             self.failed.emit("Out of memory: lower the batch size or the model's size.", "")
         except Exception as err:  # noqa: BLE001 - a bug must not take the app down
