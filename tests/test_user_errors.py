@@ -67,8 +67,7 @@ def test_a_data_error_carries_the_file_row_and_column_to_every_command(tmp_path,
     (err,) = json.loads(capsys.readouterr().out)["errors"]
     assert {k: v for k, v in err.items() if k != "message"} == where
     assert err["message"].startswith('d.csv row 3, column "b": is empty')
-    for command in (["train", path, "--epochs", "1", "--out", str(tmp_path / "run")], ["data", path],
-                    ["summary", path]):
+    for command in (["train", path, "--epochs", "1", "--out", str(tmp_path / "run")], ["data", path]):
         assert main([*command, "--json"]) == 1, command
         captured = capsys.readouterr()
         out = json.loads(captured.out)
