@@ -292,7 +292,7 @@ def test_a_gan_run_continues_exactly_as_an_uninterrupted_one(tmp_path):
     before = (tmp_path / "split" / "state.json").read_bytes()
     with pytest.raises(TrainError, match="optimizers.generator") as refused:
         run_training(project(2, g_lr=1e-3), ".", resume_from=tmp_path / "split")
-    assert refused.value.field == "optimizers.generator"
+    assert refused.value.field == "training.optimizers.generator"  # from the top of the project
     assert (tmp_path / "split" / "state.json").read_bytes() == before  # refused before touching the run
     resumed = run_training(project(2), ".", resume_from=tmp_path / "split")
     assert [h["epoch"] for h in resumed.history] == [1, 2]
