@@ -1,6 +1,10 @@
 """A fuzz campaign over project files: mutated templates through validate, summary, compile and export.
 
-    python bench/fuzz_projects.py 2000 [--seed 0] [--no-export] [--keep DIR]
+    python bench/fuzz_projects.py 2000 [--seed 0] [--no-export] [--keep DIR] [--train N]
+    python bench/fuzz_projects.py 250 --seed 0 --skip 250 --json part2.json   # inputs 250-499 of seed 0
+
+A long campaign can run in chunks (--skip, one short process each, so that it does not hold the
+machine for half an hour); --json writes the chunk's counts for adding up.
 
 Prints the inputs tried, how many were valid, the refusals by kind, and the crashes (an exception
 or a disagreement between the steps), hangs (an input over --slow seconds) and internal-error lines,
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import random
 import shutil
 import signal
@@ -42,8 +47,13 @@ def main() -> int:
     parser.add_argument("--train", type=int, default=0, metavar="N",
                         help="also train valid inputs for one epoch until N have trained (validate must not accept "
                              "what train refuses, except for the reason of a warning it gave, e.g. no data)")
+    parser.add_argument("--skip", type=int, default=0, metavar="K",
+                        help="start after the seed's first K inputs (a campaign in chunks)")
+    parser.add_argument("--json", metavar="FILE", help="also write the counts there")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    for _ in range(args.skip):
+        mutate(rng)
     counts: collections.Counter = collections.Counter()
     refusals: collections.Counter = collections.Counter()
     problems: list[str] = []
@@ -54,7 +64,7 @@ def main() -> int:
         write_doc(mutate(random.Random(-1), TEMPLATES[0], steps=1).doc, tmp / "warm.json")
         run_steps(tmp / "warm.json", tmp, export=not args.no_export)  # imports are not the inputs' time
         start = time.perf_counter()
-        for i in range(args.count):
+        for i in range(args.skip, args.skip + args.count):
             mutated = mutate(rng)
             path = tmp / "p.json"
             write_doc(mutated.doc, path)
@@ -95,16 +105,21 @@ def main() -> int:
             else:
                 refusals[refusal_kind(outcome.refusal)] += 1
         elapsed = time.perf_counter() - start
-    print(f"inputs tried: {args.count} (seed {args.seed}, {elapsed:.0f} s, slowest {slowest[0]:.2f} s)")
+    print(f"inputs tried: {args.count} (seed {args.seed}{f', from input {args.skip}' if args.skip else ''}, "
+          f"{elapsed:.0f} s, slowest {slowest[0]:.2f} s)")
     print(f"valid: {counts['valid']} (exported {counts['exported']}, trained one epoch {counts['trained']}, "
           f"train refused as validate warned {counts['refused as validate warned']}), refused: {counts['refused']}")
     for kind in ("crash", "hang", "internal error", "disagreement"):
-        print(f"{kind}s: {counts[kind]}")
+        print(f"{kind}{'es' if kind == 'crash' else 's'}: {counts[kind]}")
     print(f"refusals by kind ({len(refusals)} kinds, top 25):")
     for kind, n in refusals.most_common(25):
         print(f"  {n:6d}  {kind}")
     for line in problems[:30]:
         print("PROBLEM", line)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "seed": args.seed, "skip": args.skip, "inputs": args.count, "seconds": elapsed,
+            "slowest": slowest, "counts": counts, "refusals": refusals, "problems": problems}), encoding="utf-8")
     return 1 if problems else 0
 
 
