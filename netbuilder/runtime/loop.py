@@ -200,16 +200,14 @@ class Loop:
         else:
             objective.backward()
         self.callbacks.after_backward(self.step + 1)  # the step being taken
-        params = [p for group in opt.param_groups for p in group["params"]]
-        if scaler is not None:
-            if clip:
+        if clip:
+            if scaler is not None:
                 scaler.unscale_(opt)
-                torch.nn.utils.clip_grad_norm_(params, clip)
+            torch.nn.utils.clip_grad_norm_([p for group in opt.param_groups for p in group["params"]], clip)
+        if scaler is not None:
             scaler.step(opt)
             scaler.update()
         else:
-            if clip:
-                torch.nn.utils.clip_grad_norm_(params, clip)
             opt.step()
 
     def train_pass(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int, bool]:
