@@ -1,13 +1,13 @@
 """Trainer throughput vs a plain hand-written loop (preloaded tensors + randperm), and the cost
 of a checkpoint commit for a 5M-parameter model.
 
-Same model init, data, batch size, optimizer and number of batches; the trainer's epoch also
-runs its validation pass on a small val split, its throttled reporting and its gradient
-statistics, and pays for them. This machine's speed drifts by tens of percent within seconds,
+Same model init, data, batch size, optimizer, number of batches, and validation pass (loss
+and accuracy on the same 512 samples after each epoch); the trainer also pays for its
+throttled reporting and its gradient statistics. This machine's speed drifts by tens of percent within seconds,
 so two ways of pairing:
 - lockstep (the figure to read): one epoch of the trainer, and before each of its batches one
   step of the plain loop on its own model, timed apart. Both see the same moments of the
-  machine; trainer time = its epoch time minus the plain steps inside it.
+  machine; trainer time = its epoch time minus the time spent in the plain steps' calls.
 - alternating epochs, in ABBA order (plain first in even rounds, trainer first in odd ones).
 Each prints the median of the rounds' ratios and their range.
 Run: python bench/bench_trainer.py [--quick]
@@ -43,11 +43,14 @@ def cnn():
 
 
 class PlainLoop:
-    """The hand-written loop, one step at a time (so that it can run in lockstep)."""
+    """The hand-written loop, one step at a time (so that it can run in lockstep), and the
+    validation pass a hand-written loop runs after each epoch (loss and accuracy on the same
+    val split the trainer validates on): like with like."""
 
-    def __init__(self, make_model, x, y, batch_size):
+    def __init__(self, make_model, x, y, batch_size, n_val: int = 512):
         torch.manual_seed(0)
         self.model, self.x, self.y, self.batch_size = make_model(), x, y, batch_size
+        self.xv, self.yv = x[:n_val].clone(), y[:n_val].clone()  # as trainer_epoch's bundle
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
         self.loss_fn = nn.CrossEntropyLoss()
         self.perm, self.at, self.seconds = None, 0, 0.0
@@ -58,6 +61,10 @@ class PlainLoop:
 
     def step(self) -> None:
         start = time.perf_counter()
+        self._step()  # its batch and outputs are freed on return: inside the timing, as in a loop
+        self.seconds += time.perf_counter() - start
+
+    def _step(self) -> None:
         if self.perm is None:
             self.perm = torch.randperm(len(self.x))
         idx = self.perm[self.at:self.at + self.batch_size]
@@ -66,11 +73,22 @@ class PlainLoop:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
+
+    def validate(self) -> tuple[float, float]:
+        start = time.perf_counter()
+        self.model.eval()
+        with torch.no_grad():
+            out = self.model(self.xv)
+            loss, accuracy = self.loss_fn(out, self.yv).item(), (out.argmax(1) == self.yv).float().mean().item()
+        self.model.train()
         self.seconds += time.perf_counter() - start
+        return loss, accuracy
 
     def epoch(self) -> float:
+        """The rest of the epoch's steps and the validation pass; the loop's whole time."""
         while not self.done:
             self.step()
+        self.validate()
         return self.seconds
 
 
@@ -84,20 +102,32 @@ class Counting(Reporter):
         self.calls += 1
 
 
-class Lockstep(Counting):
-    """Runs one plain step before each of the trainer's batches (polled there once a batch)."""
+class Lockstep:
+    """Runs one plain step before each of a trainer's batches, in the reporter's pause poll
+    (called once a batch), and the rest of the plain epoch after the trainer's. The trainer's
+    own time is its epoch time minus the whole time spent in those polls."""
 
-    def __init__(self, plain: PlainLoop):
-        super().__init__()
-        self.plain, self.in_epoch = plain, 0.0
+    def __init__(self, reporter: Reporter, plain: PlainLoop):
+        self.plain, self.in_polls, self.trainer_s = plain, 0.0, None
+        poll, on_epoch = reporter.wait_if_paused, reporter.on_epoch
 
-    def wait_if_paused(self):
-        if not self.plain.done:
-            self.plain.step()
+        def wait_if_paused():
+            start = time.perf_counter()
+            if not plain.done:
+                plain.step()
+            self.in_polls += time.perf_counter() - start
+            poll()
 
-    def on_epoch(self, epoch, logs):
-        self.in_epoch = self.plain.seconds  # the plain steps inside the trainer's epoch time
-        self.plain.epoch()  # any left (the trainer may drop a last batch of one)
+        def epoch_done(epoch, logs):
+            self.trainer_s = logs["epoch_time"] - self.in_polls
+            plain.epoch()
+            on_epoch(epoch, logs)
+
+        reporter.wait_if_paused, reporter.on_epoch = wait_if_paused, epoch_done
+
+    @property
+    def ratio(self) -> float:
+        return self.plain.seconds / self.trainer_s  # same samples: the ratio of throughputs
 
 
 def trainer_epoch(model, x, y, batch_size, reporter) -> float:
@@ -114,11 +144,11 @@ def trainer_epoch(model, x, y, batch_size, reporter) -> float:
 
 
 def lockstep_ratio(make_model, x, y, batch_size) -> float:
-    plain = PlainLoop(make_model, x, y, batch_size)
-    reporter = Lockstep(plain)
+    reporter = Counting()
+    lockstep = Lockstep(reporter, PlainLoop(make_model, x, y, batch_size))
     torch.manual_seed(0)
-    ours = trainer_epoch(make_model(), x, y, batch_size, reporter) - reporter.in_epoch
-    return plain.seconds / ours  # same samples: the ratio of throughputs
+    trainer_epoch(make_model(), x, y, batch_size, reporter)
+    return lockstep.ratio
 
 
 def alternating_ratio(make_model, x, y, batch_size, trainer_first: bool) -> float:

@@ -1,17 +1,25 @@
 """Training throughput with the GUI attached, and GUI latency while training.
 
-(a) one epoch of the same model/data/batch three ways: a plain hand-written loop, the
-    headless trainer (netbuilder.train.train), and the trainer in the GUI's QThread with the
-    live dashboard redrawing; printed as ratios to the plain loop (target >= 0.95). The plain
-    loop and the headless trainer run in a thread with all the cores, as the GUI's training
-    thread does; measured alone, that is as fast as the main thread.
-(b) while the GUI trains, a 5 ms QTimer's lateness: p50/p99 (target p99 <= 16 ms).
+(a) one epoch of the same model/data/batch several ways: a plain hand-written loop
+    (bench_trainer.PlainLoop), the headless trainer (netbuilder.train.train), and the trainer
+    in the GUI's QThread with the live dashboard redrawing; as ratios to the plain loop
+    (target >= 0.97). The plain loop and the headless trainer run in a thread with all the
+    cores, as the GUI's training thread does. This machine's speed drifts by tens of percent
+    within seconds, so the modes run in ABBA order round by round and each figure is the
+    median of the rounds' ratios, with their range. "lockstep" runs one plain step (own model)
+    before each of the GUI trainer's batches, in its thread, with the GUI live: both see the
+    same moments of the machine.
+(b) while the GUI trains, a 5 ms QTimer's lateness: p50/p99 (target p99 <= 16 ms), measured
+    in epochs of their own (the probe wakes the GUI thread 200 times a second).
 (c) the GUI epoch again with a live layer preview (ui/inspect) on a conv/dense node: weight
-    copies handed over by the training thread twice a second, the preview computed on the inspect
-    engine's thread and painted; its ratio to the plain GUI epoch of the same round (target
-    >= 0.98), and the timer's lateness while previews update.
+    copies handed over by the training thread twice a second, the preview computed on the
+    inspect engine's thread and painted. Its cost, three ways (target <= 2%): the ratio to the
+    GUI epoch without previews (interleaved on/off epochs, median and range); the training
+    thread's own preview time (weight copies) per epoch; and the preview's whole work
+    (copies, engine, painting) as a share of the machine's CPU time. Then the timer's lateness
+    while previews update.
 
-    QT_QPA_PLATFORM=offscreen python bench/bench_training_gui.py [--rounds N]
+    QT_QPA_PLATFORM=offscreen python bench/bench_training_gui.py [--rounds N] [--model mlp|cnn]
 """
 
 from __future__ import annotations
@@ -28,8 +36,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch
-from torch import nn
 
+from bench.bench_trainer import Lockstep, PlainLoop
 from netbuilder.data import DataBundle
 from netbuilder.train import TrainSettings, train
 
@@ -79,23 +87,7 @@ def bundle(shape, n):
 
 
 def plain_epoch(make, b) -> float:
-    torch.manual_seed(0)
-    model, bs = make(), SETTINGS["batch_size"]
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    x, y = b.x_train, b.y_train
-    start = time.perf_counter()
-    perm = torch.randperm(len(x))
-    total = torch.zeros(())
-    for i in range(0, len(x), bs):
-        idx = perm[i:i + bs]
-        loss = loss_fn(model(x[idx]), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        total += loss.detach()
-    total.item()
-    return time.perf_counter() - start
+    return PlainLoop(make, b.x_train, b.y_train, SETTINGS["batch_size"]).epoch()
 
 
 def headless_epoch(make, b) -> float:
@@ -106,11 +98,14 @@ def headless_epoch(make, b) -> float:
 copy_s = [0.0]  # the last GUI epoch's training-thread time spent copying weights
 
 
-def gui_epoch(make, b, app, window, probe: bool = True):
-    """The trainer in the GUI's runner/thread, dashboard shown; returns epoch time, lateness."""
+def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
+    """The trainer in the GUI's runner/thread, dashboard shown; returns epoch time, lateness,
+    redraws, and with lockstep the ratio of the plain steps' speed to the trainer's."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     import ui.training.worker as worker_mod
+
+    clock = [None]
 
     def bench_run(project, base_dir, *, reporter=None, report_every=10, on_prepared=None, **_):
         # the GUI's real worker, thread and reporter; only the model/data source differs
@@ -120,6 +115,8 @@ def gui_epoch(make, b, app, window, probe: bool = True):
         model, settings = make(), TrainSettings.from_dict(SETTINGS)
         if on_prepared is not None:  # the worker keeps the model for weight copies
             on_prepared(Prepared(MODELS_BY_MAKE[make], b, settings, model))
+        if lockstep:
+            clock[0] = Lockstep(reporter, PlainLoop(make, b.x_train, b.y_train, SETTINGS["batch_size"]))
         return train(model, b, settings, reporter=reporter, report_every=report_every)
 
     real_run = worker_mod.run_training
@@ -148,7 +145,8 @@ def gui_epoch(make, b, app, window, probe: bool = True):
     panel.runner.thread_ended.disconnect(loop.quit)
     worker_mod.run_training = real_run
     copy_s[0] = panel.runner.last_copy_s
-    return panel.runner.last_result.history[0]["epoch_time"], late, panel.dashboard.redraws
+    epoch_s = panel.runner.last_result.history[0]["epoch_time"]
+    return epoch_s, late, panel.dashboard.redraws, clock[0].ratio if lockstep else None
 
 
 MODELS = {"mlp": ("MLP 784-256-128-10", mlp, (784,), 1), "cnn": ("small CNN 1x28x28", cnn,
@@ -196,15 +194,22 @@ def in_worker_thread(fn):
     return out[0]
 
 
+def _median_range(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values)}
+
+
 def measure(model: str, n: int, rounds: int) -> dict:
-    """All modes in one process, interleaved round by round: on a shared machine the speed
-    drifts by tens of percent over seconds, and only epochs measured close together compare."""
+    """All modes in one process, interleaved round by round in ABBA order: on a shared machine
+    the speed drifts by tens of percent over seconds, and only epochs measured close together
+    compare."""
     from ui.training.threads import reserve_cores_for_training
 
     reserve_cores_for_training()  # first thing, as TrainingPanel does
     _, make, shape, div = MODELS[model]
     b = bundle(shape, n // div)
     in_worker_thread(lambda: plain_epoch(make, bundle(shape, 2048)))  # warm-up
+    in_worker_thread(lambda: headless_epoch(make, bundle(shape, 2048)))
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
@@ -226,35 +231,53 @@ def measure(model: str, n: int, rounds: int) -> dict:
     controller, view = preview_window(panel)
     previews: list = []
     controller.result.connect(lambda kind, value: kind == "preview" and previews.append(kind))
+    gui_epoch(make, bundle(shape, 2048), app, panel, probe=False)  # warm-up: the GUI's first run
     times: dict[str, list[float]] = {"plain": [], "headless": [], "gui": [], "previews": []}
-    redraws, preview_rate, preview_cpu = [], [], []
-    for _ in range(rounds):
+    lockstep, redraws, preview_rate, preview_cpu, preview_own = [], [], [], [], []
+
+    def plain():
         times["plain"].append(in_worker_thread(lambda: plain_epoch(make, b)))
+
+    def headless():
         times["headless"].append(in_worker_thread(lambda: headless_epoch(make, b)))
+
+    def gui():
         panel.dashboard.redraws = 0
-        epoch_s, _, drawn = gui_epoch(make, b, app, panel, probe=False)
+        epoch_s, _, drawn, _ = gui_epoch(make, b, app, panel, probe=False)
         times["gui"].append(epoch_s)
         redraws.append(drawn / epoch_s)
+
+    def with_previews():
         set_previews(app, controller, view, PREVIEW_NODE[model])
         previews.clear()
         engine_cpu, paint = controller.engine.cpu_s, view.paint_s
-        epoch_s, _, _ = gui_epoch(make, b, app, panel, probe=False)
+        epoch_s, _, _, _ = gui_epoch(make, b, app, panel, probe=False)
         times["previews"].append(epoch_s)
         preview_rate.append(len(previews) / epoch_s)
-        # the preview's own work, as a share of the machine's CPU time during the epoch
+        preview_own.append(copy_s[0] / epoch_s)  # the training thread's own preview work
+        # the preview's whole work, as a share of the machine's CPU time during the epoch
         work = controller.engine.cpu_s - engine_cpu + view.paint_s - paint + copy_s[0]
         preview_cpu.append(work / (epoch_s * (os.cpu_count() or 1)))
         set_previews(app, controller, view, None)
-    # latency, pooled over the rounds: one epoch alone gives too few ticks for a p99
-    late = sorted(t for _ in range(rounds) for t in gui_epoch(make, b, app, panel)[1])
+
+    def gui_lockstep():
+        lockstep.append(gui_epoch(make, b, app, panel, probe=False, lockstep=True)[3])
+
+    order = [plain, headless, gui, with_previews, gui_lockstep]
+    for i in range(rounds):
+        for mode in (order if i % 2 == 0 else order[::-1]):
+            mode()
+    # latency, pooled over epochs of their own: one epoch alone gives too few ticks for a p99
+    late = sorted(t for _ in range(max(2, rounds // 2)) for t in gui_epoch(make, b, app, panel)[1])
     set_previews(app, controller, view, PREVIEW_NODE[model])
-    late_previews = sorted(t for _ in range(rounds) for t in gui_epoch(make, b, app, panel)[1])
+    late_previews = sorted(t for _ in range(max(2, rounds // 2))
+                           for t in gui_epoch(make, b, app, panel)[1])
     controller.shutdown()
     panel.shutdown()
-    paired = {k: statistics.median(p / t for p, t in zip(times["plain"], times[k]))
+    paired = {k: _median_range([p / t for p, t in zip(times["plain"], times[k])])
               for k in ("headless", "gui", "previews")}  # each round's ratio: epochs close in time
-    paired["previews_vs_gui"] = statistics.median(g / p for g, p in zip(times["gui"],
-                                                                        times["previews"]))
+    paired["lockstep"] = _median_range(lockstep)
+    paired["previews_vs_gui"] = _median_range([g / p for g, p in zip(times["gui"], times["previews"])])
 
     def pct(values, q):
         return values[max(0, int(len(values) * q) - 1)]
@@ -263,9 +286,14 @@ def measure(model: str, n: int, rounds: int) -> dict:
             "redraws_per_s": statistics.median(redraws),
             "previews_per_s": statistics.median(preview_rate),
             "preview_cpu_share": statistics.median(preview_cpu),
+            "preview_own_share": _median_range(preview_own),
             "p50": statistics.median(late), "p99": pct(late, .99), "max": late[-1],
             "ticks": len(late), "p50_previews": statistics.median(late_previews),
             "p99_previews": pct(late_previews, .99), "max_previews": late_previews[-1]}
+
+
+def _fmt(r: dict) -> str:
+    return f"{r['median']:.3f} (range {r['min']:.3f}-{r['max']:.3f}, {r['n']} rounds)"
 
 
 def main() -> int:
@@ -273,36 +301,40 @@ def main() -> int:
     import subprocess
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=60000, help="MLP samples (CNN: n / 6)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of plain/headless/GUI")
-    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=20000, help="MLP samples (CNN: n / 6)")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of the interleaved modes")
+    parser.add_argument("--model", choices=sorted(MODELS), help="one model only (default: both)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.model:
+    if args.child:
         print(json.dumps(measure(args.model, args.n, args.rounds)))
         return 0
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cores "
-          f"{os.cpu_count()}; one process per model, {args.rounds} rounds of plain / headless / "
-          "GUI epochs")
-    for model, (name, _, _, div) in MODELS.items():
-        cmd = [sys.executable, __file__, "--model", model, "--n", str(args.n), "--rounds",
+          f"{os.cpu_count()}; one process per model, {args.rounds} ABBA rounds of plain / headless / "
+          "GUI / GUI with previews / GUI lockstep epochs")
+    for model in ([args.model] if args.model else list(MODELS)):
+        name, _, _, div = MODELS[model]
+        cmd = [sys.executable, __file__, "--child", "--model", model, "--n", str(args.n), "--rounds",
                str(args.rounds)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{name}: {args.n // div} samples, batch {SETTINGS['batch_size']}")
-        print(f"  plain loop  {r['plain']:6.3f} s/epoch")
+        print(f"  plain loop  {r['plain']:6.3f} s/epoch (best)")
         for mode, label in (("headless", "headless   "), ("gui", "GUI thread ")):
-            print(f"  {label} {r[mode]:6.3f} s/epoch   ratio {r['plain'] / r[mode]:.3f} (best "
-                  f"epochs), {r['paired'][mode]:.3f} (median of the rounds' ratios)")
+            print(f"  {label} {r[mode]:6.3f} s/epoch (best); throughput / plain: {_fmt(r['paired'][mode])}")
+        print(f"  GUI thread, lockstep with plain steps in the same thread: {_fmt(r['paired']['lockstep'])}")
         print(f"  the dashboard redrew {r['redraws_per_s']:.1f} times/s")
         print(f"  GUI 5 ms timer lateness while training: p50 {r['p50']:.2f} ms, p99 "
               f"{r['p99']:.2f} ms, max {r['max']:.2f} ms over {r['ticks']} ticks")
         print(f"  with a live layer preview ({r['previews_per_s']:.1f} updates/s): "
-              f"{r['previews']:6.3f} s/epoch, {r['paired']['previews_vs_gui']:.3f} of the GUI "
-              f"epoch's speed (median of the rounds' ratios); the preview's own work (weight copies, "
-              f"engine, painting) {r['preview_cpu_share']:.2%} of the machine's CPU time; timer "
-              f"lateness p50 "
-              f"{r['p50_previews']:.2f} ms, p99 {r['p99_previews']:.2f} ms, max "
-              f"{r['max_previews']:.2f} ms")
+              f"{r['previews']:6.3f} s/epoch (best); speed / the GUI epoch without previews: "
+              f"{_fmt(r['paired']['previews_vs_gui'])}")
+        print(f"    the training thread's own preview work (weight copies): "
+              f"{_fmt(r['preview_own_share'])} of the epoch")
+        print(f"    the preview's whole work (copies, engine, painting): {r['preview_cpu_share']:.2%} of the "
+              f"machine's CPU time")
+        print(f"    timer lateness while previews update: p50 {r['p50_previews']:.2f} ms, p99 "
+              f"{r['p99_previews']:.2f} ms, max {r['max_previews']:.2f} ms over the epochs' ticks")
     return 0
 
 
