@@ -194,3 +194,29 @@ def test_predict_cli_and_exported_predict_py_agree(tmp_path, monkeypatch):
     assert cli == (tmp_path / "gui.csv").read_text() == (tmp_path / "py.csv").read_text()
     header = cli.splitlines()[0].split(",")
     assert header[-4:] == ["prediction", "p_Adelie", "p_Chinstrap", "p_Gentoo"]
+
+
+def test_cut_levels_missing_cells_and_text_targets_encode_as_new_rows_do(tmp_path):
+    """The vectorized paths (one-hot of text levels, class indices of text targets) give what
+    the per-cell stdlib encoding of predict.py gives: levels past max_levels as "other",
+    missing cells as the most frequent level, unseen ones (a level only in the test rows)."""
+    levels = ["red", "blue", "green", "teal", "amber"]
+    text = "n,colour,y\n" + "".join(
+        f"{i * 0.5},{'' if i % 9 == 0 else levels[(i * i + i // 7) % 5]},{['b', 'a', 'c'][i % 3]}\n"
+        for i in range(90))
+    name = write(tmp_path, text)
+    b = load(tmp_path, name, max_levels=3, missing_indicator=True, split={"val": 0.2, "seed": 2})
+    plan = b.plan
+    colour = next(f for f in plan["features"] if f["name"] == "colour")
+    assert colour["other"] and len(colour["levels"]) == 3 and colour["indicator"]
+    frame, _ = read_frame(tmp_path / name)
+    header, rows = read_rows(tmp_path / name, plan)
+    stdlib, _ = encode_rows(header, rows, plan)
+    assert np.array_equal(np.asarray(stdlib, dtype=np.float32), encode_frame(frame, plan))
+    assert b.class_names == ["a", "b", "c"]
+    from netbuilder.data.targets import encode
+
+    y, names, _ = encode(np.array(["b", "a", "c", "a", "10", "2"], dtype=object), "classification", None, "t")
+    assert names == ["10", "2", "a", "b", "c"] and y.tolist() == [3, 2, 4, 2, 0, 1]
+    y, names, _ = encode(np.array([3, "x", 3], dtype=object), "classification", None, "t")  # mixed
+    assert names == ["3", "x"] and y.tolist() == [0, 1, 0]

@@ -191,10 +191,17 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
             x[:, at:at + len(vocabulary)] = block
             at += len(vocabulary)
             continue
+        levels = f["levels"]
+        if f["type"] == "categorical" and col.dtype.kind not in "iufb":  # text: vectorized
+            k = _one_hot_text(x, at, col, f)
+            at += k
+            if f["indicator"]:
+                x[:, at] = col.isna().to_numpy()
+                at += 1
+            continue
         cells, _ = _levels(col)
         absent = cells.isna().to_numpy()
         cells = cells.where(~absent, f["fill"]).astype(str)
-        levels = f["levels"]
         if f["type"] == "boolean":
             known = cells.isin(levels).to_numpy()
             cells = cells.where(known, f["fill"])
@@ -218,6 +225,24 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
             x[:, at] = absent
             at += 1
     return x
+
+
+def _one_hot_text(x: np.ndarray, at: int, col, f: dict) -> int:
+    """A text column's levels one-hot into x[:, at:]: missing cells as the fill level, unseen
+    ones as "other" (or no level). The same cells as the general path, in pandas' own code
+    instead of a Python call per cell. Returns the columns written."""
+    import pandas as pd
+
+    levels = f["levels"]
+    codes = pd.Index(levels).get_indexer(col).astype(np.int64)  # -1: absent or unseen
+    codes[col.isna().to_numpy()] = levels.index(f["fill"]) if f["fill"] in levels else -1
+    k = len(levels) + f["other"]
+    if f["other"]:
+        codes[codes < 0] = len(levels)
+    rows = np.nonzero(codes >= 0)[0]
+    x[:, at:at + k] = 0.0
+    x[rows, at + codes[rows]] = 1.0
+    return k
 
 
 def normalization_stats(plan: dict) -> dict:

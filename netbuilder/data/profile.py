@@ -97,9 +97,12 @@ def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
     block = frame[names].to_numpy(np.float64)
     absent = np.isnan(block)
     missing = absent.sum(axis=0)
-    ordered = np.sort(block, axis=0)  # NaN last
+    ordered = np.array(block.T, order="C")  # a copy, a column per row: contiguous sorts
+    ordered.sort(axis=1)  # NaN last
     present = ~np.isnan(ordered)
-    distinct = present[:1].sum(axis=0) + ((ordered[1:] != ordered[:-1]) & present[1:]).sum(axis=0)
+    distinct = present[:, :1].sum(axis=1) + ((ordered[:, 1:] != ordered[:, :-1])
+                                             & present[:, 1:]).sum(axis=1)
+    del ordered, present
     some = missing < len(block)
     lo = np.where(some, np.nanmin(np.where(absent, np.inf, block), axis=0), 0.0)
     hi = np.where(some, np.nanmax(np.where(absent, -np.inf, block), axis=0), 0.0)
@@ -108,9 +111,11 @@ def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
     seen = block[::step]
     bins = np.clip(np.floor((seen - lo) / span * 10), 0, 9)
     histogram = np.stack([(bins == b).sum(axis=0) for b in range(10)])  # NaN is in no bin
-    steps = np.diff(block, axis=0)
-    counter = (len(block) >= 3) & (missing == 0) & np.isin(block[0], (0, 1)) & np.all(
-        steps == 1, axis=0) & np.all(np.mod(block, 1) == 0, axis=0)
+    # a row counter: whole numbers from 0 or 1 up by one (checked only where the start fits)
+    counter = (len(block) >= 3) & (missing == 0) & np.isin(block[0], (0, 1))
+    for j in np.nonzero(counter)[0]:
+        col = block[:, j]
+        counter[j] = bool(np.all(np.diff(col) == 1) and np.all(np.mod(col, 1) == 0))
     out = {}
     for j, name in enumerate(names):
         summary = {"histogram": histogram[:, j].tolist(), "min": float(lo[j]),

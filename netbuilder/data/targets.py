@@ -40,6 +40,15 @@ def _sorted_classes(values: np.ndarray) -> list:
         return sorted(uniques, key=str)
 
 
+def _indices(y: np.ndarray, index: dict) -> np.ndarray:
+    """Each value's class index: looked up once per distinct value, not once per row."""
+    try:
+        uniques, inverse = np.unique(y, return_inverse=True)
+    except TypeError:  # values numpy cannot order (mixed types): one lookup per row
+        return np.fromiter((index[v] for v in y.tolist()), dtype=np.int64, count=len(y))
+    return np.array([index[v] for v in uniques.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+
+
 def encode(y: np.ndarray, task: str, class_names: list[str] | None, what: str,
            ) -> tuple[torch.Tensor, list[str] | None, int | None]:
     """Return (targets, class_names, num_classes) for `task`.
@@ -69,7 +78,7 @@ def encode(y: np.ndarray, task: str, class_names: list[str] | None, what: str,
         if task == "binary" and set(classes) <= {0, 1} and len(classes) == 2:
             classes = [0, 1]  # keep 0 as 0 whatever its type
         index = {c: i for i, c in enumerate(classes)}
-        y = np.fromiter((index[v] for v in y.tolist()), dtype=np.int64, count=len(y))
+        y = _indices(y, index)
         class_names = [_label(c) for c in classes]
     else:
         y = y.astype(np.int64)
