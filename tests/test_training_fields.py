@@ -132,15 +132,17 @@ def test_a_bad_flag_value_is_named_as_typed(capsys):
 
 
 def test_shuffle_off_keeps_the_data_order_and_on_draws_a_new_one_each_epoch():
+    from types import SimpleNamespace
+
     import torch
 
     from netbuilder.runtime.loop import Loop
 
-    def batches(shuffle):
+    def batches(shuffle):  # the loop's own batching, on the config the settings make (no model needed)
         config = TrainSettings.from_dict({"batch_size": 4, "shuffle": shuffle}).runtime_config("classification")
-        loop = Loop(torch.nn.Linear(2, 2), config, "cpu")
-        loop.seed()
-        return [torch.cat(loop.batches(12)).tolist() for _ in range(2)]
+        loop = SimpleNamespace(config=config, gen=torch.Generator().manual_seed(0), device=torch.device("cpu"),
+                               world=1, rank=0)
+        return [torch.cat(Loop.batches(loop, 12)).tolist() for _ in range(2)]
 
     assert batches(False) == [list(range(12))] * 2
     first, second = batches(True)
