@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from ui.canvas.view import MIME_LAYER
 from ui.palette import mime_for
@@ -203,6 +203,23 @@ def test_node_flag_marker(make_window):
     assert item.flag == "vanishing gradients" and "vanishing" in item.toolTip()
     w.canvas.set_node_flag("n1", None)
     assert item.flag is None
+
+
+def test_a_node_gives_qt_its_tooltip_when_the_pointer_comes_near(make_window, qtbot):
+    w = make_window()
+    w.canvas.set_node_flag("n1", "vanishing gradients")
+    item = w.canvas.net_scene.nodes["n1"]
+    native = QGraphicsItem.toolTip  # what Qt shows, not the text the item holds for it
+    assert native(item) == ""  # thousands of nodes open at once: no tooltip is set up front
+    vp = w.canvas.viewport()
+    for p in (QPointF(2, 2), QPointF(view_point(w.canvas, item.sceneBoundingRect().center()))):
+        # sent to the viewport itself: QTest's moves follow a window-system pointer that earlier
+        # tests' drags leave in another state
+        QApplication.sendEvent(vp, QMouseEvent(QEvent.MouseMove, p, vp.mapToGlobal(p), Qt.NoButton,
+                                               Qt.NoButton, Qt.NoModifier))
+    qtbot.waitUntil(lambda: "vanishing" in native(item))
+    w.canvas.set_node_flag("n1", "exploding gradients")  # a hovered node's tooltip follows its state
+    assert "exploding" in native(item) and native(item) == item.toolTip()
 
 
 def test_edge_labels_follow_every_edit(make_window):

@@ -110,7 +110,7 @@ class EdgeItem(QGraphicsItem):
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self.setFlags(QGraphicsItem.ItemIsSelectable)
-        self.setZValue(0)
+        self.setZValue(-1)  # below the nodes, which keep Qt's default z: one call less per node
 
     def type(self):
         return EdgeItem.Type
