@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("--network", metavar="NAME", help="onnx/pt2 of a project with several networks: which one "
                    "(default: the generator of a GAN, the decoder of a VAE)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=cmd_export)
     from .cli_inspect import add_parsers as add_inspect_parsers  # activations, explain
     add_inspect_parsers(sub)

@@ -1,12 +1,14 @@
-"""`netbuilder export PROJECT --format python|onnx|pt2 -o OUT [--weights CKPT] [--force]`."""
+"""`netbuilder export PROJECT --format python|onnx|pt2 -o OUT [--weights CKPT] [--force] [--json]`."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from .cli_report import fail
 from .errors import ProjectError
-from .spec import InvalidProject, load_project
+from .spec import load_project
 
 
 def run(args) -> int:
@@ -22,14 +24,16 @@ def run(args) -> int:
                         base_dir=Path(args.project).resolve().parent, force=args.force, progress=progress,
                         network=getattr(args, "network", None))
     except ProjectError as exc:
-        for e in exc.errors if isinstance(exc, InvalidProject) else [exc]:
-            where = f" [node {e.node}]" if e.node else ""
-            print(f"error{where}: {e.message}", file=sys.stderr)
+        status = fail(exc, args.json, written=False)
         print("nothing was written.", file=sys.stderr)
-        return 1
+        return status
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if fmt == "python":
+    if args.json:
+        files = [str(f) for f in result.files] if fmt == "python" else [str(result.path)]
+        sys.stdout.write(json.dumps({"written": True, "format": fmt, "path": str(result.path),
+                                     "files": files, "warnings": list(result.warnings)}) + "\n")
+    elif fmt == "python":
         print(f"wrote {result.path}/: {', '.join(f.name for f in result.files)}")
         print(f"run it: cd {result.path} && python train.py   (or torchrun --nproc_per_node=N train.py)")
     else:

@@ -290,6 +290,21 @@ def test_cli_invalid_graph_names_nodes_and_writes_nothing(tmp_path, capsys, fmt)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_cli_export_json_reports_the_nodes_at_fault_or_the_files_written(tmp_path, capsys):
+    bad = _invalid_project(tmp_path)
+    assert cli_main(["export", str(bad), "-o", str(tmp_path / "no"), "--json"]) == 1
+    refused = json.loads(capsys.readouterr().out)
+    assert refused["written"] is False and not (tmp_path / "no").exists()
+    assert {"flatten", "fc1"} <= {e["node"] for e in refused["errors"]}
+    assert refused["error"] == refused["errors"][0]["message"] + " (and 1 more problem)"
+    out = tmp_path / "model.onnx"
+    assert cli_main(["export", str(template_path("lenet5")), "-o", str(out), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written == {"written": True, "format": "onnx", "path": str(out), "files": [str(out)],
+                       "warnings": []}
+    assert out.stat().st_size > 0
+
+
 def test_cli_refuses_to_overwrite_without_force(tmp_path, capsys):
     project = tmp_path / "p.json"
     save_project(all_projects()["x_mlp"], project)
