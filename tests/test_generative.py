@@ -123,6 +123,22 @@ def test_sample_refuses_a_project_that_is_not_generative(tmp_path, capsys):
     assert "no generative recipe" in capsys.readouterr().err and not (tmp_path / "s.npy").exists()
 
 
+@pytest.mark.parametrize("field, value", [("schedule", {"type": "StepLR", "step_size": 5}),
+                                          ("early_stopping", {"patience": 3})])
+def test_a_gan_refuses_a_schedule_or_early_stopping_it_would_ignore(tmp_path, capsys, field, value):
+    doc = json.loads(template_path("dcgan").read_text())
+    doc["training"][field] = value
+    path = tmp_path / "gan.json"
+    path.write_text(json.dumps(doc))
+    assert main(["validate", str(path), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert [e["field"] for e in report["errors"]] == [f"training.{field}"]
+    assert main(["train", str(path), "--epochs", "1", "--out", str(tmp_path / "run")]) == 1
+    assert "not used by the adversarial recipe" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
 def test_grid_lays_samples_out_in_rows():
     images = np.zeros((5, 1, 4, 4), dtype=np.float32)
     images[4] = 1.0

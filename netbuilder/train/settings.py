@@ -145,6 +145,11 @@ class TrainSettings:
                                  f'to "{name}" or remove it.', field=f"training.{name}")
         if recipe in RECIPE_FIELDS:
             self.recipe_args = _section(d, F.RECIPE_SECTIONS[recipe], recipe)
+        for unused in ("schedule", "early_stopping") if recipe == "adversarial" else ():
+            if d.get(unused):  # refused, not dropped: validate must not accept what the run ignores
+                raise TrainError(f"training.{unused} is not used by the adversarial recipe (one "
+                                 "schedule or stopping rule for two networks would be a guess); "
+                                 "remove it.", field=f"training.{unused}")
         given = d.get("optimizers")
         nets = RECIPE_NETWORKS.get(recipe, ())
         if given is not None and (not isinstance(given, dict) or not nets):
