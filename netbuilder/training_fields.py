@@ -168,6 +168,13 @@ def add_flags(parser) -> None:
     parser.set_defaults(training_flags=True)  # flag_values reads only a parser that has them
 
 
+def script_flags() -> list[dict]:
+    """The flags of the exported train.py, as plain data in its train_config.json: the runtime
+    (torch and the standard library only) cannot import this table, so the export hands it on."""
+    return [{"flag": s.flag, "path": path, "kind": s.kind, "choices": list(s.choices or ()),
+             "default": s.default, "help": f"training.{path}: {s.help}"} for path, s in flagged()]
+
+
 def flag_values(args) -> dict:
     """{dotted path: value} of the flags given on the command line (none where the command has
     no such flags: `cv --seed` is its folds' seed, not training.seed)."""

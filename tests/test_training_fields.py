@@ -120,6 +120,26 @@ def test_train_has_a_flag_for_every_declared_flag_and_it_sets_that_setting():
     TrainSettings.from_dict(training)
 
 
+def test_the_exported_train_py_takes_the_same_declared_flags_and_puts_them_in_its_config():
+    from netbuilder.export.python import train_config
+    from netbuilder.runtime import script
+
+    project = load_template("mlp")
+    config = train_config(project, TrainSettings.from_dict(project.training), None)
+    assert [f["flag"] for f in config["flags"]] == [s.flag for _, s in F.flagged()]
+    values = {"int": "3", "float": "0.25"}
+    argv = []
+    for path, s in F.flagged():
+        argv += [s.flag, s.choices[-1] if s.kind == "choice" else values[s.kind]] if s.kind != "bool" else [s.flag]
+    given = script.apply_flags(json.loads(json.dumps(config)), script.parse_args(config, Path("."), argv))
+    for path, s in F.flagged():
+        head, _, rest = path.partition(".")
+        got = given[head][rest] if rest else given[head]
+        assert got == {"int": 3, "float": 0.25, "bool": True}.get(s.kind, s.choices[-1] if s.choices else None), path
+    kept = script.apply_flags(json.loads(json.dumps(config)), script.parse_args(config, Path("."), []))
+    assert {k: v for k, v in kept.items() if k != "device"} == config and kept["device"] == "auto"
+
+
 def test_a_command_without_the_training_flags_sets_no_training_setting():
     args = build_parser().parse_args(["cv", "p.json", "--folds", "2", "--seed", "7", "--epochs", "2"])
     assert F.flag_values(args) == {} and Overrides.from_args(args).settings == {}

@@ -151,6 +151,9 @@ def train_config(project: Project, settings, bundle) -> dict:
         config["augment"] = bundle.augment.to_dict()
     if bundle is not None and bundle.scale_inputs:
         config["inputs"] = bundle.scale_inputs  # data.pt holds uint8 pixels: scaled per batch
+    from ..training_fields import script_flags
+
+    config["flags"] = script_flags()  # train.py's options, declared once with the settings
     return config
 
 

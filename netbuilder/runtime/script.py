@@ -40,28 +40,49 @@ def load_prepared(path: Path, device) -> dict:
 
 
 def parse_args(config: dict, here: Path, argv=None):
+    """The script's own options, plus one per training setting that NetBuilder gives a flag
+    (listed in train_config.json's "flags" by the export: `--epochs`, `--batch-size`, `--lr`...)."""
     parser = argparse.ArgumentParser(description="Train the exported model as NetBuilder does.")
     parser.add_argument("--data", default=here / "data.pt", type=Path, help="prepared data")
     parser.add_argument("--out", default=here / "run", type=Path, help="run folder")
-    parser.add_argument("--epochs", type=int, default=config["epochs"])
-    parser.add_argument("--batch-size", type=int, default=config["batch_size"],
-                        help="per process")
-    parser.add_argument("--lr", type=float, default=config["optimizer"].get("lr"))
-    parser.add_argument("--seed", type=int, default=config["seed"])
     parser.add_argument("--weights", type=Path, help="start from these weights (.safetensors)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last committed epoch")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    kinds = {"int": {"type": int}, "float": {"type": float},
+             "bool": {"action": argparse.BooleanOptionalAction}}
+    for flag in config.get("flags", ()):
+        kind = {"choices": flag["choices"]} if flag["kind"] == "choice" else dict(kinds[flag["kind"]])
+        if flag["kind"] in ("int", "float"):
+            kind["metavar"] = flag["flag"].removeprefix("--").upper().replace("-", "_")
+        parser.add_argument(flag["flag"], dest=_dest(flag["path"]), default=None,
+                            help=flag["help"] + " (default: the project's)", **kind)
     return parser.parse_args(argv)
+
+
+def _dest(path: str) -> str:
+    return path.replace(".", "_")
+
+
+def apply_flags(config: dict, args) -> dict:
+    """The config with each given flag's value at its setting's place ("optimizer.lr" inside
+    config["optimizer"]), and `device`, which the run reads from the command line only."""
+    for flag in config.get("flags", ()):
+        value = getattr(args, _dest(flag["path"]))
+        head, _, rest = flag["path"].partition(".")
+        if value is None:
+            config.setdefault(head, flag["default"]) if not rest else None
+        elif rest:
+            config[head] = {**config[head], rest: value}
+        else:
+            config[head] = value
+    return config
 
 
 def main(model_class, here: Path, argv=None) -> None:
     config = json.loads((here / "train_config.json").read_text(encoding="utf-8"))
     args = parse_args(config, here, argv)
-    config.update(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
-    if args.lr is not None:
-        config["optimizer"]["lr"] = args.lr
-    rank, world, device = distributed.setup(args.device)
+    config = apply_flags(config, args)
+    rank, world, device = distributed.setup(config.get("device", "auto"))
     try:
         _train(model_class, config, args, rank, world, device)
     finally:
@@ -73,11 +94,11 @@ def _train(model_class, config, args, rank, world, device) -> None:
     x, y = data["train"]
     val_on_train = len(data["val"][0]) == 0
     x_val, y_val = data["train"] if val_on_train else data["val"]
-    torch.manual_seed(args.seed)  # the initial weights
+    torch.manual_seed(config["seed"])  # the initial weights
     model = model_class().to(device)
     if args.weights:
         model.load_state_dict(checkpoint.read_tensors(args.weights.read_bytes(), str(args.weights)))
-    torch.manual_seed(args.seed)
+    torch.manual_seed(config["seed"])
     loop = Loop(model, config, device, ImageAugment.from_dict(config.get("augment")), (rank, world))
     loop.seed()
     if args.resume:

@@ -34,6 +34,7 @@ from netbuilder.runtime.build import SCHEDULE_DEFAULTS
 from netbuilder.session import loss_name
 from netbuilder.train import TrainError, TrainSettings
 
+from ..errors import error_text
 from ..plain import plain
 from ..spinboxes import RangeDoubleSpinBox, RangeSpinBox
 from .commands import set_section
@@ -259,7 +260,7 @@ class SettingsForm(QWidget):
         try:
             s = TrainSettings.from_dict(t)
         except TrainError as err:
-            self.error.setText(err.message)
+            self.error.setText(error_text(err))
             return
         self._loading = True
         try:
@@ -402,7 +403,7 @@ class SettingsForm(QWidget):
         try:
             TrainSettings.from_dict(section)
         except TrainError as err:
-            self.error.setText(err.message)
+            self.error.setText(error_text(err))
             return
         self.error.clear()
         set_section(self.document, "training", section, field or "")
