@@ -21,6 +21,7 @@ from pathlib import Path
 from . import training_fields
 from .data import DataBundle, DataError, load_data
 from .data.plan import save_plan
+from .data.sources import kind_for
 from .errors import NO_DATA, ProjectError, UserError
 from .spec import Project
 from .train import Reporter, TrainError, TrainResult, TrainSettings, seed_everything, train
@@ -74,15 +75,6 @@ class Prepared:
 
 
 # ----- overrides ------------------------------------------------------------------------------
-def data_kind_for(path: Path) -> str:
-    if path.is_dir():
-        return "images"
-    suffix = path.suffix.lower()
-    if suffix in (".npz", ".npy"):
-        return "numpy"
-    return "csv"  # .csv, .tsv, .txt: the reader sniffs the delimiter
-
-
 def apply_overrides(project: Project, over: Overrides | None) -> Project:
     """A copy of `project` with the overrides in its data/training sections."""
     project = copy.deepcopy(project)
@@ -94,7 +86,7 @@ def apply_overrides(project: Project, over: Overrides | None) -> Project:
         if not path.exists():
             raise DataError(f"--data {over.data}: no such file or folder ({path}).",
                             path=str(path))
-        kind = data_kind_for(path)
+        kind = kind_for(path)
         same = data.get("kind") == kind
         keep = {k: v for k, v in data.items() if k in ("split", "normalize")
                 or (kind == "csv" and k in ("window", "horizon"))  # a series stays one

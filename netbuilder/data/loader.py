@@ -9,34 +9,21 @@ import torch
 
 from ..runtime.stream import DiskSamples
 from . import normalize, synthetic
-from .arrays import read_arrays
 from .augment import ImageAugment
+from .builtin import BUILTIN_SETS
 from .bundle import DataBundle
-from .digits import load_digits
 from .errors import DataError
-from .images import read_images
 from .plan import normalization_stats
+from .sources import BY_KIND, KINDS
 from .split import parse_split, split_indices
 from .tabular import read_table
 from .targets import LOSS_FOR_TASK, encode, task_for_loss
 
 PREVIEW_ROWS = 50
-BUILTIN_SETS = (*synthetic.GENERATORS, "digits")
-KINDS = ("csv", "numpy", "images", "builtin")
-_COMMON = {"kind", "split", "normalize", "target"}
-TABLE_FIELDS = {"path", "features", "ignore", "types", "missing", "missing_indicator",
-                "max_levels", "vocabulary", "delimiter", "decimal", "window", "horizon",
-                "sequence_length"}
-_FIELDS = {
-    "csv": _COMMON | TABLE_FIELDS,
-    "numpy": _COMMON | {"path", "x", "y", "target_path", "dtype"},
-    "images": _COMMON | {"path", "size", "channels", "augment", "memory_limit_mb"},
-    "builtin": _COMMON | {"name", "n", "noise", "seed", "size", "augment", "classes"},
-}
 
 
 def _check_fields(spec: dict, kind: str) -> None:
-    allowed = _FIELDS[kind]
+    allowed = BY_KIND[kind].fields
     if kind == "builtin" and not isinstance(spec.get("name"), str):
         raise DataError(f"data.name must be the name of a built-in set: one of {', '.join(BUILTIN_SETS)}.")
     if kind == "builtin":
@@ -56,76 +43,6 @@ def check_spec(spec: dict) -> None:
     if kind == "builtin" and spec.get("name") not in BUILTIN_SETS:
         raise DataError(f'Unknown builtin data set "{spec.get("name")}"; choose one of '
                         f"{', '.join(BUILTIN_SETS)}.")
-
-
-def _digit_classes(classes) -> list[int]:
-    if not (isinstance(classes, list) and len(classes) >= 2 and all(
-            isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 9 for c in classes)
-            and len(set(classes)) == len(classes)):
-        raise DataError(f"data.classes must list two or more different digits 0-9, e.g. [5, 6, 7, 8, 9]; got {classes!r}.")
-    return sorted(classes)
-
-
-def _builtin(spec: dict):
-    """Return (x, y, class_names, layout, feature_names)."""
-    name = spec.get("name")
-    if name not in BUILTIN_SETS:
-        raise DataError(f'Unknown builtin data set "{name}"; choose one of '
-                        f"{', '.join(BUILTIN_SETS)}.")
-    n = spec.get("n")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
-        raise DataError(f"data.n must be an integer of at least 2, got {n!r}.")
-    if name == "digits":
-        x, y = load_digits(spec.get("size"))
-        classes = _digit_classes(spec.get("classes", list(range(10))))
-        keep = np.isin(y, classes)  # e.g. digits 5-9 only, relabelled 0..4 (transfer learning)
-        x, y = x[keep], np.searchsorted(classes, y[keep])
-        if n is not None:
-            x, y = x[:n], y[:n]
-        return x, y, [str(c) for c in classes], "image", None
-    generate, default_n, default_noise = synthetic.GENERATORS[name]
-    extra = {k: spec[k] for k in synthetic.EXTRA_PARAMS.get(name, ()) if k in spec}
-    for key, value in extra.items():  # sizes (window, horizon, length, vocab); factor is a fraction
-        if key != "factor" and (isinstance(value, bool) or not isinstance(value, int)
-                                or not 1 <= value <= 10_000):
-            raise DataError(f"data.{key} must be a whole number from 1 to 10000, got {value!r}.")
-    rng = np.random.default_rng(spec.get("seed", 0))
-    noise = spec.get("noise", default_noise)
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6:
-        raise DataError(f"data.noise must be a number of at least 0, got {noise!r}.")
-    noise += 0.0  # -0.0 passes the check above but numpy's normal() refuses its sign
-    x, y, classes, layout = generate(n or default_n, noise, rng, **extra)
-    features = ["x1", "x2"] if layout == "tabular" else None
-    return x, y, classes, layout, features
-
-
-def _read(spec: dict, base_dir: Path, task: str):
-    """Return (x, y, class_names, layout, feature_names, numeric_mask, info)."""
-    kind = spec.get("kind")
-    if kind not in KINDS:
-        raise DataError(f'data.kind must be one of {", ".join(KINDS)}; got "{kind}".')
-    _check_fields(spec, kind)
-    info = {"kind": kind}
-    mask = None
-    if kind == "csv":  # target "input": the table's features are the targets too
-        raise DataError('data.target "input" (reconstruct the input) needs NumPy arrays, images '
-                        "or a built-in set; for a table, name the columns to reconstruct as "
-                        "targets.")
-    if kind == "numpy":
-        x, y = read_arrays(spec, base_dir)
-        layout = "tokens" if spec.get("dtype") == "int64" else (
-            "image" if x.ndim >= 4 else "tabular" if x.ndim == 2 else "sequence")
-        x = x.astype(np.int64 if layout == "tokens" else np.float32)
-        return x, y, None, layout, None, mask, info
-    if kind == "images":
-        x, y, classes, image_info = read_images(spec, base_dir)  # uint8 pixels
-        info.update(image_info)
-        if spec.get("target") == "input":  # reconstructed: targets are the float pixels
-            x = (x[:].numpy() if isinstance(x, DiskSamples) else x).astype(np.float32) / 255.0
-        return x, y, classes, "image", None, mask, info
-    x, y, classes, layout, features = _builtin(spec)
-    info["name"] = spec["name"]
-    return x, y, classes, layout, features, mask, info
 
 
 def _balance(y: torch.Tensor, task: str, names: list[str] | None) -> dict | None:
@@ -193,7 +110,16 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
     if autoencoder and task != "regression":
         raise DataError('data.target "input" (reconstruct the input) needs a regression loss '
                         "such as MSELoss.")
-    x, y, classes, layout, features, mask, info = _read(spec, Path(base_dir), task)
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise DataError(f'data.kind must be one of {", ".join(KINDS)}; got "{kind}".')
+    _check_fields(spec, kind)
+    if BY_KIND[kind].read is None:  # a table (target "input": its features are the targets too)
+        raise DataError('data.target "input" (reconstruct the input) needs NumPy arrays, images '
+                        "or a built-in set; for a table, name the columns to reconstruct as "
+                        "targets.")
+    x, y, classes, layout, features, mask, info = BY_KIND[kind].read(spec, Path(base_dir))
+    info = {"kind": kind, **info}
     info.update(loss=loss, loss_inferred=inferred)
     what = f'{spec.get("path") or spec.get("name")}'
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.data import BUILTIN_SETS, DataBundle
+from netbuilder.data.sources import BY_KIND, SOURCES
 from netbuilder.errors import ProjectError
 from netbuilder.session import (
     USER_ERRORS,
@@ -52,9 +53,6 @@ from .class_thumbnails import ClassThumbnails
 from .column_table import ColumnTable
 from .commands import set_section
 from .threads import reserve_cores_for_training, serial_torch
-
-SOURCES = (("Built-in set", "builtin"), ("CSV / TSV file", "csv"), ("NumPy arrays", "numpy"),
-           ("Image folder", "images"))
 
 
 def base_dir_of(document) -> Path:
@@ -92,8 +90,8 @@ class DataPanel(QWidget):
         self.loader.failed.connect(self._load_failed)
 
         self.source = QComboBox()
-        for label, kind in SOURCES:
-            self.source.addItem(label, kind)
+        for source in SOURCES:
+            self.source.addItem(source.label, source.kind)
         self.builtin = QComboBox()
         self.builtin.addItems(BUILTIN_SETS)
         self.path = QLineEdit()
@@ -271,13 +269,11 @@ class DataPanel(QWidget):
     def _browse(self) -> None:
         kind = self.source.currentData()
         start = str(base_dir_of(self.document))
-        if kind == "images":
+        if BY_KIND[kind].folder:
             chosen = QFileDialog.getExistingDirectory(self, "Image folder (one subfolder per "
                                                       "class)", start)
         else:
-            filters = {"csv": "Tables (*.csv *.tsv *.txt)", "numpy": "NumPy (*.npz *.npy)"}
-            chosen, _ = QFileDialog.getOpenFileName(self, "Data file", start,
-                                                    filters.get(kind, "All files (*)"))
+            chosen, _ = QFileDialog.getOpenFileName(self, "Data file", start, BY_KIND[kind].file_filter)
         if chosen:
             self.set_path(chosen)
 
