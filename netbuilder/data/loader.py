@@ -138,7 +138,7 @@ def load_data(spec: dict, base_dir: Path, loss: str | None, choose_indices=None)
 
     default_norm = "standard" if layout in ("tabular", "sequence") else "none"
     method = spec.get("normalize", default_norm)
-    if method != "none" and layout in ("tokens", "image") and spec.get("kind") != "numpy":
+    if method != "none" and layout in ("tokens", "image") and not BY_KIND[kind].normalizes_all:
         method = "none"  # images are scaled to [0, 1] (per batch); tokens are ids
     streamed = isinstance(x, DiskSamples)  # a folder too large to hold: read per batch
     if streamed:

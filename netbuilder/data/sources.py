@@ -24,6 +24,9 @@ class Source:
     suffixes: tuple[str, ...] = ()  # the files `--data PATH` takes as this kind
     folder: bool = False  # a folder, not a file
     file_filter: str = "All files (*)"  # the Data tab's file chooser
+    # data.normalize applies to its images and token ids too (plain arrays); other readers give
+    # pixels that are scaled per batch, and ids that must stay ids
+    normalizes_all: bool = False
 
 
 def _numpy(spec: dict, base_dir: Path):
@@ -62,7 +65,7 @@ SOURCES = (
     Source("csv", "CSV / TSV file", COMMON | TABLE_FIELDS, None, (".csv", ".tsv", ".txt"),
            file_filter="Tables (*.csv *.tsv *.txt)"),
     Source("numpy", "NumPy arrays", COMMON | {"path", "x", "y", "target_path", "dtype"}, _numpy,
-           (".npz", ".npy"), file_filter="NumPy (*.npz *.npy)"),
+           (".npz", ".npy"), file_filter="NumPy (*.npz *.npy)", normalizes_all=True),
     Source("images", "Image folder", COMMON | {"path", "size", "channels", "augment", "memory_limit_mb"},
            _images, folder=True),
 )
