@@ -39,6 +39,15 @@ def _numpy(spec: dict, base_dir: Path):
     return x, y, None, layout, None, None, {}
 
 
+def _tensors(spec: dict, base_dir: Path):
+    from .tensor_file import read_tensor_file
+
+    x, y = read_tensor_file(spec, base_dir)
+    layout = "tokens" if x.dtype == np.int64 else (
+        "image" if x.ndim >= 4 else "tabular" if x.ndim == 2 else "sequence")
+    return x if layout == "tokens" else x.astype(np.float32), y, None, layout, None, None, {}
+
+
 def _images(spec: dict, base_dir: Path):
     from ..runtime.stream import DiskSamples
     from .images import read_images
@@ -66,6 +75,8 @@ SOURCES = (
            file_filter="Tables (*.csv *.tsv *.txt)"),
     Source("numpy", "NumPy arrays", COMMON | {"path", "x", "y", "target_path", "dtype"}, _numpy,
            (".npz", ".npy"), file_filter="NumPy (*.npz *.npy)", normalizes_all=True),
+    Source("tensors", "PyTorch tensors", COMMON | {"path", "x", "y"}, _tensors, (".pt",),
+           file_filter="PyTorch tensors (*.pt)", normalizes_all=True),
     Source("images", "Image folder", COMMON | {"path", "size", "channels", "augment", "memory_limit_mb"},
            _images, folder=True),
 )
