@@ -89,3 +89,28 @@ def test_a_missing_tensor_is_named_with_the_ones_there(tmp_path):
     with pytest.raises(DataError, match='no tensor "x". Tensors in it: inputs, labels'):
         load_data({"kind": "tensors", "path": "xy.pt"}, tmp_path, "CrossEntropyLoss")
 
+
+
+@pytest.mark.parametrize("kind", ["tensors", "numpy"])
+@pytest.mark.parametrize("scalar", ["inputs", "targets"])
+def test_a_single_number_instead_of_rows_is_named(tmp_path, kind, scalar):
+    x, y = (np.float32(3.0), np.zeros(4, np.int64)) if scalar == "inputs" else (np.zeros((4, 2), np.float32), np.int64(1))
+    if kind == "tensors":
+        torch.save({"x": torch.tensor(x), "y": torch.tensor(y)}, tmp_path / "d.pt")
+        spec = {"kind": "tensors", "path": "d.pt"}
+    else:
+        np.savez(tmp_path / "d.npz", x=x, y=y)
+        spec = {"kind": "numpy", "path": "d.npz"}
+    with pytest.raises(DataError, match=f"the {scalar} are a single number"):
+        load_data(spec, tmp_path, "CrossEntropyLoss")
+
+
+def test_bfloat16_tensors_are_read_as_float32_and_complex_ones_refused(tmp_path):
+    x = torch.randn(40, 3)
+    torch.save({"x": x.bfloat16(), "y": torch.arange(40) % 2}, tmp_path / "bf.pt")
+    bundle = load_data({"kind": "tensors", "path": "bf.pt", "normalize": "none"}, tmp_path, "CrossEntropyLoss")
+    assert bundle.x_train.dtype == torch.float32 and bundle.input_shape == (3,)
+    assert set(bundle.x_train.flatten().tolist()) <= set(x.bfloat16().float().flatten().tolist())
+    torch.save({"x": torch.randn(40, 3, dtype=torch.complex64), "y": torch.arange(40) % 2}, tmp_path / "c.pt")
+    with pytest.raises(DataError, match="must be numeric"):
+        load_data({"kind": "tensors", "path": "c.pt"}, tmp_path, "CrossEntropyLoss")

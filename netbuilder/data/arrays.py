@@ -60,8 +60,17 @@ def read_arrays(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray | No
                 raise DataError(f"{path.name} holds object arrays, which cannot be read without "
                                 "pickle (refused); save plain numeric arrays (np.savez) instead.",
                                 path=str(path)) from None
+    return checked_pair(x, y, path)
+
+
+def checked_pair(x: np.ndarray, y: np.ndarray | None, path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """Numeric inputs, one row per sample, and as many targets as inputs (arrays or tensors)."""
     if x.dtype.kind not in "biuf":
         raise DataError(f"{path.name}: inputs must be numeric, got dtype {x.dtype}.",
+                        path=str(path))
+    if x.ndim == 0 or y is not None and np.ndim(y) == 0:
+        what = "inputs" if x.ndim == 0 else "targets"
+        raise DataError(f"{path.name}: the {what} are a single number; they need one row per sample.",
                         path=str(path))
     if x.ndim < 2:
         x = x[:, None]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .arrays import checked_pair
 from .errors import DataError
 
 
@@ -36,11 +37,16 @@ def read_tensor_file(spec: dict, base_dir: Path) -> tuple[np.ndarray, np.ndarray
         if key not in loaded:
             raise DataError(f'{path.name} has no tensor "{key}". Tensors in it: '
                             f"{', '.join(keys) or 'none'}.", path=str(path))
-    x = loaded[wanted[0]].detach().cpu().numpy()
-    y = loaded[wanted[1]].detach().cpu().numpy() if len(wanted) > 1 else None
-    if x.ndim < 2:
-        x = x[:, None]
-    if y is not None and len(y) != len(x):
-        raise DataError(f"{path.name}: {len(x)} inputs but {len(y)} targets; they must match "
-                        "one to one.", path=str(path))
-    return x, y
+    x = _array(loaded[wanted[0]], path)
+    y = _array(loaded[wanted[1]], path) if len(wanted) > 1 else None
+    return checked_pair(x, y, path)
+
+
+def _array(tensor: torch.Tensor, path: Path) -> np.ndarray:
+    if tensor.is_floating_point() and tensor.dtype not in (torch.float16, torch.float32, torch.float64):
+        tensor = tensor.float()  # bfloat16, float8: numpy has no such type
+    try:
+        return tensor.detach().cpu().numpy()
+    except (TypeError, RuntimeError):  # complex, sparse, quantized...
+        raise DataError(f"{path.name}: tensors must be dense real numbers, got {tensor.dtype}.",
+                        path=str(path)) from None
