@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QLabel,
     QListView,
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ..pictures import qimage
 
 PER_CLASS = 12  # thumbnails in a class's row
 ICON = 48  # pixels
@@ -137,13 +139,5 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
 
 def pixmap(img: np.ndarray) -> QPixmap:
     """[C, H, W] uint8 -> an ICON px pixmap (gray for 1 channel, RGB for 3)."""
-    if img.shape[0] == 3:
-        arr = np.ascontiguousarray(img.transpose(1, 2, 0))
-        qimg = QImage(arr.data, arr.shape[1], arr.shape[0], arr.shape[1] * 3,
-                      QImage.Format_RGB888)
-    else:
-        arr = np.ascontiguousarray(img[0])
-        qimg = QImage(arr.data, arr.shape[1], arr.shape[0], arr.shape[1],
-                      QImage.Format_Grayscale8)
-    return QPixmap.fromImage(qimg.copy()).scaled(ICON, ICON, Qt.KeepAspectRatio,
-                                                 Qt.FastTransformation)
+    return QPixmap.fromImage(qimage(img.transpose(1, 2, 0))).scaled(ICON, ICON, Qt.KeepAspectRatio,
+                                                                    Qt.FastTransformation)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from netbuilder.latent import code_node, codes, interpolate, is_vae, pca_2d
 from netbuilder.networks import recipe_name
 
 from .. import theme
+from ..pictures import sharp_pixmap
 from ..plain import plain
 from . import style
 
@@ -48,15 +49,8 @@ def _natural(name: str):
 
 def grid_pixmap(images, side: int) -> QPixmap:
     """The sample grid as a pixmap fitting a square of `side` pixels (sharp pixels)."""
-    picture = np.ascontiguousarray(grid(images))
-    h, w, c = picture.shape
-    if c == 1:
-        image = QImage(picture.data, w, h, w, QImage.Format_Grayscale8)
-    else:
-        image = QImage(picture.data, w, h, 3 * w, QImage.Format_RGB888)
-    image = image.copy()  # own the pixels: the numpy buffer goes away
-    scale = max(1, side // max(w, h))
-    return QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio, Qt.FastTransformation))
+    picture = grid(images)
+    return sharp_pixmap(picture, max(1, side // max(picture.shape[:2])))
 
 
 class GenerativeView(QWidget):
@@ -202,13 +196,7 @@ class GenerativeView(QWidget):
         self.latent_note.setToolTip(why)
         if self.interpolation.ndim != 4 or self.interpolation.shape[1] not in (1, 3):
             return  # the decoded samples are not pictures
-        picture = np.ascontiguousarray(grid(self.interpolation, cols=8))
-        h, w, c = picture.shape
-        fmt = QImage.Format_Grayscale8 if c == 1 else QImage.Format_RGB888
-        image = QImage(picture.data, w, h, w * c, fmt).copy()
-        scale = max(1, min(6, self.picture.width() // max(w, 1)))
-        self.between_picture.setPixmap(QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio,
-                                                                      Qt.FastTransformation)))
+        self.between_picture.setPixmap(self._strip_pixmap(grid(self.interpolation, cols=8)))
         self.between.setText("From the first validation sample to the second, through the code space")
 
     def _draw_latent(self) -> None:
@@ -261,14 +249,12 @@ class GenerativeView(QWidget):
             return
         self.pairs = (inputs, outputs)
         both = np.concatenate([inputs, np.clip(outputs, 0, 1)])
-        picture = np.ascontiguousarray(grid(both, cols=len(inputs)))
-        h, w, c = picture.shape
-        fmt = QImage.Format_Grayscale8 if c == 1 else QImage.Format_RGB888
-        image = QImage(picture.data, w, h, w * c, fmt).copy()
-        scale = max(1, min(6, self.picture.width() // max(w, 1)))
-        self.pairs_picture.setPixmap(QPixmap.fromImage(image.scaled(w * scale, h * scale, Qt.KeepAspectRatio,
-                                                                    Qt.FastTransformation)))
+        self.pairs_picture.setPixmap(self._strip_pixmap(grid(both, cols=len(inputs))))
         self.pairs_caption.setText(f"Epoch {epoch}: validation samples (top) and their reconstructions (bottom)")
+
+    def _strip_pixmap(self, picture) -> QPixmap:
+        """A row of pictures, enlarged (at most 6x) to the sample grid's width."""
+        return sharp_pixmap(picture, max(1, min(6, self.picture.width() // max(picture.shape[1], 1))))
 
     def _draw(self) -> None:
         if self.images is not None:
