@@ -29,23 +29,24 @@ class Source:
     normalizes_all: bool = False
 
 
+def _plain_arrays(x: np.ndarray, y, tokens: bool):
+    """Arrays or tensors as given: token ids (int64), else float32 laid out by their rank."""
+    layout = "tokens" if tokens else "image" if x.ndim >= 4 else "tabular" if x.ndim == 2 else "sequence"
+    return x.astype(np.int64 if tokens else np.float32), y, None, layout, None, None, {}
+
+
 def _numpy(spec: dict, base_dir: Path):
     from .arrays import read_arrays
 
     x, y = read_arrays(spec, base_dir)
-    layout = "tokens" if spec.get("dtype") == "int64" else (
-        "image" if x.ndim >= 4 else "tabular" if x.ndim == 2 else "sequence")
-    x = x.astype(np.int64 if layout == "tokens" else np.float32)
-    return x, y, None, layout, None, None, {}
+    return _plain_arrays(x, y, tokens=spec.get("dtype") == "int64")
 
 
 def _tensors(spec: dict, base_dir: Path):
     from .tensor_file import read_tensor_file
 
     x, y = read_tensor_file(spec, base_dir)
-    layout = "tokens" if x.dtype == np.int64 else (
-        "image" if x.ndim >= 4 else "tabular" if x.ndim == 2 else "sequence")
-    return x if layout == "tokens" else x.astype(np.float32), y, None, layout, None, None, {}
+    return _plain_arrays(x, y, tokens=x.dtype == np.int64)
 
 
 def _images(spec: dict, base_dir: Path):
