@@ -70,7 +70,8 @@ def apply_flags(config: dict, args) -> dict:
         value = getattr(args, _dest(flag["path"]))
         head, _, rest = flag["path"].partition(".")
         if value is None:
-            config.setdefault(head, flag["default"]) if not rest else None
+            if not rest:  # e.g. device, which the config does not hold: its declared default
+                config.setdefault(head, flag["default"])
         elif rest:
             config[head] = {**config[head], rest: value}
         else:
