@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from ..errors import ProjectError
+from ..training_fields import finite_number
 from .paths import check_node_path, set_value, split_path
 
 KINDS = ("choice", "uniform", "log_uniform", "int")
@@ -23,10 +24,6 @@ GRID_LIMIT = 10_000
 
 class SpaceError(ProjectError):
     pass
-
-
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def load_space(path: str | Path) -> dict:
@@ -68,7 +65,7 @@ def check_space(space, project) -> dict:
                 raise SpaceError(f"{where}: choice needs a non-empty list of numbers, strings or "
                                  "booleans.", field=key)
         else:
-            if not (isinstance(values, list) and len(values) == 2 and all(map(_number, values))
+            if not (isinstance(values, list) and len(values) == 2 and all(map(finite_number, values))
                     and values[0] < values[1]):
                 raise SpaceError(f"{where}: {what} needs [low, high] with low < high, got "
                                  f"{values!r}.", field=key)
