@@ -517,7 +517,10 @@ class MainWindow(QMainWindow):
             f"A training run is in progress{where}. Stop it and keep it? It stops after the current "
             "batch; its checkpoints and the best epoch so far stay in its run folder.",
             QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
-        return answer == QMessageBox.Yes
+        if answer != QMessageBox.Yes:
+            return False
+        runner.stop()  # now, as the user said: not only once the unsaved-changes question is answered
+        return True
 
     def closeEvent(self, event) -> None:
         if not self._stop_run_to_close() or not self.maybe_save():

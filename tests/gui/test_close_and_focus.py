@@ -7,11 +7,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from netbuilder.templates import load_template
+from ui.training.runner import RUNNING, STOPPING
+
+from .helpers import click_node
 
 TIMEOUT = 60_000
 
 
-def test_closing_during_training_offers_to_stop_and_keep_the_run(make_window, dialogs, qtbot, tmp_path):
+def test_closing_during_training_offers_to_stop_and_keep_the_run(make_window, dialogs, qtbot, tmp_path,
+                                                                 monkeypatch):
     project = load_template("mlp")
     project.training = {**project.training, "epochs": 500}
     w = make_window(project)
@@ -24,9 +28,22 @@ def test_closing_during_training_offers_to_stop_and_keep_the_run(make_window, di
     _, title, text = dialogs.shown[-1]
     assert title == "Training in progress" and "Stop it and keep it?" in text and "of 500" in text
     assert w.isVisible() and p.runner.busy  # cancelled: the run goes on
-    dialogs.answer = QMessageBox.Yes
-    assert w.close()
-    assert not p.runner.busy  # stopped, and its thread joined
+
+    # unsaved changes too: Yes stops the run at once, before the next question is answered
+    click_node(w.canvas, "fc3")
+    qtbot.keyClick(w.canvas.viewport(), Qt.Key_Delete)
+    assert w.document.dirty
+    asked = []
+
+    def answer(parent, title, text, *args, **kw):
+        asked.append((title, p.runner.state))
+        return QMessageBox.Yes if title == "Training in progress" else QMessageBox.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    assert not w.close()  # the unsaved-changes question was cancelled: the window stays
+    assert asked == [("Training in progress", RUNNING), ("Unsaved changes", STOPPING)]
+    qtbot.waitUntil(lambda: not p.runner.busy, timeout=TIMEOUT)  # stopped although the window stays
+    assert p.progress.format().startswith("stopped: ")
     assert (p._run_dir / "best.safetensors").is_file()  # kept: the epochs it trained are there
 
 

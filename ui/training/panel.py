@@ -397,8 +397,9 @@ class TrainingPanel(QWidget):
         what = {"done": "Finished", "stopped": "Stopped"}.get(result.status, result.status)
         early = " (early stopping)" if result.stopped_early else ""
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items())
-        self.status.setText(f"{what}{early} after {result.epochs} epochs. {metrics}.{where}")
-        self.progress.setFormat(f"{what.lower()}: {result.epochs} epochs")
+        epochs = f"{result.epochs} epoch{'s' * (result.epochs != 1)}"
+        self.status.setText(f"{what}{early} after {epochs}. {metrics}.{where}")
+        self.progress.setFormat(f"{what.lower()}: {epochs}")
         self.eta.setText("")
         if result.metrics and self.task:
             task, names = self.task, self.class_names
