@@ -35,6 +35,7 @@ def test_histogram_switches_between_gradients_and_weights(qtbot):
     history = RunHistory()
     d = Dashboard(history)
     qtbot.addWidget(d)
+    d.resize(1100, 420)  # the keys name what fits the plots' width
     d.show()
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2))

@@ -336,6 +336,13 @@ class Dashboard(QWidget):
             if getattr(curve, "_nb_pen", None) != pen:
                 curve.setPen(pg.mkPen(pen[0], width=pen[1]))
                 curve._nb_pen = pen
+            dot = len(steps) == 1  # one reading (a short run) is no line: a dot shows it
+            if getattr(curve, "_nb_dot", None) != (dot, pen):
+                curve.setSymbol("o" if dot else None)
+                curve.setSymbolSize(6)
+                curve.setSymbolPen(None)
+                curve.setSymbolBrush(pen[0])
+                curve._nb_dot = (dot, pen)
         lo, hi = ranges.bounds(*([v for v in norms if v > 0] for norms in h.grad_norms.values()))
         if hi > 0:  # log scale: the view's y is in decades
             lo, hi = math.floor(math.log10(lo) - 0.05), math.ceil(math.log10(hi) + 0.05)

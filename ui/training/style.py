@@ -6,6 +6,7 @@ its colours before any plot exists, and the window starts without pyqtgraph (ui/
 from __future__ import annotations
 
 import html
+import weakref
 from typing import TYPE_CHECKING
 
 from ui import theme
@@ -44,13 +45,30 @@ MAX_KEYED = 8  # series named in a title; more are counted
 def keyed_title(plot: pg.PlotItem, title: str, series: list[tuple[str, str, str]]) -> None:
     """The title followed by a colour key, e.g. "Loss  ━ train  ━ val": a legend that never
     covers the data (a legend box inside a small plot hides the newest points).
-    `series`: (name, colour, glyph)."""
+    `series`: (name, colour, glyph). The key names as many series as fit the plot's width and
+    counts the rest; the title never widens the plot (13 ResNet layers squeezed the plots
+    beside it)."""
+    if not hasattr(plot, "_nb_key"):
+        plot.titleLabel.updateMin = lambda: None  # pyqtgraph's label makes its text width its minimum
+        plot.titleLabel.setMinimumWidth(0)
+        ref = weakref.ref(plot)
+        plot.geometryChanged.connect(lambda: ref() is not None and _fit_key(ref()))
+    plot._nb_key = (title, series)
+    _fit_key(plot)
+
+
+def _fit_key(plot: pg.PlotItem) -> None:
+    title, series = plot._nb_key
+    label, room = plot.titleLabel, plot.width() - 12
     keys = [f'<span style="color:{color}">{glyph}&nbsp;{html.escape(name)}</span>'
-            for name, color, glyph in series[:MAX_KEYED]]
-    if len(series) > MAX_KEYED:
-        keys.append(f"+{len(series) - MAX_KEYED} more")
-    text = html.escape(title) + "".join(f"&nbsp;&nbsp;&nbsp;{key}" for key in keys)
-    plot.setTitle(text, color=theme.current().text, size="10pt")
+            for name, color, glyph in series]
+    for shown in range(min(len(keys), MAX_KEYED), -1, -1):
+        more = [f"+{len(keys) - shown} more"] if shown < len(keys) else []
+        text = html.escape(title) + "".join(f"&nbsp;&nbsp;&nbsp;{key}" for key in keys[:shown] + more)
+        if text != label.text:
+            plot.setTitle(text, color=theme.current().text, size="10pt")
+        if room <= 0 or label.itemRect().width() <= room:
+            return
 
 
 def layout_widget(w: pg.GraphicsLayoutWidget | None = None) -> pg.GraphicsLayoutWidget:
