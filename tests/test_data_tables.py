@@ -184,8 +184,10 @@ def test_predict_cli_and_exported_predict_py_agree(tmp_path, monkeypatch):
     assert any("not seen in training" in n for n in gui.notes) and any("missing" in n for n in gui.notes)
     assert main(["export", str(tmp_path / "p.json"), "-o", str(tmp_path / "exp"),
                  "--weights", str(weights)]) == 0
-    # predict.py as a script, in this process (a second interpreter would import torch again)
-    monkeypatch.syspath_prepend(str(tmp_path / "exp"))
+    # predict.py as a script, in this process (a second interpreter would import torch again),
+    # from another folder and with nothing on sys.path for it, as under `python -I`
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
     monkeypatch.delitem(sys.modules, "model", raising=False)
     monkeypatch.setattr(sys, "argv", ["predict.py", str(new), "-o", str(tmp_path / "py.csv")])
     runpy.run_path(str(tmp_path / "exp" / "predict.py"), run_name="__main__")

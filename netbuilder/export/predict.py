@@ -32,7 +32,9 @@ from pathlib import Path
 
 import torch
 
-from model import Model
+# model.py is found also under `python -I` (no script dir on sys.path)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from model import Model  # noqa: E402
 
 '''
 
