@@ -194,6 +194,13 @@ def test_predict_cli_and_exported_predict_py_agree(tmp_path, monkeypatch):
     sys.modules.pop("model", None)
     cli = (tmp_path / "cli.csv").read_text()
     assert cli == (tmp_path / "gui.csv").read_text() == (tmp_path / "py.csv").read_text()
+    # the graph edited after training: the run's own project.json predicts, said so
+    project["graph"]["nodes"][1]["params"]["out_features"] = 7
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    edited = predict_file(load_project(tmp_path / "p.json"), tmp_path, weights, new)
+    edited.save_csv(tmp_path / "edited.csv")
+    assert (tmp_path / "edited.csv").read_text() == cli
+    assert any("trained with" in n and "project.json" in n for n in edited.notes)
     header = cli.splitlines()[0].split(",")
     assert header[-4:] == ["prediction", "p_Adelie", "p_Chinstrap", "p_Gentoo"]
 

@@ -49,6 +49,36 @@ def plan_for(weights: Path, project, base_dir: Path) -> tuple[dict, list[str]]:
                          "again on the project's data, as training fits it.")]
 
 
+def with_data_shape(project, plan: dict):
+    for node in project.nodes:  # the data decided the Input's shape when it was left out
+        if node.type == "Input" and "shape" not in node.params:
+            node.params["shape"] = list(plan["input_shape"])
+    return project
+
+
+def trained_model(project, weights: Path, plan: dict):
+    """(model with the weights loaded, notes). When the graph was edited since training, the
+    graph the weights were trained with: the project.json a run folder (or an export) keeps
+    beside them."""
+    from ..compiler import build_model
+    from ..errors import UserError
+    from ..spec import load_project
+    from ..train.checkpoint import load_model
+
+    saved = weights.resolve().parent / "project.json"
+    try:
+        model = build_model(with_data_shape(project, plan))
+        load_model(weights, model)
+        return model, []
+    except UserError:
+        if not saved.is_file():
+            raise
+    model = build_model(with_data_shape(load_project(saved), plan))
+    load_model(weights, model)
+    return model, [f"the project's graph does not fit these weights (edited since training?): predicted with the graph "
+                   f"they were trained with ({saved})"]
+
+
 def run_model(model, inputs: list[list[float]]) -> list[list[float]]:
     import torch
 
@@ -66,9 +96,6 @@ def run_model(model, inputs: list[list[float]]) -> list[list[float]]:
 
 def predict_file(project, base_dir: str | Path, weights: str | Path, data: str | Path,
                  ) -> Predictions:
-    from ..compiler import build_model
-    from ..train.checkpoint import load_model
-
     weights, data = Path(weights), Path(data)
     if not weights.is_file():
         raise DataError(f"Weights {weights} do not exist: pass a run's best.safetensors or "
@@ -76,17 +103,14 @@ def predict_file(project, base_dir: str | Path, weights: str | Path, data: str |
     if not data.is_file():
         raise DataError(f"Data file {data} does not exist.", path=str(data))
     plan, notes = plan_for(weights, project, Path(base_dir))
-    for node in project.nodes:  # the data decided the Input's shape when it was left out
-        if node.type == "Input" and "shape" not in node.params:
-            node.params["shape"] = list(plan["input_shape"])
     try:
         header, rows = read_rows(data, plan)
     except OSError as err:
         raise DataError(f"{data.name}: {err}.", path=str(data)) from None
     if not rows:
         raise DataError(f"{data.name} has no data rows to predict.", path=str(data))
-    model = build_model(project)
-    load_model(weights, model)
+    model, graph_notes = trained_model(project, weights, plan)
+    notes += graph_notes
     try:
         inputs, counts = encode_rows(header, rows, plan)
         columns, values = predictions(lambda samples: run_model(model, samples), inputs, plan)
