@@ -1,18 +1,20 @@
 """Dev-only check (needs scikit-learn): the MLP template trained out of the box on public tables
 against a scikit-learn pipeline on the same train/test rows.
 
-    python bench/compare_sklearn.py FOLDER   (FOLDER holds penguins.csv, Boston.csv, ...)"""
+    python bench/compare_sklearn.py FOLDER   (FOLDER holds some of TABLES: penguins.csv, Boston.csv, ...)"""
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 TABLES = (("penguins.csv", "species"), ("Boston.csv", "medv"), ("Salaries.csv", "salary"),
-          ("msleep.csv", "sleep_total"))
+          ("msleep.csv", "sleep_total"), ("Baseball.csv", "sal87"), ("Forbes2000.csv", "marketvalue"),
+          ("Chile.csv", "vote"), ("pbc.csv", "status"))  # those in FOLDER are compared
 SPLIT = {"val": 0.2, "test": 0.2, "seed": 0}
 
 
@@ -32,7 +34,9 @@ def ours(folder: Path, name: str, target: str, epochs: int) -> tuple[dict, objec
     fc3 = next(n for n in doc["graph"]["nodes"] if n["id"] == "fc3")
     fc3["params"]["out_features"] = bundle.num_classes or 1
     project = parse_project(doc)
-    result = run_training(project, folder, out_dir=folder / "runs" / name)
+    runs = folder / "runs"
+    runs.mkdir(exist_ok=True)  # a fresh run folder each time: an old one does not block a rerun
+    result = run_training(project, folder, out_dir=Path(tempfile.mkdtemp(prefix=name, dir=runs)))
     return result.test_metrics, bundle
 
 
@@ -71,6 +75,8 @@ def main() -> None:
     epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     rows = []
     for name, target in TABLES:
+        if not (folder / name).is_file():
+            continue
         metrics, bundle = ours(folder, name, target, epochs)
         key = "r2" if bundle.task == "regression" else "accuracy"
         rows.append({"table": name, "task": bundle.task, "metric": key,
