@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.data import BUILTIN_SETS, DataBundle
+from netbuilder.data import BUILTIN_SETS, DataBundle, DataError, load_data
 from netbuilder.data.sources import BY_KIND, SOURCES
+from netbuilder.data.split import DEFAULT_SPLIT
 from netbuilder.errors import ProjectError
 from netbuilder.session import (
     USER_ERRORS,
@@ -45,6 +46,7 @@ from netbuilder.session import (
     token_ids_needed,
 )
 from ui import theme
+from ui.errors import error_text
 from ui.lazy import BuildOnShow
 from ui.tasks import Tasks
 
@@ -69,6 +71,31 @@ def csv_columns(path: Path) -> list[str]:
         return next(csv.reader(sample.splitlines(), dialect))
     except (OSError, csv.Error, StopIteration, UnicodeDecodeError):
         return []
+
+
+def load_for_tab(project, base_dir: Path):
+    """(bundle, problem, columns) for the tab: the data as training loads it. When only the
+    loss does not fit the target, the data as its target implies, so the columns still show
+    under the problem (and its one-click fix); without a target, every column of the table,
+    so the target is one click in the column table."""
+    try:
+        return load_project_data(project, base_dir), None, None
+    except DataError as err:
+        data = project.data or {}
+        if (err.suggest or {}).get("loss"):
+            return load_data(data, base_dir, None), err, None
+        if data.get("kind") != "csv" or "target" in data or not data.get("path"):
+            raise
+        from netbuilder.data.csv_read import read_frame
+        from netbuilder.data.profile import profile_columns
+
+        try:
+            frame, _ = read_frame(base_dir / data["path"], data)
+            columns = [{**c.to_dict(), "features": "–"}
+                       for c in profile_columns(frame, data, [])]
+        except DataError:
+            raise err from None
+        return None, err, columns
 
 
 class DataPanel(QWidget):
@@ -124,6 +151,18 @@ class DataPanel(QWidget):
         file_form.addRow("Target column", self.target)  # tables only
         file_form.addRow("Window", self.window_row)
         self.file_form = file_form
+        # the split: the best epoch is chosen on validation, the test part is scored once, at the end
+        self.val_split = QSpinBox(minimum=0, maximum=90, prefix="validation ", suffix=" %")
+        self.test_split = QSpinBox(minimum=0, maximum=90, prefix="test ", suffix=" %")
+        self.val_split.setToolTip("Rows held out to choose the best epoch")
+        self.test_split.setToolTip("Rows held out until the end: the Evaluation tab and "
+                                   "train --json report them (test_metrics)")
+        self.split_row = QWidget()
+        split_layout = QHBoxLayout(self.split_row)
+        split_layout.setContentsMargins(0, 0, 0, 0)
+        for box in (self.val_split, self.test_split):
+            box.setKeyboardTracking(False)
+            split_layout.addWidget(box, 1)
         self.builtin_box = QWidget()  # a form row, so the combo keeps its natural height
         builtin_form = QFormLayout(self.builtin_box)
         builtin_form.setContentsMargins(0, 0, 0, 0)
@@ -167,6 +206,7 @@ class DataPanel(QWidget):
         form = QFormLayout(left)
         form.addRow("Source", self.source)
         form.addRow(self.stack)
+        form.addRow("Split", self.split_row)
         form.addRow(self.shape_label)
         form.addRow(self.fix_button)
         form.addRow(self.summary)
@@ -194,6 +234,8 @@ class DataPanel(QWidget):
         self.browse.clicked.connect(self._browse)
         self.window.valueChanged.connect(self._edited)
         self.horizon.valueChanged.connect(self._edited)
+        self.val_split.valueChanged.connect(self._edited)
+        self.test_split.valueChanged.connect(self._edited)
         self._reload_timer = QTimer(self, singleShot=True, interval=120)
         self._reload_timer.timeout.connect(self.reload)
         document.analyzed.connect(self._document_changed)  # not on a move: nothing it shows moved
@@ -220,6 +262,10 @@ class DataPanel(QWidget):
             self.window.setValue(window if isinstance(window, int) else 0)
             self.horizon.setValue(horizon if isinstance(horizon, int) else 1)
             self.horizon.setEnabled(self.window.value() > 0)
+            split = data.get("split") if isinstance(data.get("split"), dict) else {}
+            for box, key in ((self.val_split, "val"), (self.test_split, "test")):
+                value = split.get(key, DEFAULT_SPLIT[key])
+                box.setValue(round(value * 100) if isinstance(value, (int, float)) else 0)
         finally:
             self._loading = False
         self._reload_timer.start()  # data, loss or Input shape may have changed
@@ -295,6 +341,11 @@ class DataPanel(QWidget):
         kind = self.source.currentData()
         old = self.document.project.data or {}
         keep = {k: v for k, v in old.items() if k in ("split", "normalize")}
+        chosen = old.get("split") if isinstance(old.get("split"), dict) else {}
+        split = {**DEFAULT_SPLIT, **chosen,
+                 "val": self.val_split.value() / 100, "test": self.test_split.value() / 100}
+        if "split" in old or split != DEFAULT_SPLIT:  # a project that never chose keeps none
+            keep["split"] = split
         if kind == "builtin":
             data = {"kind": "builtin", "name": self.builtin.currentText(), **keep}
             if old.get("kind") == "builtin" and old.get("name") == data["name"]:
@@ -335,23 +386,31 @@ class DataPanel(QWidget):
         self._set_message("Loading data…", theme.current().dim_text)
         self._set_stale(True)
         # the newest request wins; the load in flight answers it when it loads this source
-        self.loader.start(load_project_data, copy.deepcopy(project), base_dir_of(self.document),
+        self.loader.start(load_for_tab, copy.deepcopy(project), base_dir_of(self.document),
                           key=key)
 
     @Slot(object)
-    def _loaded(self, bundle) -> None:
-        self.error = None
-        self._apply(bundle, "")
+    def _loaded(self, result) -> None:
+        bundle, problem, columns = result
+        self.error = problem
+        if problem is None:
+            self._apply(bundle, "")
+        else:  # shown, not trained on: the bundle is not the one training would load
+            self._apply(None, error_text(problem), shown=bundle, columns=columns)
 
     @Slot(object)
     def _load_failed(self, failure) -> None:
         self.error = failure.error if isinstance(failure.error, USER_ERRORS) else None
         self._apply(None, failure.message)
 
-    def _apply(self, bundle, error: str) -> None:
+    def _apply(self, bundle, error: str, shown=None, columns=None) -> None:
         self.bundle, self.error_text = bundle, error
         self._set_stale(False)
-        self._show_bundle()
+        self._show_bundle(bundle or shown)
+        if columns:
+            self.columns.show_columns(columns, self.document.project.data or {})
+            self.views.setTabVisible(0, True)
+            self.views.setCurrentWidget(self.columns)
         self.bundle_loaded.emit(self.bundle)
         self._show_shape()
         self._preselect_loss()
@@ -477,8 +536,7 @@ class DataPanel(QWidget):
         self.shape_label.setText(text)
         self.shape_label.setStyleSheet(f"color: {color};")
 
-    def _show_bundle(self) -> None:
-        b = self.bundle
+    def _show_bundle(self, b) -> None:
         self.table.clear()
         self.table.setRowCount(0)  # clear() keeps the rows and columns, headed "1 2 3"
         self.table.setColumnCount(0)
