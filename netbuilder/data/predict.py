@@ -75,8 +75,9 @@ def trained_model(project, weights: Path, plan: dict):
             raise
     model = build_model(with_data_shape(load_project(saved), plan))
     load_model(weights, model)
-    return model, [f"the project's graph does not fit these weights (edited since training?): predicted with the graph "
-                   f"they were trained with ({saved})"]
+    note = (f"the project's graph does not fit these weights (edited since training?): "
+            f"predicted with the graph they were trained with ({saved})")
+    return model, [note]
 
 
 def run_model(model, inputs: list[list[float]]) -> list[list[float]]:
