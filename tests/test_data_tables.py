@@ -118,6 +118,15 @@ def test_names_column_is_ignored_not_one_hot(tmp_path):
     assert b.input_shape == (1,)
 
 
+def test_a_column_of_mostly_unique_names_is_ignored_too(tmp_path):
+    """Surnames of ball players (vcd's Baseball: 294 values in 322 rows, 272 of them once)."""
+    names = [f"Name{i}" if i % 4 else "Smith" for i in range(60)]  # 45 unique, "Smith" 15 times
+    name = write(tmp_path, "surname,age,y\n" + "".join(f"{n},{i % 9},{i % 2}\n"
+                                                       for i, n in enumerate(names)))
+    assert columns(load(tmp_path, name))["surname"]["role"] == "ignored"
+    assert "no other row has (45 of 60)" in columns(load(tmp_path, name))["surname"]["why"]
+
+
 def test_many_levels_are_cut_to_the_most_frequent(tmp_path):
     name = write(tmp_path, "c,y\n" + "".join(f"L{i % 40},{i % 2}\n" for i in range(400)))
     b = load(tmp_path, name, max_levels=10)

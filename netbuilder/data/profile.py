@@ -4,10 +4,11 @@
 
 Types: numeric, categorical, boolean (two values), text (free text: a bag of words), tokens
 (free text as word ids for an Embedding; chosen in data.types), date. Roles: feature,
-target, ignored. ID-like columns (a distinct text in nearly every row, an integer row counter,
-a name like `id`/`index`/`rownames`/`Unnamed: 0`), dates, constant and empty columns are ignored
-by default, each with the reason; a categorical with more levels than `max_levels` is flagged
-(the plan keeps its most frequent levels and gathers the rest as "other").
+target, ignored. ID-like columns (a distinct text in nearly every row, or a text most rows hold
+alone, such as surnames; an integer row counter; a name like `id`/`index`/`rownames`/
+`Unnamed: 0`), dates, constant and empty columns are ignored by default, each with the
+reason; a categorical with more levels than `max_levels` is flagged (the plan keeps its most
+frequent levels and gathers the rest as "other").
 
 Every step is one vectorised pass per column: linear in rows x columns."""
 
@@ -159,6 +160,11 @@ def _one(col, name: str, max_levels: int) -> ColumnProfile:
         elif present >= 20 and distinct >= 0.95 * present:
             profile.role = "ignored"
             profile.why = (f"a distinct value in nearly every row ({distinct} of {present}): "
+                           "an ID or a name")
+        elif present >= 20 and (once := int((counts == 1).sum())) * 2 >= present:
+            # surnames, tickets: most rows hold a value no other row has (a top-k cut keeps noise)
+            profile.role = "ignored"
+            profile.why = (f"most rows hold a value no other row has ({once} of {present}): "
                            "an ID or a name")
         else:
             profile.flag = "high_cardinality"
