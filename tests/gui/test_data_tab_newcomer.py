@@ -56,8 +56,7 @@ def test_the_test_split_is_typed_in_the_tab(qtbot, tmp_path):
     QTest.keyClick(panel.test_split, Qt.Key_A, Qt.ControlModifier)
     QTest.keyClicks(panel.test_split, "25")
     QTest.keyClick(panel.test_split, Qt.Key_Return)
-    qtbot.waitUntil(lambda: doc.project.data.get("split", {}).get("test") == 0.25)
-    assert doc.project.data["split"]["val"] == 0.2
+    qtbot.waitUntil(lambda: doc.project.data.get("split") == {"test": 0.25})
     wait_loaded(qtbot, panel)
     assert panel.bundle.info["counts"]["test"] == 250  # of the 1,000 moons
     assert "250 test" in panel.summary.text()

@@ -341,10 +341,12 @@ class DataPanel(QWidget):
         kind = self.source.currentData()
         old = self.document.project.data or {}
         keep = {k: v for k, v in old.items() if k in ("split", "normalize")}
-        chosen = old.get("split") if isinstance(old.get("split"), dict) else {}
-        split = {**DEFAULT_SPLIT, **chosen,
-                 "val": self.val_split.value() / 100, "test": self.test_split.value() / 100}
-        if "split" in old or split != DEFAULT_SPLIT:  # a project that never chose keeps none
+        split = dict(old["split"]) if isinstance(old.get("split"), dict) else {}
+        for box, key in ((self.val_split, "val"), (self.test_split, "test")):
+            now = split.get(key, DEFAULT_SPLIT[key])
+            if not isinstance(now, (int, float)) or box.value() != round(now * 100):
+                split[key] = box.value() / 100  # only what the boxes changed is written
+        if split:
             keep["split"] = split
         if kind == "builtin":
             data = {"kind": "builtin", "name": self.builtin.currentText(), **keep}
