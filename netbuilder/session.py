@@ -21,6 +21,7 @@ from pathlib import Path
 from . import training_fields
 from .data import DataBundle, DataError, load_data
 from .data.plan import save_plan
+from .data.report import data_notes
 from .data.sources import kind_for
 from .errors import NO_DATA, ProjectError, UserError
 from .spec import Project
@@ -361,7 +362,7 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
                            nodes=first.nodes)
     TrainSettings.from_dict(project.training)  # bad settings before a long load
     bundle = bundle or load_project_data(project, base_dir)
-    notes += fit_to_data(project, bundle)
+    notes += fit_to_data(project, bundle) + data_notes(bundle.info)
     settings = generative_settings(project, TrainSettings.from_dict(project.training))
     mismatch = data_mismatch(project, analysis, bundle)
     if mismatch:

@@ -118,6 +118,19 @@ def test_names_column_is_ignored_not_one_hot(tmp_path):
     assert b.input_shape == (1,)
 
 
+def test_train_notes_say_what_was_ignored_filled_and_dropped(tmp_path):
+    """`train` prints these before the first epoch (the row counter was used without a word)."""
+    from netbuilder.data.report import data_notes
+
+    name = write(tmp_path, "n,a,y\n" + "".join(
+        f"{i + 1},{'' if i % 7 == 0 else i % 5},{'' if i % 10 == 3 else i % 2}\n" for i in range(40)))
+    notes = data_notes(load(tmp_path, name).info)
+    assert notes[0] == "columns ignored: n (counts rows (1, 2, 3, ...): an ID)"
+    assert "6 missing cells in 6 rows filled in" in notes[1]
+    assert notes[-1] == "4 rows without a target dropped"
+    assert data_notes(load(tmp_path, name, ignore=["n"]).info)[0].startswith("6 missing")
+
+
 def test_a_column_of_mostly_unique_names_is_ignored_too(tmp_path):
     """Surnames of ball players (vcd's Baseball: 294 values in 322 rows, 272 of them once)."""
     names = [f"Name{i}" if i % 4 else "Smith" for i in range(60)]  # 45 unique, "Smith" 15 times

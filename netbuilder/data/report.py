@@ -50,3 +50,23 @@ def report_text(report: dict) -> str:
                      f"{m['rows_dropped']} rows dropped, {m['target_rows_dropped']} rows without "
                      "a target dropped")
     return "\n".join(lines)
+
+
+def data_notes(info: dict) -> list[str]:
+    """What training does to a table without being asked, for the notes `train` prints: the
+    columns ignored by default (with why), missing cells filled, rows dropped."""
+    notes = []
+    chosen = ("ignored in the project", "not among the project's features")
+    skipped = [f"{c['name']} ({c['why']})" for c in info.get("columns") or []
+               if c["role"] == "ignored" and c["why"] not in chosen]
+    if skipped:
+        notes.append("columns ignored: " + "; ".join(skipped))
+    m = info.get("missing") or {}
+    if m.get("cells") and m.get("policy") == "impute":
+        notes.append(f"{m['cells']} missing cells in {m['rows']} rows filled in as training "
+                     "fits them (median / most frequent)")
+    if m.get("rows_dropped"):
+        notes.append(f"{m['rows_dropped']} rows with missing cells dropped")
+    if m.get("target_rows_dropped"):
+        notes.append(f"{m['target_rows_dropped']} rows without a target dropped")
+    return notes
