@@ -28,7 +28,7 @@ def test_the_cli_page_names_every_command_and_option():
 
 def _anchors(page: Path) -> set[str]:
     """GitHub's heading anchors: lower case, punctuation dropped, spaces as dashes."""
-    heads = re.findall(r"^#+\s+(.+)$", page.read_text(encoding="utf-8"), re.M)
+    heads = re.findall(r"^#+\s+(.+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
     return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
 
 
