@@ -65,6 +65,16 @@ def test_click_conv1_shows_its_six_maps_live_while_training(qtbot, make_window, 
     assert len({text for text, _ in live}) >= 2, [text for text, _ in seen]
     assert not np.array_equal(live[0][1], live[-1][1])  # the maps changed as it learned
 
+    # an Input the data does not fit: the preview says it failed and keeps no earlier picture
+    click_node(w.canvas, "x")
+    field = w.inspector.fields["shape"]
+    field.setFocus()
+    field.selectAll()
+    QTest.keyClicks(field, "1, 28, 28")
+    QTest.keyClick(field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: v.stats.text().startswith("Preview failed"), timeout=TIMEOUT)
+    assert v.last is None and v.picture.pixmap().isNull()
+
 
 def _draw_stroke(pad, points):
     QTest.mousePress(pad, Qt.LeftButton, Qt.NoModifier, QPoint(*points[0]))

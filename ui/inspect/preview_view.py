@@ -166,6 +166,9 @@ class LayerPreview(QWidget):
     @Slot(str, str)
     def _failed(self, kind, message) -> None:
         if kind == self.KIND:
+            self.last = None  # the pictures of an earlier result are not this graph's
+            self.picture.clear()
+            self.hist.hide()
             self.stats.setText(f"Preview failed: {message}")
 
     def _draw(self, p) -> None:
