@@ -18,7 +18,7 @@ import torch
 from .. import metrics as M
 from ..runtime import distributed
 from ..runtime.build import make_scheduler, optimizer_args, schedule_args
-from ..runtime.loop import Callbacks, Diverged, Loop, first_output
+from ..runtime.loop import Callbacks, Diverged, LossSum, Loop, first_output
 from . import checkpoint as ckpt
 from . import gradstats
 from .build import pick_device
@@ -60,11 +60,11 @@ def seed_everything(seed: int) -> None:
 class Reporting(Callbacks):
     """The loop's callbacks for the app: step losses and gradient statistics to the
     Reporter, at most every `report_every` steps and `min_interval_s` seconds; pause and stop.
-    One device accumulator, read at report time only: no per-step sync."""
+    The window's losses are summed and read at report time only: no per-step sync or op."""
 
     def __init__(self, trainer: Trainer):
         self.t = trainer
-        self.window = torch.zeros((), device=trainer.device)
+        self.window = LossSum(trainer.device)
         self.window_start = 1
         self.grad_stats_this_epoch = False
 
@@ -81,17 +81,17 @@ class Reporting(Callbacks):
             self.grad_stats_this_epoch = True
 
     def after_step(self, step: int, loss: torch.Tensor) -> None:
-        self.window += loss
+        self.window.add(loss)
         t = self.t
         if step % t.report_every == 0 and t.step_reports.due():
             self._report(step)
 
     def _report(self, step: int) -> None:
-        mean = self.window.item() / (step - self.window_start + 1)  # the one sync
+        mean = self.window.total().item() / (step - self.window_start + 1)  # the one sync
         if not math.isfinite(mean) and self.t.world == 1:  # several ranks: all-reduced, at the end
             raise Diverged(self.t.loop.epoch + 1, self.window_start, step)
         self.t._report_step(step, self.t.loop.epoch + 1, mean)
-        self.window.zero_()
+        self.window.reset()
         self.window_start = step + 1
 
     def after_training_pass(self, epoch: int) -> None:
@@ -100,14 +100,14 @@ class Reporting(Callbacks):
             # throttled by time: the steps since the last report still reach the step curve
             self._report(step)
             t.step_reports.restart()
-        self.window.zero_()
+        self.window.reset()
         self.window_start = step + 1
         if not self.grad_stats_this_epoch:
             t._grad_stats(step)  # short epochs still get one reading
         self.grad_stats_this_epoch = False
 
     def start_epoch(self, step: int) -> None:
-        self.window.zero_()
+        self.window.reset()
         self.window_start = step + 1
 
 
@@ -183,6 +183,9 @@ class Trainer:
         self.loop.callbacks = self.reporting
         self.params = self.loop.params
         self.groups = gradstats.layer_params(self.model)
+        # the histograms (~2 ms a reading for a small MLP) only for a reporter that shows them;
+        # the norms are read either way, for the epoch's log
+        self.wants_histograms = type(self.reporter).on_grad_stats is not Reporter.on_grad_stats
         if s.mixed_precision != "none" and dev.type != "cuda":
             self.notes.append(f'mixed_precision "{s.mixed_precision}" is only used on CUDA; training in float32.')
         if self.loop.recipe.supervised:
@@ -235,9 +238,10 @@ class Trainer:
         norms = gradstats.grad_norms(self.groups)
         self.last_grad_norms = norms
         self.last_grad_flags = gradstats.grad_flags(norms)
-        stats = gradstats.histograms(self.groups)
-        stats["flags"] = self.last_grad_flags
-        self.reporter.on_grad_stats(step, norms, stats)
+        if self.wants_histograms:
+            stats = gradstats.histograms(self.groups)
+            stats["flags"] = self.last_grad_flags
+            self.reporter.on_grad_stats(step, norms, stats)
 
     def _report_step(self, step: int, epoch: int, loss: float) -> None:
         lr = self.loop.optimizer.param_groups[0]["lr"]
