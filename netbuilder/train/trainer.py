@@ -18,7 +18,7 @@ import torch
 from .. import metrics as M
 from ..runtime import distributed
 from ..runtime.build import make_scheduler, optimizer_args, schedule_args
-from ..runtime.loop import Callbacks, Diverged, LossSum, Loop, first_output
+from ..runtime.loop import Callbacks, Diverged, Loop, LossSum, first_output
 from . import checkpoint as ckpt
 from . import gradstats
 from .build import pick_device
