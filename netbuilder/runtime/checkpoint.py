@@ -23,7 +23,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .safetensors_io import TensorFileError, read_tensors, tensor_bytes
+from .safetensors_io import TensorFileError, read_tensors, tensor_pieces
 
 POINTER, EPOCHS = "checkpoint.json", "epochs"
 POINTER_FORMAT, STATE_FORMAT = "netbuilder-checkpoint", "netbuilder-epoch"
@@ -35,12 +35,19 @@ class CheckpointError(ValueError):
 
 
 # ----- writing --------------------------------------------------------------------------------
-def write_file(path: Path, data: bytes) -> None:
-    """Write and fsync one file (the unit a full disk is simulated at in the tests)."""
+def write_file(path: Path, data) -> None:
+    """Write and fsync one file (the unit a full disk is simulated at in the tests). `data`:
+    bytes, or a list of bytes-like pieces written one after the other."""
     with open(path, "wb") as f:
-        f.write(data)
+        for piece in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
+            f.write(piece)
         f.flush()
-        os.fsync(f.fileno())
+        _sync(f.fileno())
+
+
+def _sync(fd: int) -> None:
+    """The data and what reading it back needs (its size), not the times: fdatasync."""
+    (getattr(os, "fdatasync", None) or os.fsync)(fd)
 
 
 def fsync_dir(path: Path) -> None:
@@ -86,16 +93,17 @@ def commit(run_dir: Path, epoch: int, tensors: dict[str, dict], state: dict,
         files = {}
         for part in ("model", "state"):
             files[f"{part}.safetensors"] = _write(tmp / f"{part}.safetensors",
-                                                  tensor_bytes(tensors[part]))
+                                                  tensor_pieces(tensors[part]))
         best = tmp / "best.safetensors"
         if best_is_model:  # the same bytes: a link, and the same size and hash
             _link_or_copy(tmp / "model.safetensors", best)
             files["best.safetensors"] = files["model.safetensors"]
         elif "best" in tensors:
-            files["best.safetensors"] = _write(best, tensor_bytes(tensors["best"]))
+            files["best.safetensors"] = _write(best, tensor_pieces(tensors["best"]))
         elif previous is not None and (previous / "best.safetensors").is_file():
-            _link_or_copy(previous / "best.safetensors", best)
-            files["best.safetensors"] = _describe(best.read_bytes())
+            _link_or_copy(previous / "best.safetensors", best)  # unchanged: not written again
+            files["best.safetensors"] = _described(previous, "best.safetensors") or _describe(
+                [best.read_bytes()])
         text = json.dumps({"format": STATE_FORMAT, **json_safe(state), "epoch": epoch,
                            "files": files}, allow_nan=False).encode()
         write_file(tmp / "state.json", text)
@@ -117,13 +125,28 @@ def commit(run_dir: Path, epoch: int, tensors: dict[str, dict], state: dict,
     return final
 
 
-def _write(path: Path, data: bytes) -> dict:
-    write_file(path, data)
-    return _describe(data)
+def _write(path: Path, pieces: list) -> dict:
+    write_file(path, pieces)
+    return _describe(pieces)
 
 
-def _describe(data: bytes) -> dict:
-    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+def _describe(pieces: list) -> dict:
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece)
+    return {"size": sum(len(memoryview(p)) for p in pieces), "sha256": digest.hexdigest()}
+
+
+def _described(folder: Path, name: str) -> dict | None:
+    """The size and hash a committed folder's state.json gives one of its files (a file linked
+    into the next epoch unchanged is not read and hashed again; should it have changed since,
+    reading the next epoch refuses it as it would this one)."""
+    try:
+        info = json.loads((folder / "state.json").read_bytes())["files"][name]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    ok = isinstance(info, dict) and _natural(info.get("size")) and isinstance(info.get("sha256"), str)
+    return {"size": info["size"], "sha256": info["sha256"]} if ok else None
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -132,7 +155,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
     except OSError:
         shutil.copyfile(source, target)
         with open(target, "rb+") as f:
-            os.fsync(f.fileno())
+            _sync(f.fileno())
 
 
 def publish(run_dir: Path, folder: Path) -> None:
