@@ -39,8 +39,7 @@ def write_file(path: Path, data) -> None:
     """Write and fsync one file (the unit a full disk is simulated at in the tests). `data`:
     bytes, or a list of bytes-like pieces written one after the other."""
     with open(path, "wb") as f:
-        for piece in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
-            f.write(piece)
+        f.writelines([data] if isinstance(data, (bytes, bytearray, memoryview)) else data)
         f.flush()
         _sync(f.fileno())
 
