@@ -9,7 +9,11 @@ so two ways of pairing:
   step of the plain loop on its own model, timed apart. Both see the same moments of the
   machine; trainer time = its epoch time minus the time spent in the plain steps' calls.
 - alternating epochs, in ABBA order (plain first in even rounds, trainer first in odd ones).
-Each prints the median of the rounds' ratios and their range.
+Each prints the median of the rounds' ratios and their range. --quick runs fewer rounds but
+still 5 of lockstep: with 3, one slow moment of the machine moved the median by 1-2%.
+The trainer polls pause/stop before it gathers a batch, so in lockstep the plain step (run in
+that poll) does not sit between the trainer's gather and its step, evicting the batch from
+the cache (which cost the trainer 2-3% here before the loop gathered after the poll).
 Run: python bench/bench_trainer.py [--quick]
 """
 
@@ -28,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from netbuilder.data import DataBundle
 from netbuilder.train import Reporter, train
 
-ROUNDS = 5
+LOCKSTEP_ROUNDS, ALTERNATING_ROUNDS, COMMITS = 7, 5, 7
 
 
 def mlp():
@@ -174,8 +178,8 @@ def bench(name, make_model, x, y, batch_size) -> float:
     small = slice(0, 2048)  # warm-up: both loops, so that no first-call cost lands in a round
     PlainLoop(make_model, x[small], y[small], batch_size).epoch()
     trainer_epoch(make_model(), x[small], y[small], batch_size, Counting())
-    lock = [lockstep_ratio(make_model, x, y, batch_size) for _ in range(ROUNDS)]
-    alt = [alternating_ratio(make_model, x, y, batch_size, i % 2 == 1) for i in range(ROUNDS)]
+    lock = [lockstep_ratio(make_model, x, y, batch_size) for _ in range(LOCKSTEP_ROUNDS)]
+    alt = [alternating_ratio(make_model, x, y, batch_size, i % 2 == 1) for i in range(ALTERNATING_ROUNDS)]
     print(f"{name:<26} trainer / plain throughput: lockstep {_spread(lock)};  alternating epochs "
           f"{_spread(alt)}")
     return statistics.median(lock)
@@ -222,11 +226,12 @@ def commit_cost(rounds: int = 7):
 
 def main():
     if "--quick" in sys.argv:
-        global ROUNDS
-        ROUNDS = 3
+        global LOCKSTEP_ROUNDS, ALTERNATING_ROUNDS, COMMITS
+        LOCKSTEP_ROUNDS, ALTERNATING_ROUNDS, COMMITS = 5, 3, 5
     torch.set_num_threads(max(1, torch.get_num_threads()))
     torch.manual_seed(0)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {ROUNDS} rounds of each pairing")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {LOCKSTEP_ROUNDS} lockstep rounds, "
+          f"{ALTERNATING_ROUNDS} alternating")
     x = torch.randn(60_000, 784)
     y = torch.randint(0, 10, (60_000,))
     ratios = [bench("MLP 784-256-128-10, bs 64", mlp, x, y, 64)]
@@ -234,7 +239,7 @@ def main():
     yi = torch.randint(0, 10, (12_000,))
     ratios.append(bench("CNN 2 conv, 28x28, bs 64", cnn, xi, yi, 64))
     print(f"lowest lockstep median {min(ratios):.3f} (target >= 0.97)")
-    commit_cost()
+    commit_cost(COMMITS)
 
 
 if __name__ == "__main__":
