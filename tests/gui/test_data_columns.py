@@ -134,9 +134,9 @@ def test_predict_dialog_shows_the_core_predictions(qtbot, tmp_path):
         QTest.mouseClick(dialog.predict_button, Qt.LeftButton)
     expected = predict_file(project, tmp_path, run / "best.safetensors", new)
     header = [dialog.table.horizontalHeaderItem(c).text() for c in range(dialog.table.columnCount())]
-    assert header[-4:] == ["prediction", "p_Adelie", "p_Chinstrap", "p_Gentoo"]
+    assert header[:4] == ["prediction", "p_Adelie", "p_Chinstrap", "p_Gentoo"]  # first, in view
     shown = [[dialog.table.item(r, c).text() for c in range(len(header))] for r in range(2)]
-    assert shown == [row + extra for row, extra in zip(expected.rows, expected.values)]
+    assert shown == [extra + row for row, extra in zip(expected.rows, expected.values)]
     assert "missing" in dialog.status.text()  # how the empty cells were filled
     dialog.close()
 

@@ -1,6 +1,7 @@
 """Predict: new raw rows in, a table of predictions (with class probabilities) out, saveable as
-CSV. The same core call as `netbuilder predict` (netbuilder.data.predict.predict_file), run in
-its own thread so a large file never freezes the window."""
+CSV; the table shows the predictions first. The same core call as `netbuilder predict`
+(netbuilder.data.predict.predict_file), run in its own thread so a large file never freezes
+the window."""
 
 from __future__ import annotations
 
@@ -132,12 +133,12 @@ class PredictDialog(QDialog):
         self.finished_predicting.emit()
 
     def _fill(self, result, shown: int) -> None:
-        header = result.header + result.columns
+        header = result.columns + result.header  # the predictions first: no scrolling to them
         self.table.setColumnCount(len(header))
         self.table.setHorizontalHeaderLabels(header)
         self.table.setRowCount(shown)
         for r in range(shown):
-            for c, text in enumerate(list(result.rows[r]) + result.values[r]):
+            for c, text in enumerate(result.values[r] + list(result.rows[r])):
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
     def explain_selected(self) -> None:
