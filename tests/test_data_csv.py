@@ -109,3 +109,21 @@ def test_normalization_uses_training_rows_only(tmp_path):
     assert b.normalization["mean"][0] == pytest.approx(float(raw.x_train.double().mean()))
     assert b.normalization["std"][0] == pytest.approx(
         float(raw.x_train.double().std(unbiased=False)))
+
+
+def test_short_and_first_long_rows_are_named(tmp_path):
+    """pandas' parser fills a short row with missing cells and makes a long first row its
+    index: both are refused, naming the row."""
+    with pytest.raises(DataError, match="row 3 has 2 cells"):
+        load(tmp_path, write(tmp_path, "a,b,label\n1,2,x\n3,y\n4,5,x\n"))
+    with pytest.raises(DataError, match="row 2 has 3 cells"):
+        load(tmp_path, write(tmp_path, "a,label\n1,x,z\n2,y\n", "long.csv"))
+    # an empty last cell is a missing value, not a short row
+    b = load(tmp_path, write(tmp_path, "a,label,c\n1,x,\n2,y,3\n3,x,4\n4,y,5\n", "ok.csv"))
+    assert b.info["missing"]["columns"] == {"c": 1}
+
+
+def test_true_false_keep_the_file_spelling(tmp_path):
+    b = load(tmp_path, write(tmp_path, "f,label\n" + "".join(
+        f"{['TRUE', 'false', ''][i % 3]},{i % 2}\n" for i in range(12))))
+    assert b.plan["features"][0]["levels"] == ["TRUE", "false"]

@@ -52,6 +52,13 @@ def _balance(y: torch.Tensor, task: str, names: list[str] | None) -> dict | None
     return dict(zip(names, counts))
 
 
+def _rows(t: torch.Tensor, idx: np.ndarray) -> torch.Tensor:
+    """Rows `idx` of `t`: a view when they are consecutive (a table's splits), else a copy."""
+    if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and np.all(np.diff(idx) == 1):
+        return t[int(idx[0]):int(idx[-1]) + 1]
+    return t[torch.from_numpy(np.asarray(idx, dtype=np.int64))]
+
+
 def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None,
                 choose_indices=None) -> DataBundle:
     """A CSV/TSV: its own path (profile, missing values, plan fitted on the training rows)."""
@@ -66,9 +73,8 @@ def _load_table(spec: dict, base_dir: Path, task: str | None, loss: str | None,
     if classes:
         table.plan["target"]["classes"] = list(classes)
     x_t = torch.from_numpy(table.x)
-    parts = {name: (x_t[idx], y_t[idx]) for name, idx in
-             (("train", torch.from_numpy(table.train)), ("val", torch.from_numpy(table.val)),
-              ("test", torch.from_numpy(table.test)))}
+    parts = {name: (_rows(x_t, idx), _rows(y_t, idx)) for name, idx in
+             (("train", table.train), ("val", table.val), ("test", table.test))}
     window = table.plan.get("window")
     tokens = next((f for f in table.plan["features"] if f["type"] == "tokens"), None)
     layout = "sequence" if window else "tokens" if tokens else "tabular"

@@ -23,24 +23,41 @@ PLAN_FILE = "preprocessing.json"
 
 
 def _levels(col) -> tuple:
-    """Cells as level strings (numbers spelled as plan_apply.level_key spells them)."""
+    """Cells as level strings (numbers spelled as plan_apply.level_key spells them): each
+    distinct number is spelled once, not each cell."""
     if col.dtype.kind in "iufb":
-        return col.map(lambda v: level_key(float(v)), na_action="ignore"), True
-    return col.astype(object), False
+        import pandas as pd
+
+        spelled = {v: level_key(float(v)) for v in pd.unique(col.dropna())}
+        return col.map(spelled), True
+    return col, False
 
 
-def _numeric(train, names: list[str], method: str, indicator: bool) -> dict[str, dict]:
-    """Fill values (medians) and scaling of all numeric columns at once, on the training rows."""
+def _medians(block: np.ndarray, absent: np.ndarray) -> np.ndarray:
+    """np.nanmedian of each column of `block`, by a partition of a column-contiguous copy
+    (np.median along axis 0 of a row-major block is several times slower)."""
+    n = len(block)
+    cols = np.array(block.T, order="C")  # a copy: partitioned in place
+    middle = sorted({(n - 1) // 2, n // 2})
+    cols.partition(middle, axis=1)
+    fill = cols[:, middle].mean(axis=1)
+    for j in np.nonzero(absent.any(axis=0))[0]:  # NaN sorts last: those columns on their own
+        fill[j] = np.nanmedian(block[:, j])
+    return fill
+
+
+def _numeric(block: np.ndarray, names: list[str], method: str, indicator: bool) -> dict[str, dict]:
+    """Fill values (medians) and scaling of all numeric columns at once: `block` holds their
+    training rows."""
     if not names:
         return {}
-    block = train[names].to_numpy(np.float64)
     absent = np.isnan(block)
     empty = absent.all(axis=0)
     if empty.any():
         name = names[int(np.argmax(empty))]
         raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
-    fill = np.nanmedian(block, axis=0) if absent.any() else np.median(block, axis=0)
-    filled = np.where(absent, fill, block)
+    fill = _medians(block, absent)
+    filled = np.where(absent, fill, block) if absent.any() else block
     if method == "standard":
         shift, scale = filled.mean(axis=0), filled.std(axis=0)
     elif method == "minmax":
@@ -118,12 +135,15 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
     if not isinstance(indicator, bool):
         raise DataError("data.missing_indicator must be true or false.")
     max_levels = spec.get("max_levels", MAX_LEVELS)
-    train = frame.iloc[train_rows]
     inputs = [p for p in profiles if p.role == "feature" or p.name in inputs_too]
-    numeric = _numeric(train, [p.name for p in inputs if p.type == "numeric"], method, indicator)
+    numbers = [p.name for p in inputs if p.type == "numeric"]
+    # the training rows of the numeric columns as one block, of each other column on its own
+    # (no copy of the whole frame)
+    block = np.take(frame[numbers].to_numpy(np.float64), train_rows, axis=0) if numbers else None
+    numeric = _numeric(block, numbers, method, indicator)
     features = []
     for p in inputs:
-        col = train[p.name] if p.type != "numeric" else None
+        col = frame[p.name].take(train_rows) if p.type != "numeric" else None
         if p.type == "numeric":
             f = numeric[p.name]
         elif p.type == "text":
@@ -151,15 +171,24 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
             "feature_names": names, "input_shape": [len(names)], "target": target}
 
 
-def encode_frame(frame, plan: dict) -> np.ndarray:
-    """All rows of `frame` as the model's inputs: what plan_apply.encode_rows gives for the same
-    cells (checked in the tests)."""
-    n = len(frame)
+def encode_frame(frame, plan: dict, rows: np.ndarray | None = None) -> np.ndarray:
+    """The model's inputs for `rows` of `frame` (all rows when None), in that order: what
+    plan_apply.encode_rows gives for the same cells (checked in the tests). Each column is one
+    vectorised pass; the rows are taken while encoding, not copied before."""
+    import pandas as pd
+
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.int64)
+    n = len(frame) if rows is None else len(rows)
+
+    def cells_of(name):
+        return frame[name] if rows is None else frame[name].take(rows)
+
     tokens = [f for f in plan["features"] if f["type"] == "tokens"]
     if tokens:  # the one input: int64 word ids [rows, length]
         f = tokens[0]
         lookup = {w: i for i, w in enumerate(f["vocabulary"])}
-        cells = frame[f["name"]].astype(object).tolist()
+        cells = cells_of(f["name"]).astype(object).tolist()
         ids = [token_ids(t if isinstance(t, str) else "", lookup, f["length"]) for t in cells]
         return np.array(ids, dtype=np.int64).reshape(n, f["length"])
     width = len(plan["feature_names"])
@@ -168,10 +197,19 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
     numeric = [(f, int(at)) for f, at in zip(plan["features"], starts) if f["type"] == "numeric"]
     if numeric:  # all numeric columns in one block
         block = frame[[f["name"] for f, _ in numeric]].to_numpy(np.float64)
+        if rows is not None:
+            block = np.take(block, rows, axis=0)
         absent = np.isnan(block)
         fill, shift, scale = (np.array([f[k] for f, _ in numeric]) for k in ("fill", "shift", "scale"))
+        if absent.any():
+            block = np.where(absent, fill, block)
         where = np.array([at for _, at in numeric])
-        x[:, where] = ((np.where(absent, fill, block) - shift) / scale).astype(np.float32)
+        block = block - shift  # a new array: the frame's own may be read-only
+        block /= scale
+        if np.array_equal(where, np.arange(where[0], where[0] + len(where))):
+            x[:, where[0]:where[0] + len(where)] = block  # side by side: no scatter
+        else:
+            x[:, where] = block
         flagged = np.array([f["indicator"] for f, _ in numeric])
         if flagged.any():
             x[:, where[flagged] + 1] = absent[:, flagged]
@@ -179,7 +217,7 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
         if f["type"] == "numeric":
             continue
         at = int(at)
-        col = frame[f["name"]]
+        col = cells_of(f["name"])
         if f["type"] == "text":
             vocabulary = {w: i for i, w in enumerate(f["vocabulary"])}
             block = np.zeros((n, len(vocabulary)), dtype=np.float32)
@@ -189,60 +227,29 @@ def encode_frame(frame, plan: dict) -> np.ndarray:
                         if word in vocabulary:
                             block[r, vocabulary[word]] = 1.0
             x[:, at:at + len(vocabulary)] = block
-            at += len(vocabulary)
-            continue
-        levels = f["levels"]
-        if f["type"] == "categorical" and col.dtype.kind not in "iufb":  # text: vectorized
-            k = _one_hot_text(x, at, col, f)
-            at += k
-            if f["indicator"]:
-                x[:, at] = col.isna().to_numpy()
-                at += 1
             continue
         cells, _ = _levels(col)
-        absent = cells.isna().to_numpy()
-        cells = cells.where(~absent, f["fill"]).astype(str)
-        if f["type"] == "boolean":
-            known = cells.isin(levels).to_numpy()
-            cells = cells.where(known, f["fill"])
-            x[:, at] = (cells == levels[1]).to_numpy()
+        codes, uniques = pd.factorize(cells)  # -1: missing
+        absent = codes < 0
+        keys = np.asarray(uniques.astype(str), dtype=object)  # each distinct cell looked up once
+        levels = f["levels"]
+        if f["type"] == "boolean":  # missing and unseen cells read as the fill level
+            one = np.where(np.isin(keys, levels), keys == levels[1], f["fill"] == levels[1])
+            x[:, at] = np.append(one, f["fill"] == levels[1])[codes]
             at += 1
-        else:
-            codes = np.full(n, -1, dtype=np.int64)
-            lookup = {v: i for i, v in enumerate(levels)}
-            mapped = cells.map(lookup)
-            known = mapped.notna().to_numpy()
-            codes[known] = mapped[known].to_numpy(np.int64)
+        else:  # its level, or -1 when unseen in training
+            level = np.append(pd.Index(levels).get_indexer(keys), -1)[codes]
+            level[absent] = levels.index(f["fill"]) if f["fill"] in levels else -1
             k = len(levels) + f["other"]
             if f["other"]:
-                codes[~known] = len(levels)
-            block = np.zeros((n, k), dtype=np.float32)
-            rows = np.nonzero(codes >= 0)[0]
-            block[rows, codes[rows]] = 1.0
-            x[:, at:at + k] = block
+                level[level < 0] = len(levels)
+            x[:, at:at + k] = 0.0
+            hit = np.nonzero(level >= 0)[0]
+            x[hit, at + level[hit]] = 1.0
             at += k
         if f["indicator"]:
             x[:, at] = absent
-            at += 1
     return x
-
-
-def _one_hot_text(x: np.ndarray, at: int, col, f: dict) -> int:
-    """A text column's levels one-hot into x[:, at:]: missing cells as the fill level, unseen
-    ones as "other" (or no level). The same cells as the general path, in pandas' own code
-    instead of a Python call per cell. Returns the columns written."""
-    import pandas as pd
-
-    levels = f["levels"]
-    codes = pd.Index(levels).get_indexer(col).astype(np.int64)  # -1: absent or unseen
-    codes[col.isna().to_numpy()] = levels.index(f["fill"]) if f["fill"] in levels else -1
-    k = len(levels) + f["other"]
-    if f["other"]:
-        codes[codes < 0] = len(levels)
-    rows = np.nonzero(codes >= 0)[0]
-    x[:, at:at + k] = 0.0
-    x[rows, at + codes[rows]] = 1.0
-    return k
 
 
 def normalization_stats(plan: dict) -> dict:

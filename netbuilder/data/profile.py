@@ -100,13 +100,14 @@ def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
     missing = absent.sum(axis=0)
     ordered = np.array(block.T, order="C")  # a copy, a column per row: contiguous sorts
     ordered.sort(axis=1)  # NaN last
-    present = ~np.isnan(ordered)
-    distinct = present[:, :1].sum(axis=1) + ((ordered[:, 1:] != ordered[:, :-1])
-                                             & present[:, 1:]).sum(axis=1)
-    del ordered, present
-    some = missing < len(block)
-    lo = np.where(some, np.nanmin(np.where(absent, np.inf, block), axis=0), 0.0)
-    hi = np.where(some, np.nanmax(np.where(absent, -np.inf, block), axis=0), 0.0)
+    present = len(block) - missing
+    changes = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: only counted where present
+    distinct = (present > 0) + (changes & (np.arange(1, len(block)) < present[:, None])).sum(axis=1)
+    some = present > 0
+    columns = np.arange(len(names))
+    lo = np.where(some, ordered[:, 0], 0.0)  # the sorted ends: no other pass for min and max
+    hi = np.where(some, ordered[columns, np.maximum(present - 1, 0)], 0.0)
+    del ordered, changes
     span = np.where(hi > lo, hi - lo, 1.0)
     step = max(1, len(block) // 20000)  # the small histogram needs no more rows than this
     seen = block[::step]

@@ -25,8 +25,9 @@ PREVIEW_ROWS = 50
 @dataclass
 class Table:
     x: np.ndarray  # [N, F] float32, already normalized by the plan ([N, window, F] for series)
-    y: np.ndarray  # [N] or [N, k], float or str
-    train: np.ndarray  # sample indices of x (rows; windows for a series)
+    y: np.ndarray  # [N] or [N, k], float, int or str
+    train: np.ndarray  # sample indices of x (windows for a series; a table's x holds its rows
+    # in split order, so that these are consecutive)
     val: np.ndarray
     test: np.ndarray
     task: str
@@ -90,11 +91,10 @@ def _task(frame, targets: list[str], loss_task: str | None, path: Path) -> str:
 
 def _missing(frame, profiles, policy: str, path: Path, targets: list[str]):
     """(rows kept, counts). Rows without a target are always dropped (and counted)."""
-    features = [p.name for p in profiles if p.role == "feature"]
     target_missing = frame[targets].isna().any(axis=1).to_numpy()
     per_column = {p.name: p.missing for p in profiles if p.role == "feature" and p.missing}
-    feature_missing = (frame[features].isna().any(axis=1).to_numpy() if features
-                       else np.zeros(len(frame), bool))
+    feature_missing = (frame[list(per_column)].isna().any(axis=1).to_numpy() if per_column
+                       else np.zeros(len(frame), bool))  # only the columns that miss cells
     counts = {"policy": policy, "cells": int(sum(per_column.values())),
               "rows": int((feature_missing & ~target_missing).sum()),
               "columns": per_column, "target_rows_dropped": int(target_missing.sum()),
@@ -163,7 +163,8 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     _check_numeric(frame, profiles, path)
     task = _task(frame, targets, loss_task, path)
     keep, missing = _missing(frame, profiles, policy, path, targets)
-    frame = frame.iloc[keep].reset_index(drop=True)
+    if len(keep) < len(frame):
+        frame = frame.iloc[keep].reset_index(drop=True)
     samples = len(frame) if not windowing else window_count(len(frame), *windowing, path.name)
     if choose_indices is not None:
         train, val, test = (np.asarray(i, dtype=np.int64) for i in choose_indices(samples))
@@ -175,13 +176,14 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     y = frame[targets[0]].to_numpy() if len(targets) == 1 else frame[targets].to_numpy()
     if task == "regression":
         y = y.astype(np.float64)
-    elif len(targets) == 1:
-        y = y.astype(object)
     plan = fit_plan(frame, profiles, fit_rows, spec, read_info,
                     _target_info(frame, targets, task), inputs_too)
-    x = encode_frame(frame, plan)
     if windowing:
-        x, y = _windowed(x, y, plan, windowing, samples, train, task)
+        x, y = _windowed(encode_frame(frame, plan), y, plan, windowing, samples, train, task)
+    else:  # rows encoded in split order: each split is a slice of x, not another copy
+        order = np.concatenate([train, val, test])
+        x, y = encode_frame(frame, plan, order), np.take(y, order, axis=0)
+        train, val, test = np.split(np.arange(len(order)), np.cumsum([len(train), len(val)]))
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
     rows = frame.iloc[fit_rows[:PREVIEW_ROWS]][shown]
     preview = {"columns": shown,

@@ -32,21 +32,25 @@ def _label(value) -> str:
     return str(value)
 
 
-def _sorted_classes(values: np.ndarray) -> list:
-    uniques = list(dict.fromkeys(values.tolist()))
+def _sorted_classes(values) -> list:
+    uniques = list(values)
     try:  # numeric-looking labels sort as numbers ("2" before "10")
         return sorted(uniques, key=float)
     except (TypeError, ValueError):
         return sorted(uniques, key=str)
 
 
-def _indices(y: np.ndarray, index: dict) -> np.ndarray:
-    """Each value's class index: looked up once per distinct value, not once per row."""
-    try:
-        uniques, inverse = np.unique(y, return_inverse=True)
-    except TypeError:  # values numpy cannot order (mixed types): one lookup per row
-        return np.fromiter((index[v] for v in y.tolist()), dtype=np.int64, count=len(y))
-    return np.array([index[v] for v in uniques.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+def _classes_and_indices(y: np.ndarray) -> tuple[list, np.ndarray]:
+    """The sorted classes and each value's class index: pandas.factorize hashes the values in
+    one C pass (no sort of the rows, no Python object per row); only the few distinct values
+    are sorted and looked up."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(y, use_na_sentinel=False)
+    uniques = uniques.tolist()
+    classes = _sorted_classes(uniques)
+    index = {c: i for i, c in enumerate(classes)}
+    return classes, np.array([index[v] for v in uniques], dtype=np.int64)[codes]
 
 
 def encode(y: np.ndarray, task: str, class_names: list[str] | None, what: str,
@@ -74,11 +78,9 @@ def encode(y: np.ndarray, task: str, class_names: list[str] | None, what: str,
     y = y.reshape(-1)
 
     if class_names is None:
-        classes = _sorted_classes(y)
+        classes, y = _classes_and_indices(y)
         if task == "binary" and set(classes) <= {0, 1} and len(classes) == 2:
             classes = [0, 1]  # keep 0 as 0 whatever its type
-        index = {c: i for i, c in enumerate(classes)}
-        y = _indices(y, index)
         class_names = [_label(c) for c in classes]
     else:
         y = y.astype(np.int64)
