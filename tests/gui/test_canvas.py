@@ -120,10 +120,19 @@ def test_move_is_one_undo_step(make_window):
     c = scene.nodes["n1"].sceneBoundingRect().center() + QPointF(0, 10)
     drag(w.canvas, c, c + QPointF(200, 40), steps=6)
     new = doc.project.node("n1").pos
-    assert new != old and new[0] % 10 == 0
+    assert new != old and new[0] % 10 == 0 and new[1] % 10 == 0  # snapped to the grid
     assert doc.undo_stack.count() == 1
+    item = scene.nodes["n1"]
+
+    def ends_follow():  # its edges start and end at its ports where it now is
+        for edge in item.edges:
+            a, b = edge._path.pointAtPercent(0), edge._path.pointAtPercent(1)
+            assert (a == item.output_pos()) if edge.source_item is item else (b == item.input_pos(edge.port_index))
+    assert item.edges
+    ends_follow()
     doc.undo_stack.undo()
     assert doc.project.node("n1").pos == old and scene.nodes["n1"].pos() == QPointF(*old)
+    ends_follow()
 
 
 def test_zoom_wheel_and_fit(make_window):

@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
 
+from netbuilder.layers.registry import LAYERS
+
 from .. import theme
 from ..layout import NODE_H, NODE_W
 from ..plain import escape
@@ -16,11 +18,10 @@ from .port_item import HIT, Port, draw_port, input_count, input_positions
 HEADER = 26.0
 GRID = 10.0
 
-# read once: an enum looked up on the class costs a Python call, and itemChange runs for every
-# flag, z value, scene and position change of thousands of nodes while a project opens
-_FLAGS = QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemSendsGeometryChanges
-_POSITION_CHANGE = QGraphicsItem.ItemPositionChange
-_POSITION_CHANGED = QGraphicsItem.ItemPositionHasChanged
+# read once: an enum looked up on the class costs a Python call per node. No itemChange override
+# and no ItemSendsGeometryChanges: Qt would call into Python for every flag, scene and position
+# change of thousands of nodes while a project opens; the scene snaps and moves edges itself.
+_FLAGS = QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
 
 _title_font = QFont()
 _title_font.setPixelSize(13)
@@ -55,6 +56,15 @@ def draw_lock(painter: QPainter, center: QPointF) -> None:
 
 
 @functools.cache
+def _face(type_name: str) -> tuple[tuple[str, str, object], ...]:
+    """(param, its label, its default) for each declared param a node of this type shows on its
+    face: read once per type, not per node (layer types are registered once, by unique name)."""
+    layer = LAYERS[type_name]
+    defaults = {p.name: p.default for p in layer.params}
+    return tuple((k, layer.face_label(k), defaults[k]) for k in layer.summary_keys if k in defaults)
+
+
+@functools.cache
 def _header_path() -> QPainterPath:
     """The header's outline, rounded on top only: the same for every node, so made once
     (simplifying it took most of a node's paint while hundreds were in view)."""
@@ -83,11 +93,11 @@ class NodeItem(QGraphicsItem):
         self.connected = 0
         self.has_output = layer.name != "Output"
         self.hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
-        self.snap = True
+        self.corner = (0.0, 0.0)  # the top-left corner the scene placed it at, as plain floats
         self._color = theme.category_color(layer.category)
         self.color_name = self._color.name()
-        self._tip = ""  # the tooltip's text; given to Qt when the pointer first comes near
-        self._tip_given = False
+        self._tip_from: tuple = ()  # what the tooltip is made of; made and given to Qt when the
+        self._tip_given = False     # pointer first comes near
         self.setFlags(_FLAGS)
         self.setAcceptHoverEvents(True)
         # z stays Qt's default 0, above the edges' -1: a call and two itemChanges less per node
@@ -99,13 +109,12 @@ class NodeItem(QGraphicsItem):
     # --- content -------------------------------------------------------------------------------
     def set_content(self, node, connected: int, errors: list[str], params: int | None, flag: str | None,
                     human) -> bool:
-        resolved = node.resolved()
+        given = node.params
         parts = []
-        for k in node.layer.summary_keys:
-            v = resolved.get(k)
+        for k, label, default in _face(node.type):
+            v = given.get(k, default)
             if v is None or v is False:
                 continue
-            label = node.layer.face_label(k)
             parts.append(label if v is True else f"{label} {_fmt(v)}")
         summary = "  ·  ".join(parts)
         if node.layer.has_module:
@@ -122,10 +131,11 @@ class NodeItem(QGraphicsItem):
         self.summary, self.params_text, self.errors, self.flag = summary, ptext, list(errors), flag
         self.frozen = node.frozen
         self.n_inputs, self.connected = n_inputs, connected
-        self._tip = self._tooltip(node, errors, flag)
+        self._tip_from = (node, list(errors), flag)
         if self._tip_given:
-            super().setToolTip(self._tip)
-        self.update()
+            super().setToolTip(self.toolTip())
+        if self.scene() is not None:  # one not yet added is drawn when it is
+            self.update()
         return True
 
     @staticmethod
@@ -139,13 +149,13 @@ class NodeItem(QGraphicsItem):
         return "".join(tips)
 
     def toolTip(self) -> str:
-        return self._tip
+        return self._tooltip(*self._tip_from) if self._tip_from else ""
 
     def hoverEnterEvent(self, event) -> None:
         # thousands of nodes open at once: each gets its Qt tooltip only once the pointer is near
         if not self._tip_given:
             self._tip_given = True
-            super().setToolTip(self._tip)
+            super().setToolTip(self.toolTip())
         super().hoverEnterEvent(event)
 
     # --- geometry ------------------------------------------------------------------------------
@@ -167,6 +177,20 @@ class NodeItem(QGraphicsItem):
     def output_pos(self) -> QPointF:
         return self.pos() + QPointF(NODE_W / 2, NODE_H)
 
+    def input_xy(self, index: int) -> tuple[float, float]:
+        """input_pos at the corner the scene placed the node at, as floats (edges ask this by the
+        thousand while a project opens)."""
+        x, y = self.corner
+        n = self.n_inputs
+        if n <= 0:
+            return x + NODE_W / 2, y
+        i = min(index, n - 1)
+        return x + NODE_W / (n + 1) * ((i + n if i < 0 else i) + 1), y
+
+    def output_xy(self) -> tuple[float, float]:
+        x, y = self.corner
+        return x + NODE_W / 2, y + NODE_H
+
     def port_at(self, scene_pos: QPointF) -> Port | None:
         local = scene_pos - self.pos()
         if self.has_output and (local - QPointF(NODE_W / 2, NODE_H)).manhattanLength() <= HIT * 1.4:
@@ -175,17 +199,6 @@ class NodeItem(QGraphicsItem):
             if (local - p).manhattanLength() <= HIT * 1.4:
                 return Port(self.node_id, "in", i)
         return None
-
-    def itemChange(self, change, value):
-        if change == _POSITION_CHANGE and self.snap:
-            return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
-        if change == _POSITION_CHANGED:
-            for e in self.edges:
-                e.update_path()
-            scene = self.scene()
-            if hasattr(scene, "node_moved"):
-                scene.node_moved(self)
-        return value  # what QGraphicsItem.itemChange returns, without a call into Qt
 
     # --- painting ------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None):

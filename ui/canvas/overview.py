@@ -25,11 +25,10 @@ class Overview:
         t = theme.current()
         fills: dict[str, list[QRectF]] = {}
         errors, selected, flagged = [], [], []
-        corner = self.scene._corner
         for item in self.scene.nodes.values():
             if not item.isVisible():
                 continue
-            x, y = corner[item]
+            x, y = item.corner
             r = QRectF(x, y, NODE_W, NODE_H)
             fills.setdefault(item.color_name, []).append(r)
             if item.errors:

@@ -17,7 +17,7 @@ from ..document import Document
 from ..layout import NODE_H, NODE_W
 from ..param_counts import human
 from .edge_item import EdgeItem, curve
-from .node_item import NodeItem
+from .node_item import GRID, NodeItem
 from .port_item import Port
 
 CELL = 500.0  # side of a cell in the node lookup grid
@@ -38,9 +38,9 @@ class NetScene(QGraphicsScene):
         self._press_pos: dict[str, tuple] = {}
         self._drag = None  # active connection drag: dict(source, detach, line, hover)
         self.revision = 0  # bumped on every change the far-away overview must redraw for
-        self._grid: dict[tuple[int, int], set[NodeItem]] = {}  # nodes by cell of their top-left corner
+        # nodes by the cell of their top-left corner, each with that corner (plain floats)
+        self._grid: dict[tuple[int, int], dict[NodeItem, tuple[float, float]]] = {}
         self._cell_of: dict[NodeItem, tuple[int, int]] = {}
-        self._corner: dict[NodeItem, tuple[float, float]] = {}  # top-left corners, read without Qt
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         # a fixed rect, within which every node lies (netbuilder.limits): Qt cuts its index over
         # the scene rect, and a growing one left it cut for the first (blank) project's few items
@@ -65,7 +65,6 @@ class NetScene(QGraphicsScene):
         self.flags.clear()
         self._grid.clear()
         self._cell_of.clear()
-        self._corner.clear()
         self._drag = None
         self._syncing = False
         self.sync(force=True)
@@ -82,8 +81,7 @@ class NetScene(QGraphicsScene):
             ids = {n.id for n in project.nodes}
             for nid in [n for n in self.nodes if n not in ids]:
                 item = self.nodes.pop(nid)
-                self._grid.get(self._cell_of.pop(item, None), set()).discard(item)
-                self._corner.pop(item, None)
+                self._grid.get(self._cell_of.pop(item, None), {}).pop(item, None)
                 self.removeItem(item)
             live = {id(e): e for e in project.edges}
             for key in [k for k in self.edges if k not in live]:
@@ -96,41 +94,45 @@ class NetScene(QGraphicsScene):
             incoming: dict[str, list] = {}
             for e in project.edges:
                 incoming.setdefault(e.target, []).append(e)
+            moved = []
             for node in project.nodes:
                 item = self.nodes.get(node.id)
-                pos = QPointF(*clamp_position(*node.pos)) if node.pos is not None else QPointF(0, 0)
-                if item is None:  # placed before it is added: its position is indexed once
+                x, y = clamp_position(*node.pos) if node.pos is not None else (0.0, 0.0)
+                new = item is None
+                if new:
                     item = self.nodes[node.id] = NodeItem(node.id, node.layer)
-                    item.snap = False
-                    item.setPos(pos)
-                    item.snap = True
-                    self.addItem(item)
-                    self.node_moved(item)
-                elif item.pos() != pos:
-                    item.snap = False
-                    item.setPos(pos)
-                    item.snap = True
                 ins = incoming.get(node.id, [])
                 item.set_content(node, len(ins),
                                  errors.get(node.id, []) + self._external.get(node.id, []),
                                  doc.params.get(node.id), self.flags.get(node.id), human)
+                if new:  # placed and filled before it is added: Qt indexes and draws it once
+                    item.setPos(x, y)
+                    self._place(item, x, y)
+                    self.addItem(item)
+                elif item.corner != (x, y):
+                    item.setPos(x, y)
+                    moved.append(item)
+            self._moved(moved)
             for edges in incoming.values():
                 ordered = sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
                 for index, e in enumerate(ordered):
+                    tensor = doc.analysis.tensors.get(e.source)
+                    label = str(tensor) if tensor is not None else "?"
+                    bad = bool(errors.get(e.target)) and tensor is not None and e.target not in doc.analysis.tensors
                     item = self.edges.get(id(e))
-                    if item is None:
-                        item = self.edges[id(e)] = EdgeItem(e, self.nodes[e.source], self.nodes[e.target])
-                        self.nodes[e.source].edges.append(item)
-                        self.nodes[e.target].edges.append(item)
+                    if item is None:  # laid out before it is added, as the nodes are
+                        source, target = self.nodes[e.source], self.nodes[e.target]
+                        item = self.edges[id(e)] = EdgeItem(e, source, target)
+                        item.port_index, item.ports_seen = index, target.n_inputs
+                        item.label, item.bad = label, bad
+                        item.update_path(self)
+                        source.edges.append(item)
+                        target.edges.append(item)
                         self.addItem(item)
-                        item.port_index = -1
+                        continue
                     moved = item.port_index != index or item.target_item.n_inputs != item.ports_seen
                     item.port_index, item.ports_seen = index, item.target_item.n_inputs
-                    tensor = doc.analysis.tensors.get(e.source)
-                    relabelled = item.set_label(str(tensor) if tensor is not None else "?",
-                                                bool(errors.get(e.target)) and tensor is not None
-                                                and e.target not in doc.analysis.tensors)
-                    if moved and not relabelled:
+                    if not item.set_label(label, bad) and moved:
                         item.update_path()
         finally:
             self._syncing = False
@@ -153,16 +155,17 @@ class NetScene(QGraphicsScene):
         project = self.doc.project
         self._syncing = True
         try:
+            moved = []
             for nid in ids:
                 item = self.nodes.get(nid)
                 if item is None or not project.has_node(nid):
                     continue
                 pos = project.node(nid).pos
-                pos = QPointF(*clamp_position(*pos)) if pos is not None else QPointF(0, 0)
-                if item.pos() != pos:
-                    item.snap = False
-                    item.setPos(pos)
-                    item.snap = True
+                x, y = clamp_position(*pos) if pos is not None else (0.0, 0.0)
+                if item.corner != (x, y):
+                    item.setPos(x, y)
+                    moved.append(item)
+            self._moved(moved)
         finally:
             self._syncing = False
         self._synced = (id(project), self.doc.revision)
@@ -223,19 +226,33 @@ class NetScene(QGraphicsScene):
 
     # --- node lookup by area (edge routing asks while items are being added, when the scene's
     # own index is stale and items() would fall back to testing every item) ---------------------
-    def node_moved(self, item: NodeItem) -> None:
-        self.revision += 1
-        if item.node_id not in self.nodes:
-            return
-        p = item.pos()
-        self._corner[item] = (p.x(), p.y())
-        cell = (math.floor(p.x() / CELL), math.floor(p.y() / CELL))
+    def _place(self, item: NodeItem, x: float, y: float) -> None:
+        """Record where a node is (its corner, its cell in the lookup grid)."""
+        item.corner = (x, y)
+        cell = (math.floor(x / CELL), math.floor(y / CELL))
         old = self._cell_of.get(item)
         if old != cell:
             if old is not None:
-                self._grid[old].discard(item)
-            self._grid.setdefault(cell, set()).add(item)
+                del self._grid[old][item]
             self._cell_of[item] = cell
+        self._grid.setdefault(cell, {})[item] = (x, y)
+
+    def _moved(self, items) -> None:
+        """Nodes whose item was moved: recorded first, then each of their edges is laid out
+        once (its route avoids the others at their new places)."""
+        if not items:
+            return
+        for item in items:
+            p = item.pos()
+            self._place(item, p.x(), p.y())
+        for edge in {e for item in items for e in item.edges}:
+            edge.update_path()
+        self.revision += 1
+
+    def node_moved(self, item: NodeItem) -> None:
+        """A node's item was moved: its edges follow."""
+        if item.node_id in self.nodes:
+            self._moved([item])
 
     def nodes_in(self, area: QRectF) -> list[NodeItem]:
         """Nodes whose rectangle (not counting ports) intersects `area`."""
@@ -249,13 +266,15 @@ class NetScene(QGraphicsScene):
         """corners_in for an area given as floats: edge routing asks this for every edge it
         lays, so it reads cached floats, not Qt items."""
         out = []
-        grid, corner = self._grid, self._corner
+        grid = self._grid
+        rows = range(math.floor((top - NODE_H) / CELL), math.floor(bottom / CELL) + 1)
         for i in range(math.floor((left - NODE_W) / CELL), math.floor(right / CELL) + 1):
-            for j in range(math.floor((top - NODE_H) / CELL), math.floor(bottom / CELL) + 1):
-                for item in grid.get((i, j), ()):
-                    x, y = corner[item]
-                    if x < right and x + NODE_W > left and y < bottom and y + NODE_H > top:
-                        out.append((item, (x, y)))
+            for j in rows:
+                cell = grid.get((i, j))
+                if cell:
+                    for item, (x, y) in cell.items():
+                        if x < right and x + NODE_W > left and y < bottom and y + NODE_H > top:
+                            out.append((item, (x, y)))
         return out
 
     # --- hit testing ---------------------------------------------------------------------------
@@ -289,7 +308,22 @@ class NetScene(QGraphicsScene):
             self._drag_to(event.scenePos())
             event.accept()
             return
-        super().mouseMoveEvent(event)
+        super().mouseMoveEvent(event)  # Qt moves the selected nodes: from where they were at the
+        if self._press_pos:           # press, by the pointer's way since, so snapping adds no drift
+            self._snap_dragged()
+
+    def _snap_dragged(self) -> None:
+        """The nodes Qt just dragged go onto the grid, and their edges follow."""
+        moved = []
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                p = item.pos()
+                x, y = round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID
+                if (x, y) != (p.x(), p.y()):
+                    item.setPos(x, y)
+                if (x, y) != item.corner:
+                    moved.append(item)
+        self._moved(moved)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag:
