@@ -277,6 +277,19 @@ class NetScene(QGraphicsScene):
                             out.append((item, (x, y)))
         return out
 
+    def graph_rect(self) -> QRectF:
+        """The nodes' and edges' scene bounding rect (itemsBoundingRect's, less a connection
+        drag's line), from the floats the scene keeps: Qt would ask each of thousands of items
+        for its boundingRect in Python."""
+        if not self.nodes:
+            return self.itemsBoundingRect()
+        xs = [item.corner[0] for item in self.nodes.values()]
+        ys = [item.corner[1] for item in self.nodes.values()]
+        rect = QRectF(min(xs) - 8, min(ys) - 8, max(xs) - min(xs) + NODE_W + 16, max(ys) - min(ys) + NODE_H + 16)
+        for edge in self.edges.values():
+            rect = rect.united(edge.boundingRect())
+        return rect
+
     # --- hit testing ---------------------------------------------------------------------------
     def node_at(self, pos: QPointF) -> NodeItem | None:
         for item in self.items(QRectF(pos.x() - 12, pos.y() - 12, 24, 24)):

@@ -71,7 +71,7 @@ class NetView(QGraphicsView):
 
     @Slot()
     def fit_all(self) -> None:
-        rect = self.net_scene.itemsBoundingRect()
+        rect = self.net_scene.graph_rect()
         if rect.isNull() or not all(map(math.isfinite, rect.getRect())):
             self.resetTransform()
             self.centerOn(0, 0)
