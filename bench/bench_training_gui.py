@@ -9,6 +9,11 @@
     median of the rounds' ratios, with their range. "lockstep" runs one plain step (own model)
     before each of the GUI trainer's batches, in its thread, with the GUI live: both see the
     same moments of the machine.
+    With --gui-epochs N (N > 1) the GUI runs last N epochs, and its first epoch (which also
+    bears the GUI's work at the start of a run) and its later ones are compared with the plain
+    epoch apart. "GUI thread CPU" is the GUI thread's own CPU time (time.thread_time) over the
+    run's epochs: on 2 cores the training thread loses more than that, since each time the
+    GUI thread runs Python the two threads hand the GIL over.
 (b) while the GUI trains, a 5 ms QTimer's lateness: p50/p99 (target p99 <= 16 ms), measured
     in epochs of their own (the probe wakes the GUI thread 200 times a second).
 (c) the GUI epoch again with a live layer preview (ui/inspect) on a conv/dense node: weight
@@ -199,7 +204,7 @@ def _median_range(values: list[float]) -> dict:
             "n": len(values)}
 
 
-def measure(model: str, n: int, rounds: int) -> dict:
+def measure(model: str, n: int, rounds: int, gui_epochs: int = 1) -> dict:
     """All modes in one process, interleaved round by round in ABBA order: on a shared machine
     the speed drifts by tens of percent over seconds, and only epochs measured close together
     compare."""
@@ -233,6 +238,7 @@ def measure(model: str, n: int, rounds: int) -> dict:
     controller.result.connect(lambda kind, value: kind == "preview" and previews.append(kind))
     gui_epoch(make, bundle(shape, 2048), app, panel, probe=False)  # warm-up: the GUI's first run
     times: dict[str, list[float]] = {"plain": [], "headless": [], "gui": [], "previews": []}
+    later, gui_cpu = [], []  # the GUI runs' later epochs (--gui-epochs > 1); GUI-thread CPU share
     lockstep, redraws, preview_rate, preview_cpu, preview_own = [], [], [], [], []
 
     def plain():
@@ -243,9 +249,18 @@ def measure(model: str, n: int, rounds: int) -> dict:
 
     def gui():
         panel.dashboard.redraws = 0
-        epoch_s, _, drawn, _ = gui_epoch(make, b, app, panel, probe=False)
+        SETTINGS["epochs"] = gui_epochs
+        cpu = time.thread_time()
+        try:
+            epoch_s, _, drawn, _ = gui_epoch(make, b, app, panel, probe=False)
+        finally:
+            SETTINGS["epochs"] = 1
+        epochs = [h["epoch_time"] for h in panel.runner.last_result.history]
+        gui_cpu.append((time.thread_time() - cpu) / sum(epochs))
         times["gui"].append(epoch_s)
-        redraws.append(drawn / epoch_s)
+        if len(epochs) > 1:
+            later.append(statistics.mean(epochs[1:]))
+        redraws.append(drawn / sum(epochs))
 
     def with_previews():
         set_previews(app, controller, view, PREVIEW_NODE[model])
@@ -277,13 +292,15 @@ def measure(model: str, n: int, rounds: int) -> dict:
     paired = {k: _median_range([p / t for p, t in zip(times["plain"], times[k])])
               for k in ("headless", "gui", "previews")}  # each round's ratio: epochs close in time
     paired["lockstep"] = _median_range(lockstep)
+    if later:
+        paired["gui_later"] = _median_range([p / t for p, t in zip(times["plain"], later)])
     paired["previews_vs_gui"] = _median_range([g / p for g, p in zip(times["gui"], times["previews"])])
 
     def pct(values, q):
         return values[max(0, int(len(values) * q) - 1)]
 
     return {**{k: min(v) for k, v in times.items()}, "paired": paired,
-            "redraws_per_s": statistics.median(redraws),
+            "redraws_per_s": statistics.median(redraws), "gui_cpu": _median_range(gui_cpu),
             "previews_per_s": statistics.median(preview_rate),
             "preview_cpu_share": statistics.median(preview_cpu),
             "preview_own_share": _median_range(preview_own),
@@ -304,10 +321,11 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=20000, help="MLP samples (CNN: n / 6)")
     parser.add_argument("--rounds", type=int, default=6, help="rounds of the interleaved modes")
     parser.add_argument("--model", choices=sorted(MODELS), help="one model only (default: both)")
+    parser.add_argument("--gui-epochs", type=int, default=1, help="epochs per GUI run (the first apart)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.model, args.n, args.rounds)))
+        print(json.dumps(measure(args.model, args.n, args.rounds, args.gui_epochs)))
         return 0
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cores "
           f"{os.cpu_count()}; one process per model, {args.rounds} ABBA rounds of plain / headless / "
@@ -315,13 +333,17 @@ def main() -> int:
     for model in ([args.model] if args.model else list(MODELS)):
         name, _, _, div = MODELS[model]
         cmd = [sys.executable, __file__, "--child", "--model", model, "--n", str(args.n), "--rounds",
-               str(args.rounds)]
+               str(args.rounds), "--gui-epochs", str(args.gui_epochs)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{name}: {args.n // div} samples, batch {SETTINGS['batch_size']}")
         print(f"  plain loop  {r['plain']:6.3f} s/epoch (best)")
         for mode, label in (("headless", "headless   "), ("gui", "GUI thread ")):
             print(f"  {label} {r[mode]:6.3f} s/epoch (best); throughput / plain: {_fmt(r['paired'][mode])}")
+        if "gui_later" in r["paired"]:
+            print(f"  GUI thread, epochs 2-{args.gui_epochs} of each run: throughput / plain: "
+                  f"{_fmt(r['paired']['gui_later'])}")
+        print(f"  GUI thread CPU during the GUI runs: {_fmt(r['gui_cpu'])} of their epochs' time")
         print(f"  GUI thread, lockstep with plain steps in the same thread: {_fmt(r['paired']['lockstep'])}")
         print(f"  the dashboard redrew {r['redraws_per_s']:.1f} times/s")
         print(f"  GUI 5 ms timer lateness while training: p50 {r['p50']:.2f} ms, p99 "
