@@ -229,7 +229,8 @@ def main() -> None:
     parser.add_argument("--rows-only", action="store_true", help="only the CSV figures")
     parser.add_argument("--rounds", type=int, default=7, help="alternated rounds of each side")
     parser.add_argument("--no-gui", action="store_true", help="skip the GUI timer figure")
-    parser.add_argument("--gui-rounds", type=int, default=3, help="loads timed in the GUI")
+    parser.add_argument("--gui-rounds", type=int, default=1,
+                        help="loads timed in the GUI (more than one in a process can abort in Qt)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
