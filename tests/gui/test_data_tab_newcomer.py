@@ -9,7 +9,14 @@ from PySide6.QtTest import QTest
 
 from ui.training.commands import set_section
 
-from .test_data_panel_fixes import pick_item, shown_panel, wait_loaded
+from .test_data_panel_fixes import pick_item, shown_panel
+
+LOAD_TIMEOUT = 20_000  # ms: the first table read imports pyarrow, slow on a loaded machine
+
+
+def wait_loaded(qtbot, panel) -> None:
+    qtbot.waitUntil(lambda: not panel.loading and not panel._reload_timer.isActive(),
+                    timeout=LOAD_TIMEOUT)
 
 
 def write_table(path):
@@ -22,15 +29,16 @@ def test_columns_show_without_a_target_and_the_target_is_one_click(qtbot, tmp_pa
     panel = shown_panel(qtbot)
     doc = panel.document
     set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv"))}, "data")
+    qtbot.waitUntil(lambda: "data.target is missing" in panel.shape_label.text(),
+                    timeout=LOAD_TIMEOUT)
     wait_loaded(qtbot, panel)
-    assert "data.target is missing" in panel.shape_label.text()
     names = [panel.columns.item(r, 0).text() for r in range(panel.columns.rowCount())]
     assert names == ["id", "group", "x", "price"]
     assert panel.columns.role_combo("id").currentText() == "ignored"  # named like an index
     pick_item(qtbot, panel.columns.role_combo("price"), "target")
     qtbot.waitUntil(lambda: (doc.project.data or {}).get("target") == "price")
-    wait_loaded(qtbot, panel)
-    assert panel.columns.role_combo("price").currentText() == "target"
+    qtbot.waitUntil(lambda: panel.columns.rowCount() == 4 and panel.columns.role_combo(
+        "price").currentText() == "target", timeout=LOAD_TIMEOUT)
 
 
 def test_columns_show_under_a_loss_that_does_not_fit_and_the_fix_is_one_click(qtbot, tmp_path):
@@ -38,14 +46,15 @@ def test_columns_show_under_a_loss_that_does_not_fit_and_the_fix_is_one_click(qt
     doc = panel.document
     set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
                               "target": "price"}, "data")
+    qtbot.waitUntil(lambda: "holds decimals" in panel.shape_label.text(), timeout=LOAD_TIMEOUT)
     wait_loaded(qtbot, panel)
-    assert "holds decimals" in panel.shape_label.text() and panel.bundle is None
+    assert panel.bundle is None
     assert panel.columns.rowCount() == 4 and panel.table.rowCount() > 0  # columns and rows
     assert panel.fix_button.isVisible() and panel.fix_button.text() == "Use MSELoss"
     QTest.mouseClick(panel.fix_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: doc.project.training.get("loss") == "MSELoss")
-    wait_loaded(qtbot, panel)
-    assert panel.bundle is not None and panel.bundle.task == "regression"
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
+                    timeout=LOAD_TIMEOUT)
 
 
 def test_the_test_split_is_typed_in_the_tab(qtbot, tmp_path):
@@ -57,6 +66,7 @@ def test_the_test_split_is_typed_in_the_tab(qtbot, tmp_path):
     QTest.keyClicks(panel.test_split, "25")
     QTest.keyClick(panel.test_split, Qt.Key_Return)
     qtbot.waitUntil(lambda: doc.project.data.get("split") == {"test": 0.25})
-    wait_loaded(qtbot, panel)
-    assert panel.bundle.info["counts"]["test"] == 250  # of the 1,000 moons
+    qtbot.waitUntil(lambda: panel.bundle is not None
+                    and panel.bundle.info["counts"].get("test") == 250,  # of the 1,000 moons
+                    timeout=LOAD_TIMEOUT)
     assert "250 test" in panel.summary.text()
