@@ -222,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc, as_json, args.command)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left (`netbuilder templates | head`): not a file system error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
     except OSError as exc:  # permissions, a full disk, a path below a file: the path and the reason
         return _fail(ProjectError(os_error_message(exc), field="file"), as_json, args.command)
     except Exception as exc:

@@ -1,5 +1,10 @@
 """`netbuilder PROJECT.json` opens the app with that project, as desktop apps do."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from netbuilder import __version__, cli
@@ -26,3 +31,13 @@ def test_commands_and_options_still_win_over_a_path(opened, capsys):
         cli.main(["--version"])
     assert capsys.readouterr().out.strip() == f"netbuilder {__version__}"
     assert opened == []
+
+
+def test_a_reader_that_leaves_early_is_no_error(tmp_path):
+    """`netbuilder templates | head -3`: the pipe closes before the list is written."""
+    proc = subprocess.Popen([sys.executable, "-m", "netbuilder.cli", "templates"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1 and err == ""
