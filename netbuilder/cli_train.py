@@ -42,7 +42,7 @@ class ConsoleReporter(Reporter):
 
     def on_start(self, info: dict) -> None:
         self._print(f"training on {info['device']}: {info['n_train']} train / {info['n_val']} "
-                    f"val samples, {info['params']:,} parameters, {info['epochs']} epochs"
+                    f"val samples, {info['params']:,} parameters, {info['epochs']} epoch{'s' * (info['epochs'] != 1)}"
                     + (f" -> {info['run_dir']}" if info.get("run_dir") else ""))
         for note in info.get("notes", []):
             self._print(f"note: {note}")
@@ -60,7 +60,7 @@ class ConsoleReporter(Reporter):
 
     def on_end(self, result) -> None:
         took = time.perf_counter() - self.started
-        self._print(f"{result.status} after {result.epochs} epochs in {took:.1f}s"
+        self._print(f"{result.status} after {result.epochs} epoch{'s' * (result.epochs != 1)} in {took:.1f}s"
                     + (f"; best epoch {result.best_epoch}" if result.best_epoch else ""))
 
 

@@ -49,6 +49,7 @@ def test_every_template_trains_one_epoch(capsys, tmp_path, name):
     code, out, err = train_json(capsys, project, "--epochs", "1", "--out", tmp_path / name)
     assert code == 0, err
     assert out["epochs"] == 1 and math.isfinite(out["train_loss"]) and math.isfinite(out["val_loss"])
+    assert "parameters, 1 epoch " in err and "after 1 epoch in" in err  # said in the singular
     recipe = doc["training"].get("recipe")
     if recipe in (None, "supervised"):
         assert out["metrics"]
