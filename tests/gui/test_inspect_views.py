@@ -74,6 +74,7 @@ def test_click_conv1_shows_its_six_maps_live_while_training(qtbot, make_window, 
     QTest.keyClick(field, Qt.Key_Return)
     qtbot.waitUntil(lambda: v.stats.text().startswith("Preview failed"), timeout=TIMEOUT)
     assert v.last is None and v.picture.pixmap().isNull()
+    assert "Input 'x' expects [1, 28, 28] but the data gives [1, 32, 32]" in v.stats.text()  # not torch's
 
 
 def _draw_stroke(pad, points):

@@ -122,6 +122,14 @@ class LayerPreview(QWidget):
             self.title.setText("Select a layer to see its output." if not self.node_id else
                                f"'{self.node_id}' is not in the model the preview runs "
                                "(edited during the run?).")
+        if c.latent is None:
+            from netbuilder.session import input_mismatch
+
+            mismatch = input_mismatch(c.project, c.bundle)
+            if mismatch is not None:  # the problem's own words, not torch's "mat1 and mat2"
+                self.title.setText("The preview needs data that fits the Input.")
+                self._failed(self.KIND, str(mismatch))
+                return
         x = c.preview_batch(self.sample.value())
         c.compute(self.KIND, jobs.node_preview, c.project, x, node, c.weights_text)
 
