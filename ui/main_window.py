@@ -398,18 +398,21 @@ class MainWindow(QMainWindow):
         return True
 
     def offer_recovery(self, pending) -> bool:
-        """Ask whether to restore the work found in a recovery file; restores it when yes."""
-        project, path = pending
+        """Ask whether to restore the work a window that did not close cleanly left (a
+        `recovery.Pending`); restores it when yes. Either way its file is then this window's
+        business: the restored work is autosaved here at once, the left file removed."""
+        project, path = pending.project, pending.path
         what = f"changes to “{escape(Path(path).name)}”" if path else f"project “{escape(project.name)}”"
         answer = QMessageBox.question(self, "Recover unsaved work?",
                                       f"NetBuilder did not close cleanly last time. Restore the unsaved "
                                       f"{what} ({len(project.nodes)} layers)?",
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-        if answer == QMessageBox.Yes:
+        restore = answer == QMessageBox.Yes
+        if restore:
             self.document.set_project(project, path, dirty=True)
-            return True
-        self.recovery.discard()
-        return False
+            self.recovery.autosave()
+        pending.discard()
+        return restore
 
     # --- clipboard -----------------------------------------------------------------------------
     @Slot()

@@ -53,15 +53,22 @@ def test_crash_recovery_file_is_offered(make_window, dialogs):
     w.canvas.add_node("GELU", w.canvas.mapToScene(100, 100))
     assert w.recovery.autosave()
     expected = w.document.project.to_dict()
+    other = make_window()  # a second window, still open: its work is not offered
+    other.canvas.add_node("ReLU", other.canvas.mapToScene(100, 100))
+    assert other.recovery.autosave()
     w.recovery.stop()  # simulate a crash: the window never closes cleanly, the file stays
+    w.recovery.lock.unlock()  # and its process is gone
     w.document.undo_stack.setClean()
     pending = recovery.pending()
-    assert pending is not None
+    assert pending is not None and pending.file == w.recovery.file
+    assert pending.project.to_dict() == expected
     w2 = make_window()
     dialogs.answer = QMessageBox.Yes
     assert w2.offer_recovery(pending)
     assert dialogs.shown[-1][1] == "Recover unsaved work?"
     assert w2.document.project.to_dict() == expected and w2.document.dirty
+    assert not pending.file.exists() and w2.recovery.file.is_file()  # the work is w2's now
+    assert recovery.pending() is None and other.recovery.file.is_file()  # the open window's stays
 
 
 def test_autosave_timer_writes_recovery_file(make_window, qtbot):
