@@ -184,6 +184,9 @@ def readme(project: Project, trained: bool, has_data: bool) -> str:
               "python train.py --epochs 5 --out run  # options: python train.py --help",
               "python train.py --out run --resume    # continue from the last committed epoch",
               "torchrun --nproc_per_node=4 train.py  # 4 GPUs (or 4 CPU processes) with DDP", "```", "",
+              ("The batch size is the global batch: each step's samples are split equally across all "
+              "the processes (of every machine), so a run on several processes takes the same steps "
+              "as one process does."), "",
               "Several machines (here 2 with 4 GPUs each; run it on each, with its own `--node-rank`):", "",
               "```sh",
               "torchrun --nnodes=2 --node-rank=0 --nproc_per_node=4 \\",

@@ -7,7 +7,8 @@ preloaded tensors, a recipe per batch, callbacks for whoever watches.
     loop.commit(run_dir, improved=logs["improved"])
 
 Batches: one randperm per epoch from the loop's own generator (so the order does not depend
-on dropout or augmentation), a last batch of one sample dropped (it breaks BatchNorm). The
+on dropout or augmentation), cut into global batches of batch_size that the processes of a
+data-parallel run share (batch_plan), a last batch of one sample (per process) dropped. The
 loss of a batch is the recipe's; l1, clipping and mixed precision are applied around it."""
 
 from __future__ import annotations
@@ -154,6 +155,23 @@ def recipe_class(name: str) -> type[Recipe]:
 
 
 # ----- the loop -------------------------------------------------------------------------------
+def batch_plan(n: int, batch_size: int, world: int = 1) -> tuple[int, int, int]:
+    """How an epoch of n samples is batched over `world` processes: (global batch, samples
+    after padding, steps). batch_size is the global batch, the samples of one step over all
+    processes (N processes train as one does). It is rounded down to a multiple of the
+    process count (at least one sample each), so every rank takes an equal share and
+    DistributedDataParallel's averaged gradient is the global batch's mean. The order is
+    padded with its first samples to a multiple of the process count, so the last batch is
+    shared equally too and every rank takes the same number of steps (else DDP hangs). A last
+    batch of one sample per process is skipped: it breaks BatchNorm."""
+    padded = n + (-n) % world
+    size = max(world, min(batch_size, padded) // world * world)
+    steps, last = divmod(padded, size)
+    if last and not (last == world and size > world):
+        steps += 1
+    return size, padded, steps
+
+
 class Loop:
     def __init__(self, model: torch.nn.Module, config: dict, device, augment=None,
                  world: tuple[int, int] = (0, 1)):
@@ -215,14 +233,16 @@ class Loop:
 
     # ----- one epoch ----------------------------------------------------------------------
     def batches(self, n: int) -> list[torch.Tensor]:
+        """This process's batches of the epoch (see batch_plan): every rank draws the same
+        order, splits it into the same global batches and takes its share of each."""
         order = (torch.randperm(n, device=self.gen.device, generator=self.gen).to(self.device)
                  if self.config.get("shuffle", True) else torch.arange(n, device=self.device))
-        if self.world > 1:  # every rank draws the same order and takes its share
-            order = torch.cat([order, order[:(-n) % self.world]])[self.rank::self.world]
-        size = min(self.config["batch_size"], len(order))
-        chunks = list(order.split(size))
-        if len(chunks[-1]) == 1 and size > 1:
-            chunks.pop()  # a last batch of one sample breaks BatchNorm: skip it
+        size, padded, steps = batch_plan(n, self.config["batch_size"], self.world)
+        if padded > n:  # the first samples again, so that every rank's share is equal
+            order = order[torch.arange(padded, device=order.device) % n]
+        chunks = list(order.split(size))[:steps]
+        if self.world > 1:
+            chunks = [chunk[self.rank::self.world] for chunk in chunks]
         return chunks
 
     def optimize(self, loss: torch.Tensor, name: str = "model") -> None:

@@ -18,7 +18,7 @@ import torch
 from .. import metrics as M
 from ..runtime import distributed
 from ..runtime.build import make_scheduler, optimizer_args, schedule_args
-from ..runtime.loop import Callbacks, Diverged, Loop, LossSum, first_output
+from ..runtime.loop import Callbacks, Diverged, Loop, LossSum, batch_plan, first_output
 from . import checkpoint as ckpt
 from . import gradstats
 from .build import pick_device
@@ -501,10 +501,10 @@ class Trainer:
     def _start_info(self) -> dict:
         b = self.bundle
         device = str(self.device) if self.world == 1 else f"{self.world} x {self.device}"
+        batch, _, steps = batch_plan(len(b.x_train), self.settings.batch_size, self.world)
         return {"device": device, "processes": self.world, "n_train": len(b.x_train), "n_val": len(b.x_val),
-                "n_test": len(b.x_test), "batch_size": min(self.settings.batch_size,
-                                                            len(b.x_train)),
-                "steps_per_epoch": math.ceil(len(b.x_train) / self.settings.batch_size),
+                "n_test": len(b.x_test), "batch_size": batch,  # the global batch: all processes'
+                "steps_per_epoch": steps,
                 "epochs": self.settings.epochs, "start_epoch": self.epoch + 1,
                 "params": sum(p.numel() for p in self.params), "task": b.task,
                 "metrics": self.metric_names, "monitor": self.monitor.name,
