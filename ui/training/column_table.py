@@ -77,7 +77,8 @@ class ColumnTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.NoEditTriggers)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        # sized once per fill (ResizeToContents measured every cell again on each change)
+        header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
         self.columns: list[dict] = []
         self.data: dict = {}
@@ -85,6 +86,13 @@ class ColumnTable(QTableWidget):
     def show_columns(self, columns: list[dict], data: dict) -> None:
         self.columns, self.data = columns, copy.deepcopy(data)
         shown = columns[:MAX_ROWS]
+        self.setUpdatesEnabled(False)  # one layout and paint, not one per cell
+        try:
+            self._fill(shown)
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _fill(self, shown: list[dict]) -> None:
         self.setRowCount(len(shown))
         for r, c in enumerate(shown):
             cells = (c["name"], None, None, str(c["missing"]), str(c["distinct"]),

@@ -56,6 +56,9 @@ from .column_table import ColumnTable
 from .commands import set_section
 from .threads import reserve_cores_for_training, serial_torch
 
+PREVIEW_ROWS = 50  # the Rows tab draws a bounded table whatever the file's size
+PREVIEW_COLUMNS = 40
+
 
 def base_dir_of(document) -> Path:
     path = getattr(document, "path", None)
@@ -189,7 +192,8 @@ class DataPanel(QWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        # sized once per preview (ResizeToContents measured every cell again on each change)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.thumbs = ClassThumbnails()  # images: a row per class, and what loading did
         self.columns = ColumnTable()
         self.columns.spec_changed.connect(self._columns_edited)
@@ -591,7 +595,7 @@ class DataPanel(QWidget):
         self._balance_plot.getAxis("bottom").setTicks(ticks)
 
     def _show_table(self, b: DataBundle) -> None:
-        rows, columns = b.preview(50)
+        rows, columns = b.preview(PREVIEW_ROWS)
         self.preview.setCurrentWidget(self.views)
         profile = b.info.get("columns")
         self.views.setTabVisible(0, bool(profile))
@@ -599,15 +603,25 @@ class DataPanel(QWidget):
             self.columns.show_columns(profile, self.document.project.data or {})
         else:
             self.views.setCurrentWidget(self.table)
-        self.table.setColumnCount(len(columns))
-        self.table.setRowCount(len(rows))
-        self.table.setHorizontalHeaderLabels(columns)
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if c < len(row) - 1 and _is_number(text):  # numbers right, words left
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.table.setItem(r, c, item)
+        if len(columns) > PREVIEW_COLUMNS:  # the first ones and the target (last); the
+            keep = [*range(PREVIEW_COLUMNS - 1), len(columns) - 1]  # column table has all
+            columns = [columns[i] for i in keep]
+            rows = [[row[i] for i in keep] for row in rows]
+        table = self.table
+        table.setUpdatesEnabled(False)  # one layout and paint, not one per cell
+        try:
+            table.setColumnCount(len(columns))
+            table.setRowCount(len(rows))
+            table.setHorizontalHeaderLabels(columns)
+            for r, row in enumerate(rows):
+                for c, text in enumerate(row):
+                    item = QTableWidgetItem(text)
+                    if c < len(row) - 1 and _is_number(text):  # numbers right, words left
+                        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    table.setItem(r, c, item)
+            table.resizeColumnsToContents()
+        finally:
+            table.setUpdatesEnabled(True)
 
     def _show_thumbnails(self, b: DataBundle) -> None:
         self.preview.setCurrentWidget(self.thumbs)
