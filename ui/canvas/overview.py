@@ -6,7 +6,7 @@ polylines) is collected once per scene revision and drawn with drawRects / drawL
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from .. import theme
@@ -41,7 +41,10 @@ class Overview:
         for e in self.scene.edges.values():
             if e.isVisible():
                 key = t.accent if e.isSelected() else (t.error if e.bad else t.edge)
-                lines[key] += e.lines()
+                # fresh copies, made here one after another: drawLines converts every line from
+                # Python on each frame, and lines made scattered over the heap (as each edge made
+                # its own) took twice as long to read; a lane's zero-length middle is left out
+                lines[key] += [QLineF(line) for line in e.lines() if not line.isNull()]
         self._fills, self._lines = fills, lines
         self._outlines = [(t.error, errors), (t.accent, selected), (t.warning, flagged)]
         self._revision, self._theme = self.scene.revision, t
