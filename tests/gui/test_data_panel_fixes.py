@@ -278,3 +278,34 @@ def test_the_settings_form_offers_the_metrics_of_the_task_the_core_gives_each_lo
         monitor = form.fields["monitor"]
         monitors = [monitor.itemText(i) for i in range(monitor.count())]
         assert monitors == ["val_loss", "train_loss"] + [f"val_{m}" for m in shown]
+
+
+# ----- loading again and again ----------------------------------------------------------------
+def test_csv_paths_typed_in_quick_succession_show_the_last_with_a_bounded_preview(qtbot, tmp_path):
+    """Paths typed one after another, each as soon as the one before was entered (the reload
+    timer and the loader coalesce them): the panel shows the last file, its columns and a Rows
+    preview of at most PREVIEW_ROWS x PREVIEW_COLUMNS, and lives on."""
+    narrow = write_csv(tmp_path / "narrow.csv")
+    wide_header = ("label", *(f"w{i}" for i in range(59)))
+    rows = [",".join([str(i % 2), *(f"{(i * 37 + j * 11) % 101 / 10:.1f}" for j in range(59))])
+            for i in range(2 * data_panel_module.PREVIEW_ROWS)]
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(wide_header) + "\n" + "\n".join(rows) + "\n")
+    panel = shown_panel(qtbot)
+    panel.document.project.data = {"kind": "csv", "path": str(narrow), "target": "label"}
+    panel.document.analyzed.emit()  # the project opened with this data
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.input_shape == (2,))
+    for path in (wide, narrow, wide, narrow, wide):
+        panel.path.selectAll()
+        QTest.keyClicks(panel.path, str(path))
+        QTest.keyClick(panel.path, Qt.Key_Return)
+        assert panel.document.project.data["path"] == str(path)
+    qtbot.waitUntil(lambda: not panel.loading and not panel._reload_timer.isActive()
+                    and panel.bundle is not None and panel.bundle.input_shape != (2,))
+    assert panel.document.project.data["path"] == str(wide)
+    assert [c["name"] for c in panel.columns.columns] == list(wide_header)
+    table = panel.table
+    assert table.rowCount() == data_panel_module.PREVIEW_ROWS
+    assert table.columnCount() == data_panel_module.PREVIEW_COLUMNS
+    shown = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert shown == list(wide_header[:data_panel_module.PREVIEW_COLUMNS])  # in file order

@@ -603,7 +603,7 @@ class DataPanel(QWidget):
             self.columns.show_columns(profile, self.document.project.data or {})
         else:
             self.views.setCurrentWidget(self.table)
-        if len(columns) > PREVIEW_COLUMNS:  # the first ones and the target (last); the
+        if len(columns) > PREVIEW_COLUMNS:  # the first columns and the last one; the
             keep = [*range(PREVIEW_COLUMNS - 1), len(columns) - 1]  # column table has all
             columns = [columns[i] for i in keep]
             rows = [[row[i] for i in keep] for row in rows]
