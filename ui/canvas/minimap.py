@@ -5,6 +5,8 @@ would only hide nodes."""
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
@@ -13,6 +15,11 @@ from netbuilder.app.problems import GRAPH
 
 from .. import theme
 from ..layout import NODE_H, NODE_W
+
+
+@functools.cache
+def _category_color(category: str) -> str:
+    return theme.category_color(category).name()  # categories do not change with the theme
 
 
 class Minimap(QWidget):
@@ -76,11 +83,19 @@ class Minimap(QWidget):
         s, ox, oy = self._mapping()
         errors = {**self.view.document.analysis.errors_by_node(),
                   **self.view.document.problems.external_by_node()}
+        # rects gathered by colour and drawn in one call each: a call per node took ~0.1 s at
+        # 5,000 nodes, on the first pan frame that shows the minimap
+        by_color: dict[str, list[QRectF]] = {}
+        w, h = max(NODE_W * s, 2), max(NODE_H * s, 2)
         for n in nodes:
             if n.pos is None:
                 continue
-            color = QColor(t.error) if n.id in errors else theme.category_color(n.layer.category)
-            p.fillRect(QRectF(ox + n.pos[0] * s, oy + n.pos[1] * s, max(NODE_W * s, 2), max(NODE_H * s, 2)), color)
+            color = t.error if n.id in errors else _category_color(n.layer.category)
+            by_color.setdefault(color, []).append(QRectF(ox + n.pos[0] * s, oy + n.pos[1] * s, w, h))
+        p.setPen(Qt.NoPen)
+        for color, rects in by_color.items():
+            p.setBrush(QColor(color))
+            p.drawRects(rects)
         p.end()
         self._pixmap = pm
 
