@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .csv_read import NA_VALUES
+from .columns import by_halves, column_block
 from .errors import DataError
 from .normalize import METHODS
 from .plan_apply import PAD, PLAN_FORMAT, UNKNOWN, WORD, level_key, token_ids
@@ -33,44 +34,58 @@ def _levels(col) -> tuple:
     return col, False
 
 
-def _medians(block: np.ndarray, absent: np.ndarray) -> np.ndarray:
-    """np.nanmedian of each column of `block`, by a partition of a column-contiguous copy
-    (np.median along axis 0 of a row-major block is several times slower)."""
-    n = len(block)
-    cols = np.array(block.T, order="C")  # a copy: partitioned in place
-    middle = sorted({(n - 1) // 2, n // 2})
-    cols.partition(middle, axis=1)
-    fill = cols[:, middle].mean(axis=1)
-    for j in np.nonzero(absent.any(axis=0))[0]:  # NaN sorts last: those columns on their own
-        fill[j] = np.nanmedian(block[:, j])
-    return fill
+def _fit_numbers(part: np.ndarray, method: str):
+    """(fill, shift, scale) of each column of `part` [columns, training rows], a copy that is
+    permuted in place: the fill is np.nanmedian's (one partition; the lower middle of an even
+    count is the largest value below it), the scaling is that of the filled column."""
+    n = part.shape[1]
+    half = n // 2
+    part.partition(half, axis=1)
+    upper = part[:, half].copy()
+    fill = (part[:, :half].max(axis=1) + upper) / 2 if n % 2 == 0 else upper
+    absent = np.isnan(part)
+    gaps = absent.any(axis=1)
+    for j in np.nonzero(gaps)[0]:  # NaN sorts last: those columns on their own
+        fill[j] = np.nanmedian(part[j])
+    if gaps.any():
+        np.copyto(part, fill[:, None], where=absent)
+    if method == "standard":
+        shift, scale = part.mean(axis=1), part.std(axis=1)
+    elif method == "minmax":
+        shift = part.min(axis=1)
+        scale = part.max(axis=1) - shift
+    else:
+        shift, scale = np.zeros(len(part)), np.ones(len(part))
+    return fill, shift, scale, gaps
 
 
 def _numeric(block: np.ndarray, names: list[str], method: str, indicator: bool) -> dict[str, dict]:
-    """Fill values (medians) and scaling of all numeric columns at once: `block` holds their
-    training rows."""
+    """Fill values (medians) and scaling of all numeric columns at once: `block` [columns,
+    rows] holds their training rows (and is changed)."""
     if not names:
         return {}
-    absent = np.isnan(block)
-    empty = absent.all(axis=0)
+    empty = np.isnan(block).all(axis=1)
     if empty.any():
         name = names[int(np.argmax(empty))]
         raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
-    fill = _medians(block, absent)
-    filled = np.where(absent, fill, block) if absent.any() else block
-    if method == "standard":
-        shift, scale = filled.mean(axis=0), filled.std(axis=0)
-    elif method == "minmax":
-        shift, scale = filled.min(axis=0), filled.max(axis=0) - filled.min(axis=0)
-    else:
-        shift, scale = np.zeros(len(names)), np.ones(len(names))
+    fill, shift, scale, gaps = (np.concatenate(v) for v in
+                                zip(*by_halves(lambda part: _fit_numbers(part, method), block)))
     scale = np.where(scale > 1e-12, scale, 1.0)  # a constant column never divides by zero
-    flagged = absent.any(axis=0) & indicator
+    flagged = gaps & indicator
     return {name: {"name": name, "type": "numeric", "fill": float(fill[j]),
                    "shift": float(shift[j]), "scale": float(scale[j]),
                    "indicator": bool(flagged[j]),
                    "outputs": [name, f"{name}=missing"] if flagged[j] else [name]}
             for j, name in enumerate(names)}
+
+
+def _take(cols: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """A copy of `rows` of each column of `cols` [columns, rows], in two threads."""
+    if rows is None:
+        return cols.copy()
+    out = np.empty((len(cols), len(rows)))
+    by_halves(lambda part, into: np.take(part, rows, axis=1, out=into, mode="clip"), cols, out)
+    return out
 
 
 def _categorical(name: str, kind: str, col, max_levels: int, indicator: bool) -> dict:
@@ -139,7 +154,7 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
     numbers = [p.name for p in inputs if p.type == "numeric"]
     # the training rows of the numeric columns as one block, of each other column on its own
     # (no copy of the whole frame)
-    block = np.take(frame[numbers].to_numpy(np.float64), train_rows, axis=0) if numbers else None
+    block = _take(column_block(frame, numbers), train_rows) if numbers else None
     numeric = _numeric(block, numbers, method, indicator)
     features = []
     for p in inputs:
@@ -195,30 +210,36 @@ def encode_frame(frame, plan: dict, rows: np.ndarray | None = None) -> np.ndarra
     x = np.empty((n, width), dtype=np.float32)
     starts = np.cumsum([0] + [len(f["outputs"]) for f in plan["features"]])
     numeric = [(f, int(at)) for f, at in zip(plan["features"], starts) if f["type"] == "numeric"]
-    if numeric:  # all numeric columns in one block
-        block = frame[[f["name"] for f, _ in numeric]].to_numpy(np.float64)
-        if rows is not None:
-            block = np.take(block, rows, axis=0)
-        absent = np.isnan(block)
-        fill, shift, scale = (np.array([f[k] for f, _ in numeric]) for k in ("fill", "shift", "scale"))
-        if absent.any():
-            block = np.where(absent, fill, block)
+    if numeric:  # all numeric columns in one block, a column per row, in two threads
         where = np.array([at for _, at in numeric])
-        block = block - shift  # a new array: the frame's own may be read-only
-        block /= scale
-        if np.array_equal(where, np.arange(where[0], where[0] + len(where))):
-            x[:, where[0]:where[0] + len(where)] = block  # side by side: no scatter
-        else:
-            x[:, where] = block
+        fill, shift, scale = (np.array([f[k] for f, _ in numeric])[:, None]
+                              for k in ("fill", "shift", "scale"))
+        side_by_side = np.array_equal(where, np.arange(where[0], where[0] + len(where)))
+        cols = column_block(frame, [f["name"] for f, _ in numeric])
+
+        def scaled(part, fill, shift, scale, where):
+            # a new array (the frame's own may be read-only), its rows in the order asked
+            block = part.copy() if rows is None else np.take(part, rows, axis=1)
+            absent = np.isnan(block)
+            if absent.any():
+                np.copyto(block, fill, where=absent)
+            block -= shift
+            block /= scale
+            if side_by_side:
+                x[:, where[0]:where[0] + len(where)] = block.T  # no scatter
+            else:
+                x[:, where] = block.T
+
+        by_halves(scaled, cols, fill, shift, scale, where)
         flagged = np.array([f["indicator"] for f, _ in numeric])
         if flagged.any():
-            x[:, where[flagged] + 1] = absent[:, flagged]
+            x[:, where[flagged] + 1] = np.isnan(_take(cols[flagged], rows)).T
     for f, at in zip(plan["features"], starts):
         if f["type"] == "numeric":
             continue
         at = int(at)
-        col = cells_of(f["name"])
         if f["type"] == "text":
+            col = cells_of(f["name"])
             vocabulary = {w: i for i, w in enumerate(f["vocabulary"])}
             block = np.zeros((n, len(vocabulary)), dtype=np.float32)
             for r, text in enumerate(col.astype(object).tolist()):
@@ -228,8 +249,10 @@ def encode_frame(frame, plan: dict, rows: np.ndarray | None = None) -> np.ndarra
                             block[r, vocabulary[word]] = 1.0
             x[:, at:at + len(vocabulary)] = block
             continue
-        cells, _ = _levels(col)
-        codes, uniques = pd.factorize(cells)  # -1: missing
+        cells, _ = _levels(frame[f["name"]])
+        codes, uniques = pd.factorize(cells)  # -1: missing; each cell coded once, then taken
+        if rows is not None:
+            codes = codes[rows]
         absent = codes < 0
         keys = np.asarray(uniques.astype(str), dtype=object)  # each distinct cell looked up once
         levels = f["levels"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .columns import by_halves, column_block
 from .errors import DataError
 
 TYPES = ("numeric", "categorical", "boolean", "text", "tokens")
@@ -90,24 +91,32 @@ def _numeric_text(col) -> tuple[bool, list[int]]:
     return True, [int(i) + 2 for i in present.index[bad.to_numpy()][:5]]  # +2: header is row 1
 
 
+def _sorted_stats(cols: np.ndarray, missing: np.ndarray):
+    """(min, max, distinct values) of each column of `cols` [columns, rows], by one sort of a
+    copy of it (NaN sorts last and is not counted)."""
+    ordered = np.sort(cols, axis=1)
+    present = cols.shape[1] - missing
+    changes = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: only counted where present
+    changes &= np.arange(1, cols.shape[1]) < present[:, None]
+    distinct = (present > 0) + changes.sum(axis=1)
+    some = present > 0
+    lo = np.where(some, ordered[:, 0], 0.0)  # the sorted ends: no other pass for min and max
+    hi = np.where(some, ordered[np.arange(len(cols)), np.maximum(present - 1, 0)], 0.0)
+    return lo, hi, distinct
+
+
 def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
-    """Profiles of the numeric columns, computed on one [rows, columns] block: a table of 100k
-    columns costs a few whole-array passes, not 100k small pandas calls."""
+    """Profiles of the numeric columns, computed on one block of them: a table of 100k
+    columns costs a few whole-array passes (sorts in two threads), not 100k small pandas
+    calls."""
     if not names:
         return {}
-    block = frame[names].to_numpy(np.float64)
-    absent = np.isnan(block)
-    missing = absent.sum(axis=0)
-    ordered = np.array(block.T, order="C")  # a copy, a column per row: contiguous sorts
-    ordered.sort(axis=1)  # NaN last
-    present = len(block) - missing
-    changes = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: only counted where present
-    distinct = (present > 0) + (changes & (np.arange(1, len(block)) < present[:, None])).sum(axis=1)
-    some = present > 0
-    columns = np.arange(len(names))
-    lo = np.where(some, ordered[:, 0], 0.0)  # the sorted ends: no other pass for min and max
-    hi = np.where(some, ordered[columns, np.maximum(present - 1, 0)], 0.0)
-    del ordered, changes
+    cols = column_block(frame, names)  # [columns, rows]: each column contiguous
+    block = cols.T  # the same cells as [rows, columns]
+    missing = np.isnan(cols).sum(axis=1)
+    lo, hi, distinct = (np.concatenate(v) for v in
+                        zip(*by_halves(_sorted_stats, cols, missing)))
+    some = missing < len(block)
     span = np.where(hi > lo, hi - lo, 1.0)
     step = max(1, len(block) // 20000)  # the small histogram needs no more rows than this
     seen = block[::step]
