@@ -12,6 +12,10 @@
 
     python bench/run.py bench_data        [--rows N] [--images N] [--stream-images N]
     python bench/bench_data.py --rows-only [--rounds 7] [--no-gui]   # the CSV figures only
+    python bench/bench_data.py --scaling [--wide-rows 1000 --wide-columns 10000]
+
+5. `--scaling`: load_data at N and 2N rows (22 columns) and at M and 2M columns (a wide
+   table), the time ratios printed (about 2 is linear in rows x columns, issue 11).
 """
 
 from __future__ import annotations
@@ -40,6 +44,38 @@ def write_table(path: Path, rows: int) -> None:
     frame["colour"] = rng.choice(["red", "green", "blue", "amber", "teal"], rows)
     frame["label"] = rng.integers(0, 3, rows)
     frame.to_csv(path, index=False)
+
+
+def write_wide(path: Path, rows: int, columns: int) -> None:
+    """`columns` integer features (0-999) and a 3-class label, written in row blocks."""
+    rng = np.random.default_rng(0)
+    with open(path, "w") as fh:
+        fh.write(",".join([f"f{i}" for i in range(columns)] + ["label"]) + "\n")
+        for start in range(0, rows, 200):
+            cells = rng.integers(0, 1000, (min(200, rows - start), columns + 1))
+            cells[:, -1] %= 3
+            fh.write("\n".join(",".join(map(str, r)) for r in cells.tolist()) + "\n")
+
+
+def scaling(rows: int, wide_rows: int, wide_columns: int, rounds: int) -> None:
+    """load_data's seconds at N and 2N rows, and at M and 2M columns; ratio ~2: linear."""
+    cases = [("rows", f"{rows:,} x 22", f"{2 * rows:,} x 22",
+              lambda p, k: write_table(p, rows * k)),
+             ("columns", f"{wide_rows:,} x {wide_columns:,}", f"{wide_rows:,} x {2 * wide_columns:,}",
+              lambda p, k: write_wide(p, wide_rows, wide_columns * k))]
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = Path(tmp) / "warm.csv"
+        write_table(warm, 1000)
+        ours(warm)  # imports out of the timing
+        for what, small, large, write in cases:
+            seconds = []
+            for k in (1, 2):
+                path = Path(tmp) / f"{what}{k}.csv"
+                write(path, k)
+                seconds.append(min(alternated((ours,), path, rounds)[0]))
+                path.unlink()
+            print(f"scaling in {what}: {small} {seconds[0]:.3f} s, {large} {seconds[1]:.3f} s: "
+                  f"ratio {seconds[1] / seconds[0]:.2f} (2 = linear)")
 
 
 def baseline(path: Path):
@@ -251,8 +287,16 @@ def main() -> None:
                         help="loads timed in the GUI, each with a panel of its own")
     parser.add_argument("--gui-exec", action="store_true",
                         help="wait in an event loop as the app does, not by spinning processEvents()")
+    parser.add_argument("--scaling", action="store_true",
+                        help="only load_data at N and 2N rows and at M and 2M columns")
+    parser.add_argument("--wide-rows", type=int, default=1000, help="rows of the wide table")
+    parser.add_argument("--wide-columns", type=int, default=10000,
+                        help="columns M of the wide table (also timed at 2M)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scaling:
+        scaling(args.rows // 2, args.wide_rows, args.wide_columns, min(args.rounds, 2))
+        return
     if args.child:
         print(json.dumps(image_epoch(Path(args.child[1]), args.child[0])))
         return
