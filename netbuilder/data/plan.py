@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .csv_read import NA_VALUES
 from .columns import by_halves, column_block
+from .csv_read import NA_VALUES
 from .errors import DataError
 from .normalize import METHODS
 from .plan_apply import PAD, PLAN_FORMAT, UNKNOWN, WORD, level_key, token_ids
