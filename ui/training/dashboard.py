@@ -22,7 +22,7 @@ from . import ranges, style
 REDRAW_HZ = 20  # at most
 CPU_BUDGET = 0.015  # the GUI thread's CPU time (all of it, painting included) per second
 BUDGET_WINDOW_S = 4.0  # ... averaged over this long
-MAX_INTERVAL_MS = 1000  # a plot section redraws at least this often, over budget or not
+MAX_INTERVAL_MS = 2000  # a plot section redraws at least this often, over budget or not
 KEEP_DECADES = 0.3  # the gradient plot keeps its decades while the data spans this share
 
 
