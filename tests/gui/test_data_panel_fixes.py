@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from netbuilder.data.sources import SOURCES
 from netbuilder.session import load_project_data
 from netbuilder.templates import load_template
 from ui.document import Document
@@ -103,6 +104,17 @@ def test_typing_a_csv_path_then_picking_the_first_column_writes_it(qtbot, tmp_pa
         pick_item(qtbot, panel.target, "label")
     assert doc.project.data == {"kind": "csv", "path": str(csv_path), "target": "label"}
     assert panel.target.currentText() == "label" and panel.target.currentIndex() == 0
+
+
+def test_cancelling_the_folder_dialog_fades_the_old_preview_and_says_what_to_do(qtbot, monkeypatch):
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: ""))
+    panel = shown_panel(qtbot)  # moons: its summary, rows and class balance
+    assert panel.summary.isEnabled()
+    panel.source.setFocus()
+    pick_item(qtbot, panel.source, next(s.label for s in SOURCES if s.folder))  # the folder dialog: Cancel
+    assert panel.source.currentData() == "images" and panel.path.text() == ""
+    assert not panel.summary.isEnabled() and not panel.preview.isEnabled()  # the moons' no longer
+    assert panel.shape_label.text() == "Browse… for the folder, or type its path."
 
 
 # ----- 2: an error clears the preview -----------------------------------------------------------

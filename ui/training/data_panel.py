@@ -312,11 +312,15 @@ class DataPanel(QWidget):
                 self.path.clear()  # a CSV's path is no image folder (and the other way round)
             if kind == "builtin" or self.path.text():
                 self._edited()
-            else:
-                self._browse()
+            elif not self._browse():  # cancelled: what is shown is the old source's, until a path is typed
+                self._set_stale(True)
+                noun = "folder" if BY_KIND[kind].folder else "file"
+                self._set_message(f"Browse… for the {noun}, or type its path.",
+                                  theme.current().dim_text)
 
     @Slot()
-    def _browse(self) -> None:
+    def _browse(self) -> bool:
+        """Ask for the source's file or folder; whether one was chosen."""
         kind = self.source.currentData()
         start = str(base_dir_of(self.document))
         if BY_KIND[kind].folder:
@@ -326,6 +330,7 @@ class DataPanel(QWidget):
             chosen, _ = QFileDialog.getOpenFileName(self, "Data file", start, BY_KIND[kind].file_filter)
         if chosen:
             self.set_path(chosen)
+        return bool(chosen)
 
     def set_path(self, chosen: str) -> None:
         """Point the data at a file or folder (relative to the project when possible)."""
