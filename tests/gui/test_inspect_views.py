@@ -75,6 +75,10 @@ def test_click_conv1_shows_its_six_maps_live_while_training(qtbot, make_window, 
     qtbot.waitUntil(lambda: v.stats.text().startswith("Preview failed"), timeout=TIMEOUT)
     assert v.last is None and v.picture.pixmap().isNull()
     assert "Input 'x' expects [1, 28, 28] but the data gives [1, 32, 32]" in v.stats.text()  # not torch's
+    # a result that arrives after its model is gone (the graph broke meanwhile) is dropped
+    c.project = None
+    v._result(v.KIND, (None, {}, "late"))
+    assert v.source.text() != "late"
 
 
 def _draw_stroke(pad, points):

@@ -154,6 +154,9 @@ class LayerPreview(QWidget):
             self.paint_s += time.perf_counter() - started
 
     def _show(self, p, stats, weights) -> None:
+        project = self.controller.project
+        if project is None or (p is not None and not project.has_node(p.node)):
+            return  # computed for a model that is gone since (the graph broke, the window closes)
         self._set_edge_tips(stats)
         self.source.setText(weights)
         if p is None:
