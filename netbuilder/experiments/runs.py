@@ -188,6 +188,15 @@ def read_run_project(path: str | Path):
     return load_project(file)
 
 
+def run_project_name(path: str | Path) -> str | None:
+    """The name in a run's project.json, or None where the run kept no readable one."""
+    try:
+        name = _read_json(Path(path) / "project.json").get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 # ----- the index ---------------------------------------------------------------------------------
 def read_labels(root: Path) -> dict:
     try:

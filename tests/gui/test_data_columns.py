@@ -4,7 +4,10 @@ and Predict (the table it shows is the core call's)."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -122,13 +125,18 @@ def test_predict_dialog_shows_the_core_predictions(qtbot, tmp_path):
     run.mkdir(parents=True)
     save_model(run / "best.safetensors", build_model(project))  # untrained weights will do
     save_plan(run, load_project_data(project, tmp_path))
+    other = tmp_path / "runs" / "other-project-run"  # newer, but another project's
+    other.mkdir()
+    (other / "best.safetensors").write_bytes((run / "best.safetensors").read_bytes())
+    (other / "project.json").write_text(json.dumps({"name": project.name + " (another)"}))
+    os.utime(other / "best.safetensors", (time.time() + 60, time.time() + 60))
     new = tmp_path / "new.csv"
     new.write_text("island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\n"
                    "Dream,40,18,190,3600,female,2008\nBiscoe,,15,220,,male,2009\n")
     QTest.mouseClick(panel.predict_button, Qt.LeftButton)
     dialog = panel.predict_dialog
     qtbot.addWidget(dialog)
-    assert dialog.weights.text() == str(run / "best.safetensors")  # the newest run's
+    assert dialog.weights.text() == str(run / "best.safetensors")  # the newest run of this project
     dialog.data.setText(str(new))
     with qtbot.waitSignal(dialog.finished_predicting):
         QTest.mouseClick(dialog.predict_button, Qt.LeftButton)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from netbuilder.experiments.runs import run_project_name
 from ui.tasks import Tasks
 
 from .threads import serial_torch
@@ -31,11 +32,13 @@ from .threads import serial_torch
 SHOWN_ROWS = 1000  # rows drawn in the table; the saved CSV holds all
 
 
-def latest_checkpoint(project_dir: Path) -> Path | None:
-    """The newest run's best weights beside the project (runs/<name>-<time>/best.safetensors)."""
+def latest_checkpoint(project_dir: Path, project_name: str) -> Path | None:
+    """The newest run's best weights beside the project (runs/<name>-<time>/best.safetensors),
+    skipping runs of another project saved in the same folder (their project.json says so)."""
     found = sorted((project_dir / "runs").glob("*/best.safetensors"),
                    key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
+    ours = [p for p in found if run_project_name(p.parent) in (None, project_name)]
+    return ours[-1] if ours else None
 
 
 class PredictDialog(QDialog):
@@ -50,7 +53,7 @@ class PredictDialog(QDialog):
         self.predictor = Tasks(self, "Predicting", name="netbuilder-predict", prepare=serial_torch)
         self.predictor.finished.connect(self._done)
         self.predictor.failed.connect(self._failed)
-        self.weights = QLineEdit(str(latest_checkpoint(base_dir) or ""))
+        self.weights = QLineEdit(str(latest_checkpoint(base_dir, document.project.name) or ""))
         self.weights.setPlaceholderText("a run's best.safetensors")
         self.data = QLineEdit()
         self.data.setPlaceholderText("a CSV with the training columns (the target may be absent)")
