@@ -40,11 +40,13 @@ def test_a_negative_learning_rate_and_zero_epochs_are_refused_with_the_range(mak
 
     type_into(qtbot, form.fields["epochs"], "0")
     assert form.refusals["epochs"].text() == "0 is refused: allowed 1 to 100000; kept 30."
+    assert not message.isVisible()  # the learning rate's refusal went when another field was typed in
     qtbot.keyClick(form.fields["epochs"].lineEdit(), Qt.Key_Return)
     assert w.document.project.training["epochs"] == before["epochs"]
     assert w.document.undo_stack.count() == 0  # nothing was changed behind the user's back
     epochs_message = form.refusals["epochs"]
     qtbot.waitUntil(lambda: epochs_message.height() >= epochs_message.heightForWidth(form.fields["epochs"].width()))
+    qtbot.waitUntil(lambda: form.rows["lr"].height() == form.rows["lr"].sizeHint().height())
     form.grab().save("/tmp/shots/refused_settings.png")
 
     type_into(qtbot, form.fields["epochs"], "7")  # a good value is taken and the refusal goes

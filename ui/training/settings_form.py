@@ -221,6 +221,9 @@ class SettingsForm(QWidget):
         and the value that stays (the box goes back to it when left)."""
         box = self.fields[key]
         reason = box.refusal(text)
+        for other, message in self.refusals.items():  # an older refusal is stale once the user moves on
+            if other != key and message.isVisible():
+                self._show_refusal(other, "")
         self._show_refusal(key, f"{reason}; kept {box.shown_value()}." if reason else "")
 
     def _show_refusal(self, key: str, text: str) -> None:
