@@ -530,6 +530,5 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_layout()
-        self.recovery.stop()
-        self.recovery.discard()
+        self.recovery.close()
         event.accept()

@@ -69,6 +69,12 @@ class Recovery(QObject):
     def stop(self) -> None:
         self.timer.stop()
 
+    def close(self) -> None:
+        """A clean exit: no work is left to recover, and the lock goes with the window."""
+        self.stop()
+        self.discard()
+        self.lock.unlock()  # removes the lock file, which the next start would otherwise clean
+
 
 @dataclass
 class Pending:

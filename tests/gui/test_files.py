@@ -71,6 +71,17 @@ def test_crash_recovery_file_is_offered(make_window, dialogs):
     assert recovery.pending() is None and other.recovery.file.is_file()  # the open window's stays
 
 
+def test_a_clean_close_leaves_no_recovery_file_and_no_lock(make_window, dialogs):
+    w = make_window()
+    w.canvas.add_node("GELU", w.canvas.mapToScene(100, 100))
+    assert w.recovery.autosave()
+    lock = w.recovery.file.with_suffix(".lock")
+    assert lock.is_file()
+    dialogs.answer = QMessageBox.Discard
+    assert w.close()
+    assert not w.recovery.file.exists() and not lock.exists()
+
+
 def test_autosave_timer_writes_recovery_file(make_window, qtbot):
     w = make_window(autosave_ms=20)
     w.canvas.add_node("GELU", w.canvas.mapToScene(100, 100))
