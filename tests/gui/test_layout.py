@@ -43,6 +43,20 @@ def test_no_edge_runs_behind_another_node(make_window, name):
             assert not hit, f"{name}: {edge.edge.source} → {edge.edge.target} runs behind {hit}"
 
 
+def test_edges_between_adjacent_rows_are_plain_curves(make_window):
+    """The layout's row gap (56 px) leaves room for the plain S-curve: no lane, no bends."""
+    project = load_template("mlp")
+    for n in project.nodes:
+        n.pos = None  # force the auto-layout
+    w = make_window(project)
+    scene = w.canvas.net_scene
+    adjacent = [e for e in scene.edges.values()
+                if e.target_item.pos().y() - e.source_item.pos().y() == NODE_H + 56
+                and e.target_item.pos().x() == e.source_item.pos().x()]
+    assert adjacent
+    assert all(e.lane is None for e in adjacent), [(e.edge.source, e.edge.target) for e in adjacent if e.lane]
+
+
 def test_resnet_skip_edge_gets_its_own_lane(make_window):
     project = load_template("resnet")
     w = make_window(project)

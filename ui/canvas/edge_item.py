@@ -185,7 +185,8 @@ class EdgeItem(QGraphicsItem):
         """None when the plain curve is clear of other nodes, else the x of a free lane."""
         if scene is None:
             return None
-        if by - ay > 2 * BEND:  # downwards: the plain curve stays within its endpoints' box
+        if _handle_xy(ay, by) <= by - ay:  # downwards, its handles within its endpoints' box
+            # (the plain curve stays in that box): so between adjacent rows, 56 px apart
             ends = (self.source_item, self.target_item)
             if not node_boxes(scene, min(ax, bx) - 4, ay + 4, max(ax, bx) + 4, by - 4, ends):
                 return None
