@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from PySide6.QtCore import QPointF, QRectF
 
@@ -90,3 +92,18 @@ def test_far_zoom_draws_a_batched_overview(make_window, monkeypatch):
     assert calls  # far: one batched overview instead of an item-by-item paint
     inside = view.mapFromScene(stem.pos() + QPointF(NODE_W / 2, NODE_H / 2))
     assert image.pixelColor(inside).name() == stem._color.name()  # drawn as a block of its colour
+
+
+def test_overview_lines_follow_each_edge_outline(make_window):
+    """The far-away lines are each edge's coarse outline: a lane's three legs, a plain edge's one."""
+    w = make_window(load_template("resnet"))
+    scene = w.canvas.net_scene
+    w.canvas.overview._collect()
+    drawn = sorted((round(line.x1()), round(line.y1()), round(line.x2()), round(line.y2()))
+                   for lines in w.canvas.overview._lines.values() for line in lines)
+    expected = []
+    for edge in scene.edges.values():
+        pts = edge.polyline
+        expected += [(round(a.x()), round(a.y()), round(b.x()), round(b.y())) for a, b in itertools.pairwise(pts) if a != b]
+    assert any(e.lane is not None for e in scene.edges.values())
+    assert drawn == sorted(expected)

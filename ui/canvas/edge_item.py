@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
@@ -112,7 +112,6 @@ class EdgeItem(QGraphicsItem):
         self._curve: QPainterPath | None = None  # the drawn path, made when first needed
         self.lane: float | None = None  # x of the lane when routed around other nodes
         self._polyline: list[QPointF] | None = None  # its coarse outline, made when first asked
-        self._lines: list[QLineF] | None = None  # the polyline's segments, made when first asked
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self.setFlags(_SELECTABLE)
@@ -137,7 +136,7 @@ class EdgeItem(QGraphicsItem):
             self.prepareGeometryChange()
         ax, ay = self.source_item.output_xy()
         bx, by = self.target_item.input_xy(self.port_index)
-        self._ends, self._curve, self._polyline, self._lines = (ax, ay, bx, by), None, None, None
+        self._ends, self._curve, self._polyline = (ax, ay, bx, by), None, None
         lane = self.lane = self._find_lane(ax, ay, bx, by, scene)
         if lane is None:
             mx, my = (ax + bx) / 2, (ay + by) / 2  # the S-curve is symmetric about its centre
@@ -200,11 +199,17 @@ class EdgeItem(QGraphicsItem):
         boxes = node_boxes(scene, min(ax, bx) - 2 * NODE_W, top, max(ax, bx) + 2 * NODE_W, bottom)
         return free_lane(boxes, y1, y2, prefer)
 
-    def lines(self) -> list[QLineF]:
-        if self._lines is None:
-            pts = self.polyline
-            self._lines = [QLineF(pts[i], pts[i + 1]) for i in range(len(pts) - 1)]
-        return self._lines
+    def segments(self) -> list[tuple[float, float, float, float]]:
+        """The coarse outline's segments as (x1, y1, x2, y2), a lane's zero-length middle left
+        out: the far-away overview makes its lines of them, all at once (see overview.py)."""
+        if self._ends is None:
+            return []
+        ax, ay, bx, by = self._ends
+        if self.lane is None:
+            return [(ax, ay, bx, by)]
+        lane, y1, y2 = self.lane, ay + BEND, by - BEND
+        out = [(ax, ay, lane, y1), (lane, y1, lane, y2), (lane, y2, bx, by)]
+        return [s for s in out if (s[0], s[1]) != (s[2], s[3])]
 
     def boundingRect(self) -> QRectF:
         return self._bounds
