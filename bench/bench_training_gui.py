@@ -8,7 +8,8 @@
     within seconds, so the modes run in ABBA order round by round and each figure is the
     median of the rounds' ratios, with their range. "lockstep" runs one plain step (own model)
     before each of the GUI trainer's batches, in its thread, with the GUI live: both see the
-    same moments of the machine.
+    same moments of the machine (but the plain steps then bear the GUI's cost too: lockstep
+    measures the trainer, not the GUI; --gui-only measures the GUI).
     With --gui-epochs N (N > 1) the GUI runs last N epochs, and its first epoch (which also
     bears the GUI's work at the start of a run) and its later ones are compared with the plain
     epoch apart. "GUI thread CPU" is the GUI thread's own CPU time (time.thread_time) over the
@@ -24,7 +25,14 @@
     (copies, engine, painting) as a share of the machine's CPU time. Then the timer's lateness
     while previews update.
 
+(d) --gui-only: only a plain run against a GUI run of --gui-epochs epochs each, alternated
+    ABBA, each round's ratio of their whole time (the target's figure), with the GUI thread's
+    CPU and paint time; short enough for 8-12 rounds in a quiet window.
+After each GUI run the GUI finishes what the run's end left it (its last paint, a deferred
+relayout) before the next mode starts, which it would otherwise slow.
+
     QT_QPA_PLATFORM=offscreen python bench/bench_training_gui.py [--rounds N] [--model mlp|cnn]
+        [--gui-epochs N] [--gui-only]
 """
 
 from __future__ import annotations
@@ -95,12 +103,33 @@ def plain_epoch(make, b) -> float:
     return PlainLoop(make, b.x_train, b.y_train, SETTINGS["batch_size"]).epoch()
 
 
+def plain_run(make, b, epochs: int) -> list[float]:
+    """The plain loop over `epochs` epochs of one model (as a GUI run of that many epochs);
+    each epoch's time."""
+    loop, times = PlainLoop(make, b.x_train, b.y_train, SETTINGS["batch_size"]), []
+    for _ in range(epochs):
+        loop.perm, loop.at, loop.seconds = None, 0, 0.0
+        times.append(loop.epoch())
+    return times
+
+
 def headless_epoch(make, b) -> float:
     torch.manual_seed(0)
     return train(make(), b, SETTINGS).history[0]["epoch_time"]
 
 
 copy_s = [0.0]  # the last GUI epoch's training-thread time spent copying weights
+at_end = {}  # the GUI thread's CPU time and paint total when the last GUI run's thread ended
+
+
+def drain(app, ms: int = 300) -> None:
+    """Let the GUI finish what a run's end left it (the last refresh's paint, a deferred
+    relayout): otherwise it lands in the next mode's epoch, which did not cause it."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
 
 
 def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
@@ -146,8 +175,10 @@ def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
     if probe:
         timer.start()
     loop.exec()
+    at_end.update(cpu=time.thread_time(), paint=panel.dashboard.graphics.paint_total_s)
     timer.stop()
     panel.runner.thread_ended.disconnect(loop.quit)
+    drain(app)
     worker_mod.run_training = real_run
     copy_s[0] = panel.runner.last_copy_s
     epoch_s = panel.runner.last_result.history[0]["epoch_time"]
@@ -256,7 +287,7 @@ def measure(model: str, n: int, rounds: int, gui_epochs: int = 1) -> dict:
         finally:
             SETTINGS["epochs"] = 1
         epochs = [h["epoch_time"] for h in panel.runner.last_result.history]
-        gui_cpu.append((time.thread_time() - cpu) / sum(epochs))
+        gui_cpu.append((at_end["cpu"] - cpu) / sum(epochs))
         times["gui"].append(epoch_s)
         if len(epochs) > 1:
             later.append(statistics.mean(epochs[1:]))
@@ -309,6 +340,72 @@ def measure(model: str, n: int, rounds: int, gui_epochs: int = 1) -> dict:
             "p99_previews": pct(late_previews, .99), "max_previews": late_previews[-1]}
 
 
+def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
+    """Only what the GUI costs the training: a plain run and a GUI run of the same `epochs`
+    epochs each, alternated in ABBA order (plain first in even rounds), each round's ratio of
+    their whole epoch time (and of epochs 2..N apart), with the GUI thread's CPU time and
+    paint time. No previews, no latency probe: more rounds fit in a short quiet window."""
+    from ui.training.threads import reserve_cores_for_training
+
+    reserve_cores_for_training()
+    _, make, shape, div = MODELS[model]
+    b = bundle(shape, n // div)
+    in_worker_thread(lambda: plain_epoch(make, bundle(shape, 2048)))  # warm-up
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from netbuilder.templates import load_template
+    from ui import theme
+    from ui.document import Document
+    from ui.training.panel import TrainingPanel
+
+    app = QApplication.instance() or QApplication([])
+    theme.apply(app, "dark")
+    panel = TrainingPanel(Document(load_template("mlp")))
+    panel.resize(1200, 420)
+    panel.show()
+    for _ in range(3):
+        app.processEvents()
+    data = panel.data_panel
+    while data.loading or data._reload_timer.isActive():
+        app.processEvents(QEventLoop.WaitForMoreEvents)
+    gui_epoch(make, bundle(shape, 2048), app, panel, probe=False)  # warm-up: the GUI's first run
+    graphics = panel.dashboard.graphics
+    whole, later, cpu_share, paint_share, redraws = [], [], [], [], []
+
+    def plain():
+        return in_worker_thread(lambda: plain_run(make, b, epochs))
+
+    def gui():
+        panel.dashboard.redraws = 0
+        SETTINGS["epochs"] = epochs
+        cpu, painted = time.thread_time(), graphics.paint_total_s
+        try:
+            gui_epoch(make, b, app, panel, probe=False)
+        finally:
+            SETTINGS["epochs"] = 1
+        times = [h["epoch_time"] for h in panel.runner.last_result.history]
+        cpu_share.append((at_end["cpu"] - cpu) / sum(times))
+        paint_share.append((at_end["paint"] - painted) / sum(times))
+        redraws.append(panel.dashboard.redraws / sum(times))
+        return times
+
+    for i in range(rounds):
+        if i % 2 == 0:
+            p, g = plain(), gui()
+        else:
+            g, p = gui(), plain()
+        whole.append(sum(p) / sum(g))
+        if epochs > 1:
+            later.append(sum(p[1:]) / sum(g[1:]))
+    panel.shutdown()
+    out = {"gui": _median_range(whole), "gui_cpu": _median_range(cpu_share),
+           "paint": _median_range(paint_share), "redraws_per_s": statistics.median(redraws)}
+    if later:
+        out["gui_later"] = _median_range(later)
+    return out
+
+
 def _fmt(r: dict) -> str:
     return f"{r['median']:.3f} (range {r['min']:.3f}-{r['max']:.3f}, {r['n']} rounds)"
 
@@ -322,11 +419,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6, help="rounds of the interleaved modes")
     parser.add_argument("--model", choices=sorted(MODELS), help="one model only (default: both)")
     parser.add_argument("--gui-epochs", type=int, default=1, help="epochs per GUI run (the first apart)")
+    parser.add_argument("--gui-only", action="store_true",
+                        help="only plain runs against GUI runs of --gui-epochs epochs (ABBA)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.model, args.n, args.rounds, args.gui_epochs)))
+        fn = measure_gui_only if args.gui_only else measure
+        print(json.dumps(fn(args.model, args.n, args.rounds, args.gui_epochs)))
         return 0
+    if args.gui_only:
+        return _gui_only(args)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cores "
           f"{os.cpu_count()}; one process per model, {args.rounds} ABBA rounds of plain / headless / "
           "GUI / GUI with previews / GUI lockstep epochs")
@@ -357,6 +459,27 @@ def main() -> int:
               f"machine's CPU time")
         print(f"    timer lateness while previews update: p50 {r['p50_previews']:.2f} ms, p99 "
               f"{r['p99_previews']:.2f} ms, max {r['max_previews']:.2f} ms over the epochs' ticks")
+    return 0
+
+
+def _gui_only(args) -> int:
+    import json
+    import subprocess
+
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cores {os.cpu_count()}; "
+          f"{args.rounds} ABBA rounds of a plain run and a GUI run, {args.gui_epochs} epochs each")
+    for model in ([args.model] if args.model else list(MODELS)):
+        name, _, _, div = MODELS[model]
+        cmd = [sys.executable, __file__, "--child", "--gui-only", "--model", model, "--n",
+               str(args.n), "--rounds", str(args.rounds), "--gui-epochs", str(args.gui_epochs)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"{name}: {args.n // div} samples, batch {SETTINGS['batch_size']}")
+        print(f"  GUI run / plain run throughput, all epochs: {_fmt(r['gui'])}")
+        if "gui_later" in r:
+            print(f"  epochs 2-{args.gui_epochs}: {_fmt(r['gui_later'])}")
+        print(f"  GUI thread CPU: {_fmt(r['gui_cpu'])} of the epochs' time; painting the "
+              f"plots {_fmt(r['paint'])}; {r['redraws_per_s']:.1f} redraws/s")
     return 0
 
 

@@ -33,11 +33,13 @@ class TimedGraphics(pg.GraphicsLayoutWidget):
     def __init__(self):
         super().__init__()
         self.paint_ms = 0.0  # exponential average
+        self.paint_total_s = 0.0  # all paints so far (the GUI bench)
 
     def paintEvent(self, event):
         start = time.perf_counter()
         super().paintEvent(event)
         took = (time.perf_counter() - start) * 1000
+        self.paint_total_s += took / 1000
         self.paint_ms = took if not self.paint_ms else 0.7 * self.paint_ms + 0.3 * took
 
 
