@@ -25,9 +25,12 @@
     (copies, engine, painting) as a share of the machine's CPU time. Then the timer's lateness
     while previews update.
 
-(d) --gui-only: only a plain run against a GUI run of --gui-epochs epochs each, alternated
-    ABBA, each round's ratio of their whole time (the target's figure), with the GUI thread's
-    CPU and paint time; short enough for 8-12 rounds in a quiet window.
+(d) --gui-only: GUI runs of --gui-epochs epochs, each between two plain runs of as many
+    epochs (P G P H P G P G P H ... P), each GUI run's ratio of the two plain runs' mean time
+    to its own (the target's figure: the trainer with the GUI against the plain loop), median
+    and range over the rounds; every other round a headless trainer run (H) the same way, to
+    tell the GUI's share from the trainer's; the GUI thread's CPU and paint time. Short enough
+    for 8-12 rounds in a quiet window.
 After each GUI run the GUI finishes what the run's end left it (its last paint, a deferred
 relayout) before the next mode starts, which it would otherwise slow.
 
@@ -371,7 +374,7 @@ def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
         app.processEvents(QEventLoop.WaitForMoreEvents)
     gui_epoch(make, bundle(shape, 2048), app, panel, probe=False)  # warm-up: the GUI's first run
     graphics = panel.dashboard.graphics
-    whole, later, cpu_share, paint_share, redraws = [], [], [], [], []
+    whole, later, alone, cpu_share, paint_share, redraws = [], [], [], [], [], []
 
     def plain():
         return in_worker_thread(lambda: plain_run(make, b, epochs))
@@ -390,16 +393,28 @@ def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
         redraws.append(panel.dashboard.redraws / sum(times))
         return times
 
+    def headless():  # the trainer alone (no GUI, no reporter): what is the GUI's share
+        SETTINGS["epochs"] = epochs
+        try:
+            return in_worker_thread(lambda: [h["epoch_time"] for h in train(
+                make(), b, SETTINGS).history])
+        finally:
+            SETTINGS["epochs"] = 1
+
+    # P G P H P G P G P H ... P: each GUI (or headless) run against the mean of the plain runs
+    # just before and after it, which cancels the machine's drift over the pair
+    runs = [("plain", plain())]
     for i in range(rounds):
-        if i % 2 == 0:
-            p, g = plain(), gui()
-        else:
-            g, p = gui(), plain()
-        whole.append(sum(p) / sum(g))
-        if epochs > 1:
-            later.append(sum(p[1:]) / sum(g[1:]))
+        runs += [("gui", gui()), ("plain", plain())]
+        if i % 2 == 1:
+            runs += [("headless", headless()), ("plain", plain())]
+    for k in range(1, len(runs), 2):
+        (_, before), (mode, t), (_, after) = runs[k - 1], runs[k], runs[k + 1]
+        (whole if mode == "gui" else alone).append((sum(before) + sum(after)) / 2 / sum(t))
+        if mode == "gui" and epochs > 1:
+            later.append((sum(before[1:]) + sum(after[1:])) / 2 / sum(t[1:]))
     panel.shutdown()
-    out = {"gui": _median_range(whole), "gui_cpu": _median_range(cpu_share),
+    out = {"gui": _median_range(whole), "headless": _median_range(alone), "gui_cpu": _median_range(cpu_share),
            "paint": _median_range(paint_share), "redraws_per_s": statistics.median(redraws)}
     if later:
         out["gui_later"] = _median_range(later)
@@ -467,7 +482,7 @@ def _gui_only(args) -> int:
     import subprocess
 
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cores {os.cpu_count()}; "
-          f"{args.rounds} ABBA rounds of a plain run and a GUI run, {args.gui_epochs} epochs each")
+          f"{args.rounds} GUI runs of {args.gui_epochs} epochs, each between two plain runs")
     for model in ([args.model] if args.model else list(MODELS)):
         name, _, _, div = MODELS[model]
         cmd = [sys.executable, __file__, "--child", "--gui-only", "--model", model, "--n",
@@ -478,6 +493,7 @@ def _gui_only(args) -> int:
         print(f"  GUI run / plain run throughput, all epochs: {_fmt(r['gui'])}")
         if "gui_later" in r:
             print(f"  epochs 2-{args.gui_epochs}: {_fmt(r['gui_later'])}")
+        print(f"  (the headless trainer / plain run in the same rounds: {_fmt(r['headless'])})")
         print(f"  GUI thread CPU: {_fmt(r['gui_cpu'])} of the epochs' time; painting the "
               f"plots {_fmt(r['paint'])}; {r['redraws_per_s']:.1f} redraws/s")
     return 0
