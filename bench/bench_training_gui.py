@@ -173,6 +173,7 @@ def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
     timer.timeout.connect(tick)
     loop = QEventLoop()
     panel.runner.thread_ended.connect(loop.quit)
+    panel._clear_for_run()  # as TrainingPanel.start does: the last run's plots go
     panel.runner.start(None, ".")
     last[0] = time.perf_counter()
     if probe:

@@ -45,7 +45,7 @@ def test_dashboard_axes_follow_the_data(qtbot):
     d = Dashboard(h)
     qtbot.addWidget(d)
     d.show()
-    h.start({"steps_per_epoch": 100, "epochs": 2, "start_epoch": 1})
+    h.start({"steps_per_epoch": 100, "epochs": 10, "start_epoch": 1})
     for step in range(10, 160, 10):
         h.add_step(step, 2.0 / step ** 0.5, 1e-3)
     h.add_epoch({"epoch": 1, "step": 100, "train_loss": 0.3, "val_loss": 0.35,
@@ -55,11 +55,17 @@ def test_dashboard_axes_follow_the_data(qtbot):
                  "weights": {}})
     d.refresh()
     (x0, x1), (y0, y1) = d.loss_plot.getViewBox().viewRange()
-    assert x0 <= 10 and 150 <= x1 <= 200 and y0 <= 0.16 and y1 >= 2.0 / 10 ** 0.5
+    # the step axes show the whole run (1000 steps, with room for the last epoch's symbols)
+    assert x0 <= 10 and 1000 <= x1 <= 1050 and y0 <= 0.16 and y1 >= 2.0 / 10 ** 0.5
+    assert d.lr_plot.getViewBox().viewRange()[0] == [x0, x1]
+    assert d.grad_plot.getViewBox().viewRange()[0] == [x0, x1]
     (_, _), (g0, g1) = d.grad_plot.getViewBox().viewRange()
     assert g0 <= -3 and g1 >= math.log10(0.2)
     (_, _), (m0, m1) = d.metric_plot.getViewBox().viewRange()
     assert m0 < 0.9 < m1
+    h.add_step(190, 0.1, 1e-3)  # and stay put as the steps come: no re-drawn step axes
+    d.refresh()
+    assert d.loss_plot.getViewBox().viewRange()[0] == [x0, x1]
     # a user's zoom is kept; the plot's auto-range button hands the range back
     d.loss_plot.getViewBox().setRange(xRange=(20, 40), padding=0)
     h.add_step(160, 0.1, 1e-3)
@@ -78,3 +84,28 @@ def test_dashboard_axes_follow_the_data(qtbot):
     d.show()
     d._tick()
     assert d.redraws == before + 1
+
+
+def test_a_left_axis_never_narrows(qtbot):
+    """A narrower axis would re-lay out and repaint all five plots (the GUI thread holds the
+    GIL meanwhile, and the training thread waits for it)."""
+    from netbuilder.app.history import RunHistory
+    from ui.training.dashboard import Dashboard
+
+    h = RunHistory()
+    d = Dashboard(h)
+    qtbot.addWidget(d)
+    d.resize(900, 360)
+    d.show()
+    widths = []
+    for loss in (0.0123456, 1.23456):  # labels like 0.01275, then like 1.275
+        h.reset()
+        d.clear()
+        h.start({"steps_per_epoch": 100, "epochs": 2, "start_epoch": 1})
+        for step in range(10, 100, 10):
+            h.add_step(step, loss * (1 + step / 1000), 1e-3)
+        d.refresh()
+        d.grab()  # painted: the axis has measured its labels
+        qtbot.wait(1)  # and its new width has been laid out
+        widths.append(d.loss_plot.getAxis("left").width())
+    assert widths[0] > 40 and widths[1] == widths[0]

@@ -64,6 +64,7 @@ class Dashboard(QWidget):
         self.grad_plot = style.style_plot(g.addPlot(row=1, col=0, colspan=2),
                                           "Gradient norm per layer (log)", bottom="step")
         self.hist_plot = style.style_plot(g.addPlot(row=1, col=2), "Histogram")
+        style.keyed_title(self.hist_plot, "Histogram", [])
         self.grad_plot.setLogMode(y=True)
         self.lr_plot.getAxis("left").enableAutoSIPrefix(False)
         style.keyed_title(self.loss_plot, "Loss", [("steps", style.TRAIN, "─"),
@@ -86,6 +87,10 @@ class Dashboard(QWidget):
                 # an unchanged axis (tick labels, grid) is a pixmap blit instead of a replay
                 # of its text; with the sticky ranges (ranges.py) axes rarely change
                 plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+            # a left axis only widens (pyqtgraph also narrows it when its labels get 10 px
+            # shorter): each change of width re-lays out and repaints all five plots, ~35 ms
+            # of GIL on the GUI thread, which happened on most loss and lr draws
+            plot.getAxis("left").setStyle(autoReduceTextSpace=False)
 
         self.hist_kind = QComboBox()
         self.hist_kind.addItem("Gradients", "gradients")
@@ -221,8 +226,14 @@ class Dashboard(QWidget):
         start = max(0, (int(h.info.get("start_epoch", 1)) - 1)
                     * int(h.info.get("steps_per_epoch", 0)))
         lo = start if lo >= start else 0
-        # the cap has 3% room so that the last epoch's symbols are not cut at the edge
-        x = ranges.growing(self._old(plot, 0), last, cap=h.total_steps * 1.03, lo=lo)
+        # the whole run from its start (3% room so that the last epoch's symbols are not cut
+        # at the edge): the step axes stay put during the run; a growing range re-drew three
+        # axes and their plots at each of its ~6 jumps
+        cap = h.total_steps * 1.03
+        x = ((lo, cap) if cap > lo and last <= cap
+             else ranges.growing(self._old(plot, 0), last, cap=cap, lo=lo))
+        if x is not None and self._old(plot, 0) == x:
+            x = None
         y = None
         if plot is self.loss_plot:
             y = ranges.sticky(self._old(plot, 1), *ranges.bounds(
@@ -244,7 +255,7 @@ class Dashboard(QWidget):
         self._key_titles()
         self.layer_box.clear()
         self._hist_title = None
-        self.hist_plot.setTitle("Histogram", color=theme.current().text, size="10pt")
+        style.keyed_title(self.hist_plot, "Histogram", [])
         self._ranges.clear()
         self.refresh(force=True)  # the (empty) history: every curve loses its points
         self._empty_axes()
@@ -373,7 +384,7 @@ class Dashboard(QWidget):
         title = f"{self.hist_kind.currentText().removesuffix('s')} histogram: {name}"
         if title != self._hist_title:  # setTitle re-lays out the plot: only when it changes
             self._hist_title = title
-            self.hist_plot.setTitle(title, color=theme.current().text, size="10pt")
+            style.keyed_title(self.hist_plot, title, [])  # the title never widens its column
 
     def _draw_flags(self) -> None:
         flags = self.history.flags
