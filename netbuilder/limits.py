@@ -145,4 +145,6 @@ def document_errors(doc: Any, most: int = 20) -> list[ProjectError]:
 
 def clamp_position(x: float, y: float) -> tuple[float, float]:
     """A canvas position within ±POSITION (NaN, which JSON can hold, goes to 0)."""
+    if -POSITION <= x <= POSITION and -POSITION <= y <= POSITION:  # the usual case (NaN is not)
+        return x, y
     return tuple(0.0 if math.isnan(v) else max(-POSITION, min(POSITION, v)) for v in (x, y))

@@ -53,3 +53,9 @@ def test_templates_are_clean_by_the_fast_pass(name):
     doc = json.loads(json.dumps(load_template(name).to_dict()))
     assert limits._surely_clean(doc)
     assert limits.document_errors(doc) == []
+
+
+def test_positions_are_kept_on_the_canvas():
+    assert limits.clamp_position(12.5, -3.0) == (12.5, -3.0)
+    assert limits.clamp_position(float("nan"), 1e9) == (0.0, limits.POSITION)
+    assert limits.clamp_position(-1e9, float("nan")) == (-limits.POSITION, 0.0)
