@@ -93,12 +93,28 @@ def _header_and_sample(text: str) -> tuple[list[str], str]:
 def sniff_delimiter(path: Path, lines: list[str], sample: str) -> str:
     if path.suffix.lower() == ".tsv":
         return "\t"
+    plain = _plain_delimiter(lines)
+    if plain:
+        return plain
     try:
         return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         counts = {d: lines[0].count(d) for d in DELIMITERS}
         best = max(counts, key=counts.get)
         return best if counts[best] else ","
+
+
+def _plain_delimiter(lines: list[str]) -> str | None:
+    """The one candidate that occurs, as often on every line, in a sample without quotes:
+    what csv.Sniffer answers then (its quote guess finds nothing, and its frequency guess
+    keeps the one consistent candidate), without its 6 ms of per-character counting."""
+    if any('"' in line or "'" in line for line in lines):
+        return None
+    present = [d for d in DELIMITERS if any(d in line for line in lines)]
+    if len(present) != 1:
+        return None
+    counts = {line.count(present[0]) for line in lines}
+    return present[0] if len(counts) == 1 else None
 
 
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
@@ -203,7 +219,8 @@ def _parse(source, delimiter: str, decimal: str, names: list[str]):
     floats = [n for n, d in zip(names, frame.dtypes) if d.kind == "f"]
     if floats:  # "inf" is no measurement: a missing value (predict.py reads it so too)
         block = frame[floats].to_numpy()
-        if np.isinf(block).any():
+        # a finite sum has no inf (nor NaN) in it: one pass, no [rows, columns] mask
+        if not np.isfinite(block.sum()) and np.isinf(block).any():
             frame[floats] = np.where(np.isinf(block), np.nan, block)
     return frame
 

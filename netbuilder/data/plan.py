@@ -79,7 +79,7 @@ def _numeric(block: np.ndarray, names: list[str], method: str, indicator: bool) 
             for j, name in enumerate(names)}
 
 
-def _take(cols: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+def take_rows(cols: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     """A copy of `rows` of each column of `cols` [columns, rows], in two threads."""
     if rows is None:
         return cols.copy()
@@ -140,9 +140,17 @@ def _tokens(name: str, col, size: int, length: int) -> dict:
             "outputs": [f"{name}[{i}]" for i in range(length)]}
 
 
+def numeric_inputs(profiles, inputs_too=()) -> list[str]:
+    """The numeric columns the plan encodes, in its order."""
+    return [p.name for p in profiles if (p.role == "feature" or p.name in inputs_too)
+            and p.type == "numeric"]
+
+
 def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, target: dict,
-             inputs_too: list[str] = ()) -> dict:
-    """`inputs_too`: target columns that are inputs as well (a series' past values)."""
+             inputs_too: list[str] = (), numeric_block: np.ndarray | None = None) -> dict:
+    """`inputs_too`: target columns that are inputs as well (a series' past values).
+    `numeric_block`: the training rows of numeric_inputs() as [columns, rows], when the caller
+    has them (a scratch copy: it is changed)."""
     method = spec.get("normalize", "standard")
     if method not in METHODS:
         raise DataError(f'data.normalize must be one of {", ".join(METHODS)}; got "{method}".')
@@ -151,10 +159,12 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
         raise DataError("data.missing_indicator must be true or false.")
     max_levels = spec.get("max_levels", MAX_LEVELS)
     inputs = [p for p in profiles if p.role == "feature" or p.name in inputs_too]
-    numbers = [p.name for p in inputs if p.type == "numeric"]
+    numbers = numeric_inputs(profiles, inputs_too)
     # the training rows of the numeric columns as one block, of each other column on its own
     # (no copy of the whole frame)
-    block = _take(column_block(frame, numbers), train_rows) if numbers else None
+    block = numeric_block
+    if block is None and numbers:
+        block = take_rows(column_block(frame, numbers), train_rows)
     numeric = _numeric(block, numbers, method, indicator)
     features = []
     for p in inputs:
@@ -186,10 +196,13 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
             "feature_names": names, "input_shape": [len(names)], "target": target}
 
 
-def encode_frame(frame, plan: dict, rows: np.ndarray | None = None) -> np.ndarray:
+def encode_frame(frame, plan: dict, rows: np.ndarray | None = None,
+                 numeric_block: np.ndarray | None = None) -> np.ndarray:
     """The model's inputs for `rows` of `frame` (all rows when None), in that order: what
     plan_apply.encode_rows gives for the same cells (checked in the tests). Each column is one
-    vectorised pass; the rows are taken while encoding, not copied before."""
+    vectorised pass; the rows are taken while encoding, not copied before.
+    `numeric_block`: those rows of the plan's numeric columns as [columns, rows], when the
+    caller has them (encoded in place)."""
     import pandas as pd
 
     if rows is not None:
@@ -219,7 +232,10 @@ def encode_frame(frame, plan: dict, rows: np.ndarray | None = None) -> np.ndarra
 
         def scaled(part, fill, shift, scale, where):
             # a new array (the frame's own may be read-only), its rows in the order asked
-            block = part.copy() if rows is None else np.take(part, rows, axis=1)
+            if numeric_block is not None:
+                block = part
+            else:
+                block = part.copy() if rows is None else np.take(part, rows, axis=1)
             absent = np.isnan(block)
             if absent.any():
                 np.copyto(block, fill, where=absent)
@@ -230,10 +246,11 @@ def encode_frame(frame, plan: dict, rows: np.ndarray | None = None) -> np.ndarra
             else:
                 x[:, where] = block.T
 
-        by_halves(scaled, cols, fill, shift, scale, where)
         flagged = np.array([f["indicator"] for f, _ in numeric])
-        if flagged.any():
-            x[:, where[flagged] + 1] = np.isnan(_take(cols[flagged], rows)).T
+        if flagged.any():  # before the block's missing cells are filled
+            x[:, where[flagged] + 1] = np.isnan(take_rows(cols[flagged], rows)).T
+        by_halves(scaled, cols if numeric_block is None else numeric_block, fill, shift, scale,
+                  where)
     for f, at in zip(plan["features"], starts):
         if f["type"] == "numeric":
             continue

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .columns import by_halves, column_block
+from .columns import column_block, dtype_groups, in_threads
 from .errors import DataError
 
 TYPES = ("numeric", "categorical", "boolean", "text", "tokens")
@@ -91,45 +91,53 @@ def _numeric_text(col) -> tuple[bool, list[int]]:
     return True, [int(i) + 2 for i in present.index[bad.to_numpy()][:5]]  # +2: header is row 1
 
 
-def _sorted_stats(cols: np.ndarray, missing: np.ndarray):
-    """(min, max, distinct values) of each column of `cols` [columns, rows], by one sort of a
-    copy of it (NaN sorts last and is not counted)."""
+def _column_stats(cols: np.ndarray):
+    """(missing, min, max, distinct values, 10-bin histogram [columns, 10], row counter?) of
+    each column of `cols` [columns, rows], by one sort of a copy of it: NaN sorts last (it is
+    counted as missing, not as a value), the sorted ends are the min and max."""
+    k, n = cols.shape
     ordered = np.sort(cols, axis=1)
-    present = cols.shape[1] - missing
-    changes = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: only counted where present
-    changes &= np.arange(1, cols.shape[1]) < present[:, None]
-    distinct = (present > 0) + changes.sum(axis=1)
-    some = present > 0
-    lo = np.where(some, ordered[:, 0], 0.0)  # the sorted ends: no other pass for min and max
-    hi = np.where(some, ordered[np.arange(len(cols)), np.maximum(present - 1, 0)], 0.0)
-    return lo, hi, distinct
+    missing = np.zeros(k, np.int64)
+    for j in np.nonzero(np.isnan(ordered[:, -1]))[0] if n else ():
+        missing[j] = np.count_nonzero(np.isnan(ordered[j]))
+    present = n - missing
+    lo, hi, distinct = np.zeros(k), np.zeros(k), np.zeros(k, np.int64)
+    for j in range(k):
+        p = present[j]
+        if p:
+            row = ordered[j, :p]
+            lo[j], hi[j] = row[0], row[-1]
+            distinct[j] = 1 + np.count_nonzero(row[1:] != row[:-1])
+    span = np.where(hi > lo, hi - lo, 1.0)
+    seen = cols[:, ::max(1, n // 20000)]  # the small histogram needs no more rows than this
+    bins = np.clip(np.floor((seen - lo[:, None]) / span[:, None] * 10), 0, 9)
+    histogram = np.stack([(bins == b).sum(axis=1) for b in range(10)], axis=1)  # NaN: no bin
+    # a row counter: whole numbers from 0 or 1 up by one (checked only where the start fits)
+    counter = (n >= 3) & (missing == 0) & np.isin(cols[:, 0], (0, 1)) if n else np.zeros(k, bool)
+    for j in np.nonzero(counter)[0]:
+        col = cols[j]
+        counter[j] = bool(np.all(np.diff(col) == 1) and np.all(np.mod(col, 1) == 0))
+    return missing, lo, hi, distinct, histogram, counter
 
 
 def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
-    """Profiles of the numeric columns, computed on one block of them: a table of 100k
-    columns costs a few whole-array passes (sorts in two threads), not 100k small pandas
-    calls."""
+    """Profiles of the numeric columns, computed on a block of them per dtype (the frame's own
+    block of floats, not a copy): a table of 100k columns costs a few whole-array passes
+    (sorts in two threads), not 100k small pandas calls."""
     if not names:
         return {}
-    cols = column_block(frame, names)  # [columns, rows]: each column contiguous
-    block = cols.T  # the same cells as [rows, columns]
-    missing = np.isnan(cols).sum(axis=1)
-    lo, hi, distinct = (np.concatenate(v) for v in
-                        zip(*by_halves(_sorted_stats, cols, missing)))
-    some = missing < len(block)
-    span = np.where(hi > lo, hi - lo, 1.0)
-    step = max(1, len(block) // 20000)  # the small histogram needs no more rows than this
-    seen = block[::step]
-    bins = np.clip(np.floor((seen - lo) / span * 10), 0, 9)
-    histogram = np.stack([(bins == b).sum(axis=0) for b in range(10)])  # NaN is in no bin
-    # a row counter: whole numbers from 0 or 1 up by one (checked only where the start fits)
-    counter = (len(block) >= 3) & (missing == 0) & np.isin(block[0], (0, 1))
-    for j in np.nonzero(counter)[0]:
-        col = block[:, j]
-        counter[j] = bool(np.all(np.diff(col) == 1) and np.all(np.mod(col, 1) == 0))
+    groups = dtype_groups(frame, names)
+    stats = in_threads(_column_stats, [column_block(frame, [names[j] for j in where])
+                                       for where in groups])
+    missing, lo, hi, distinct, histogram, counter = (
+        np.empty((len(names),) + v.shape[1:], v.dtype) for v in stats[0])
+    for where, values in zip(groups, stats):
+        for into, v in zip((missing, lo, hi, distinct, histogram, counter), values):
+            into[where] = v
+    some = missing < len(frame)
     out = {}
     for j, name in enumerate(names):
-        summary = {"histogram": histogram[:, j].tolist(), "min": float(lo[j]),
+        summary = {"histogram": histogram[j].tolist(), "min": float(lo[j]),
                    "max": float(hi[j])} if some[j] else {}
         p = ColumnProfile(name, "numeric", "feature", int(missing[j]), int(distinct[j]),
                           summary=summary)

@@ -13,7 +13,8 @@ import numpy as np
 
 from .csv_read import column_list, looks_like_table, read_frame
 from .errors import DataError
-from .plan import encode_frame, fit_plan
+from .columns import column_block
+from .plan import encode_frame, fit_plan, numeric_inputs, take_rows
 from .profile import has_decimals, infer_task, names_list, profile_columns
 from .series import make_windows, parse_window, rows_covered, window_count, window_split, window_targets
 from .split import split_indices
@@ -176,19 +177,26 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     y = frame[targets[0]].to_numpy() if len(targets) == 1 else frame[targets].to_numpy()
     if task == "regression":
         y = y.astype(np.float64)
-    plan = fit_plan(frame, profiles, fit_rows, spec, read_info,
-                    _target_info(frame, targets, task), inputs_too)
+    target_info = _target_info(frame, targets, task)
     if windowing:
+        plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too)
         x, y = _windowed(encode_frame(frame, plan), y, plan, windowing, samples, train, task)
     else:  # rows encoded in split order: each split is a slice of x, not another copy
         order = np.concatenate([train, val, test])
-        x, y = encode_frame(frame, plan, order), np.take(y, order, axis=0)
+        # the numeric inputs gathered once in that order: the fit reads (a copy of) the first
+        # len(train) of them, the encoding scales them in place
+        numbers = numeric_inputs(profiles)
+        ordered = take_rows(column_block(frame, numbers), order) if numbers else None
+        plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too,
+                        None if ordered is None else ordered[:, :len(train)].copy())
+        x, y = encode_frame(frame, plan, order, ordered), np.take(y, order, axis=0)
         train, val, test = np.split(np.arange(len(order)), np.cumsum([len(train), len(val)]))
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
-    rows = frame.iloc[fit_rows[:PREVIEW_ROWS]][shown]
+    head = frame.iloc[fit_rows[:PREVIEW_ROWS]]
+    cells = zip(*(head[name].tolist() for name in shown))  # Python values, column by column
     preview = {"columns": shown,
                "rows": [["" if v is None or (isinstance(v, float) and np.isnan(v)) else _cell(v) for v in r]
-                        for r in rows.astype(object).itertuples(index=False)]}
+                        for r in cells]}
     return Table(x, y, train, val, test, task, plan, missing, preview, len(frame))
 
 
