@@ -13,25 +13,15 @@ import numpy as np
 from .columns import by_halves, column_block
 from .csv_read import NA_VALUES
 from .errors import DataError
+from .levels import Coded
 from .normalize import METHODS
-from .plan_apply import PAD, PLAN_FORMAT, UNKNOWN, WORD, level_key, token_ids
+from .plan_apply import PAD, PLAN_FORMAT, UNKNOWN, WORD, token_ids
 from .profile import MAX_LEVELS
 
 MAX_VOCABULARY = 50  # words a text column contributes as bag-of-words inputs
 TOKEN_VOCABULARY = 1000  # word ids of a token column, <pad> and <unk> included
 SEQUENCE_LENGTH = 32  # word ids per sample of a token column
 PLAN_FILE = "preprocessing.json"
-
-
-def _levels(col) -> tuple:
-    """Cells as level strings (numbers spelled as plan_apply.level_key spells them): each
-    distinct number is spelled once, not each cell."""
-    if col.dtype.kind in "iufb":
-        import pandas as pd
-
-        spelled = {v: level_key(float(v)) for v in pd.unique(col.dropna())}
-        return col.map(spelled), True
-    return col, False
 
 
 def _fit_numbers(part: np.ndarray, method: str):
@@ -88,25 +78,33 @@ def take_rows(cols: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _categorical(name: str, kind: str, col, max_levels: int, indicator: bool) -> dict:
-    cells, numeric_levels = _levels(col)
-    counts = cells.value_counts(dropna=True)
+def _coded(frame, name: str, coded: dict | None) -> Coded:
+    """The column's level codes: those the profile made, else hashed here."""
+    if coded is not None and name in coded:
+        return coded[name]
+    return Coded.of(frame[name])
+
+
+def _categorical(name: str, kind: str, levels: Coded, rows: np.ndarray, max_levels: int,
+                 indicator: bool) -> dict:
+    """The levels of a categorical (or boolean) column fitted on its cells of `rows`."""
+    counts = levels.counts(rows)
     if not len(counts):
         raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
     fill = str(counts.index[0])  # the most frequent level
     if kind == "boolean":
-        levels, other = sorted(str(v) for v in counts.index[:2]), False
-        if len(levels) == 1:
-            levels = levels * 2
-        outputs = [f"{name}={levels[1]}"]
+        kept, other = sorted(str(v) for v in counts.index[:2]), False
+        if len(kept) == 1:
+            kept = kept * 2
+        outputs = [f"{name}={kept[1]}"]
     else:
         top = counts.index[:max_levels]
         other = len(counts) > max_levels
-        levels = sorted(str(v) for v in top)
-        outputs = [f"{name}={v}" for v in levels] + ([f"{name}=other"] if other else [])
-    has_missing = indicator and bool(cells.isna().any())
-    return {"name": name, "type": kind, "levels": levels, "other": other, "fill": fill,
-            "numeric_levels": numeric_levels, "indicator": has_missing,
+        kept = sorted(str(v) for v in top)
+        outputs = [f"{name}={v}" for v in kept] + ([f"{name}=other"] if other else [])
+    has_missing = indicator and levels.missing(rows) > 0
+    return {"name": name, "type": kind, "levels": kept, "other": other, "fill": fill,
+            "numeric_levels": levels.numeric, "indicator": has_missing,
             "outputs": outputs + ([f"{name}=missing"] if has_missing else [])}
 
 
@@ -147,10 +145,12 @@ def numeric_inputs(profiles, inputs_too=()) -> list[str]:
 
 
 def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, target: dict,
-             inputs_too: list[str] = (), numeric_block: np.ndarray | None = None) -> dict:
+             inputs_too: list[str] = (), numeric_block: np.ndarray | None = None,
+             coded: dict | None = None) -> dict:
     """`inputs_too`: target columns that are inputs as well (a series' past values).
     `numeric_block`: the training rows of numeric_inputs() as [columns, rows], when the caller
-    has them (a scratch copy: it is changed)."""
+    has them (a scratch copy: it is changed). `coded`: level codes of the frame's columns
+    (levels.Coded, from profile_columns), reused."""
     method = spec.get("normalize", "standard")
     if method not in METHODS:
         raise DataError(f'data.normalize must be one of {", ".join(METHODS)}; got "{method}".')
@@ -168,7 +168,7 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
     numeric = _numeric(block, numbers, method, indicator)
     features = []
     for p in inputs:
-        col = frame[p.name].take(train_rows) if p.type != "numeric" else None
+        col = frame[p.name].take(train_rows) if p.type in ("text", "tokens") else None
         if p.type == "numeric":
             f = numeric[p.name]
         elif p.type == "text":
@@ -179,7 +179,8 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
             p.why = (f"word ids for an Embedding: {len(f['vocabulary'])} ids (<pad> 0, <unk> 1), "
                      f"{f['length']} per row")
         else:
-            f = _categorical(p.name, p.type, col, max_levels, indicator)
+            f = _categorical(p.name, p.type, _coded(frame, p.name, coded), train_rows,
+                             max_levels, indicator)
         p.features = len(f["outputs"])
         if p.missing and "fill" in f and spec.get("missing", "impute") == "impute":
             how = "median" if p.type == "numeric" else "most frequent value"
@@ -197,12 +198,12 @@ def fit_plan(frame, profiles, train_rows: np.ndarray, spec: dict, read_info, tar
 
 
 def encode_frame(frame, plan: dict, rows: np.ndarray | None = None,
-                 numeric_block: np.ndarray | None = None) -> np.ndarray:
+                 numeric_block: np.ndarray | None = None, coded: dict | None = None) -> np.ndarray:
     """The model's inputs for `rows` of `frame` (all rows when None), in that order: what
     plan_apply.encode_rows gives for the same cells (checked in the tests). Each column is one
     vectorised pass; the rows are taken while encoding, not copied before.
     `numeric_block`: those rows of the plan's numeric columns as [columns, rows], when the
-    caller has them (encoded in place)."""
+    caller has them (encoded in place). `coded`: level codes (levels.Coded), reused."""
     import pandas as pd
 
     if rows is not None:
@@ -266,12 +267,10 @@ def encode_frame(frame, plan: dict, rows: np.ndarray | None = None,
                             block[r, vocabulary[word]] = 1.0
             x[:, at:at + len(vocabulary)] = block
             continue
-        cells, _ = _levels(frame[f["name"]])
-        codes, uniques = pd.factorize(cells)  # -1: missing; each cell coded once, then taken
-        if rows is not None:
-            codes = codes[rows]
+        cells = _coded(frame, f["name"], coded)  # -1: missing; each cell coded once, then taken
+        codes = cells.codes if rows is None else cells.codes[rows]
         absent = codes < 0
-        keys = np.asarray(uniques.astype(str), dtype=object)  # each distinct cell looked up once
+        keys = cells.keys  # each distinct cell looked up once
         levels = f["levels"]
         if f["type"] == "boolean":  # missing and unseen cells read as the fill level
             one = np.where(np.isin(keys, levels), keys == levels[1], f["fill"] == levels[1])

@@ -20,12 +20,14 @@ import numpy as np
 
 from .columns import column_block, dtype_groups, in_threads
 from .errors import DataError
+from .levels import Coded
 
 TYPES = ("numeric", "categorical", "boolean", "text", "tokens")
 MAX_LEVELS = 20  # one-hot columns a categorical may produce before it is cut to its top levels
 ID_NAMES = {"id", "index", "rownames", "row", "rowid", "row_id", "row.names", "unnamed: 0", ""}
 TEXT_WORDS = 3  # mean words per cell from which a many-valued column reads as free text
 CLASS_INTEGERS = 20  # an integer target with at most this many values is a class label
+SAMPLE = 200  # first cells present that tell dates and numbers spelled as text
 ISO_DATE = r"\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?)?"
 
 
@@ -63,17 +65,17 @@ def _summary_levels(counts) -> dict:
     return {"top": [[str(k), int(v)] for k, v in top.items()]}
 
 
-def _mostly_numbers(col, sample: int = 200) -> bool:
-    """A cheap look at the first cells before parsing a whole text column as numbers."""
+def _mostly_numbers(head) -> bool:
+    """A cheap look at the first cells present before parsing a whole text column as numbers."""
     import pandas as pd
 
-    head = col.dropna().head(sample)
     return bool(len(head)) and pd.to_numeric(head, errors="coerce").notna().mean() >= 0.9
 
 
-def _looks_like_dates(col, sample: int = 200) -> bool:
-    """ISO dates spelled as text (2010-12, 2010-12-31, 2010-12-31 08:00): the first cells."""
-    head = col.dropna().head(sample).astype(str)
+def _looks_like_dates(head) -> bool:
+    """ISO dates spelled as text (2010-12, 2010-12-31, 2010-12-31 08:00): the first cells
+    present."""
+    head = head.astype(str)
     return bool(len(head)) and bool(head.str.fullmatch(ISO_DATE).all())
 
 
@@ -149,21 +151,26 @@ def numeric_profiles(frame, names: list[str]) -> dict[str, ColumnProfile]:
     return out
 
 
-def _one(col, name: str, max_levels: int) -> ColumnProfile:
+def _one(col, name: str, max_levels: int, coded: dict | None = None) -> ColumnProfile:
+    """`coded`: where the column's level codes are kept for the plan (levels.Coded)."""
     import pandas as pd
 
     n = len(col)
-    missing = int(col.isna().sum())
+    levels = Coded.of(col)
+    missing = levels.missing()
     kind = col.dtype.kind
-    if kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype) or _looks_like_dates(col):
+    head = col.take(np.flatnonzero(levels.codes >= 0)[:SAMPLE])  # the first cells present
+    if kind == "M" or isinstance(col.dtype, pd.DatetimeTZDtype) or _looks_like_dates(head):
         return ColumnProfile(name, "date", "ignored", missing, int(col.nunique()),
                              "a date: dates are not used as features yet")
     # text cells: numbers with a few stray words, labels, or free text
-    meant_numeric, bad_rows = _numeric_text(col) if _mostly_numbers(col) else (False, [])
+    meant_numeric, bad_rows = _numeric_text(col) if _mostly_numbers(head) else (False, [])
     if meant_numeric:
         return ColumnProfile(name, "numeric", "feature", missing, int(col.nunique()),
                              bad_rows=bad_rows)
-    counts = col.value_counts(dropna=True)
+    if coded is not None:
+        coded[name] = levels
+    counts = levels.counts()
     distinct = len(counts)
     present = n - missing
     profile = ColumnProfile(name, "categorical", "feature", missing, distinct,
@@ -194,9 +201,11 @@ def _one(col, name: str, max_levels: int) -> ColumnProfile:
     return profile
 
 
-def profile_columns(frame, spec: dict, targets: list[str]) -> list[ColumnProfile]:
+def profile_columns(frame, spec: dict, targets: list[str],
+                    coded: dict | None = None) -> list[ColumnProfile]:
     """One profile per column, with the roles the spec asks for (`features`, `ignore`,
-    `types`) over the defaults."""
+    `types`) over the defaults. `coded` (a dict) receives the level codes of the text columns
+    (levels.Coded), for the plan to reuse."""
     max_levels = spec.get("max_levels", MAX_LEVELS)
     if isinstance(max_levels, bool) or not isinstance(max_levels, int) or max_levels < 1:
         raise DataError(f"data.max_levels must be a positive integer, got {max_levels!r}.")
@@ -214,7 +223,7 @@ def profile_columns(frame, spec: dict, targets: list[str]) -> list[ColumnProfile
     numeric = numeric_profiles(frame, [n for n, k in zip(frame.columns, kinds) if k in "iuf"])
     out = []
     for name in frame.columns:
-        p = numeric.get(name) or _one(frame[name], name, max_levels)
+        p = numeric.get(name) or _one(frame[name], name, max_levels, coded)
         if name in types and types[name] != p.type:
             p.type, p.why, p.flag = types[name], f"set to {types[name]} in the project", ""
             if p.role == "ignored":

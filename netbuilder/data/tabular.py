@@ -144,7 +144,8 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
         raise DataError(f'data.missing must be one of {", ".join(MISSING)}; got {policy!r}.')
     windowing = parse_window(spec)
     try:
-        profiles = profile_columns(frame, spec, targets)
+        coded: dict = {}  # level codes of the text columns, hashed once for all steps
+        profiles = profile_columns(frame, spec, targets, coded)
     except DataError as err:
         err.path = str(path)
         raise
@@ -166,6 +167,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
     keep, missing = _missing(frame, profiles, policy, path, targets)
     if len(keep) < len(frame):
         frame = frame.iloc[keep].reset_index(drop=True)
+        coded = {name: levels.take(keep) for name, levels in coded.items()}
     samples = len(frame) if not windowing else window_count(len(frame), *windowing, path.name)
     if choose_indices is not None:
         train, val, test = (np.asarray(i, dtype=np.int64) for i in choose_indices(samples))
@@ -179,8 +181,10 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
         y = y.astype(np.float64)
     target_info = _target_info(frame, targets, task)
     if windowing:
-        plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too)
-        x, y = _windowed(encode_frame(frame, plan), y, plan, windowing, samples, train, task)
+        plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too,
+                        coded=coded)
+        x, y = _windowed(encode_frame(frame, plan, coded=coded), y, plan, windowing, samples,
+                         train, task)
     else:  # rows encoded in split order: each split is a slice of x, not another copy
         order = np.concatenate([train, val, test])
         # the numeric inputs gathered once in that order: the fit reads (a copy of) the first
@@ -188,8 +192,8 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
         numbers = numeric_inputs(profiles)
         ordered = take_rows(column_block(frame, numbers), order) if numbers else None
         plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too,
-                        None if ordered is None else ordered[:, :len(train)].copy())
-        x, y = encode_frame(frame, plan, order, ordered), np.take(y, order, axis=0)
+                        None if ordered is None else ordered[:, :len(train)].copy(), coded)
+        x, y = encode_frame(frame, plan, order, ordered, coded), np.take(y, order, axis=0)
         train, val, test = np.split(np.arange(len(order)), np.cumsum([len(train), len(val)]))
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
     head = frame.iloc[fit_rows[:PREVIEW_ROWS]]
