@@ -3,7 +3,8 @@
 1. Loading + encoding a 200,000 x 22 CSV (20 numeric, 1 categorical, the target) with
    `load_data` against pandas `read_csv` + `get_dummies` + `torch.tensor` (budget: <= 1.5x).
 2. A GUI timer's lateness while the Data tab loads that CSV in its loader thread
-   (budget: p99 <= 16 ms), against the same timer on an idle window.
+   (budget: p99 <= 16 ms), against the same timer on an idle window; each of --gui-rounds
+   loads in a panel of its own, in the app's event loop (bench/gui_lateness.py).
 3. Decoding an image folder: one thread against the decoding pool.
 4. An image folder's memory and speed, each way in its own process (peak RSS, ru_maxrss):
    held as uint8 pixels (today's path), as float32 (the old path), and streamed from disk
@@ -12,6 +13,7 @@
 
     python bench/run.py bench_data        [--rows N] [--images N] [--stream-images N]
     python bench/bench_data.py --rows-only [--rounds 7] [--no-gui]   # the CSV figures only
+    python bench/bench_data.py --rows-only --rounds 1 --gui-rounds 5  # mostly the GUI timer
     python bench/bench_data.py --scaling [--wide-rows 1000 --wide-columns 10000]
 
 5. `--scaling`: load_data at N and 2N rows (22 columns) and at M and 2M columns (a wide
@@ -111,74 +113,6 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.3f} s (range {min(values):.3f}-{max(values):.3f})"
 
 
-def timer_lateness(path: Path | None, seconds_cap: float = 60.0,
-                   spin: bool = True) -> tuple[list[float], float | None]:
-    """Lateness (ms) of a 5 ms QTimer while the Data tab loads `path` (None: an idle panel),
-    and the seconds from choosing the file to the column table shown."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from netbuilder.templates import load_template
-    from ui.document import Document
-    from ui.training.data_panel import DataPanel
-
-    app = QApplication.instance() or QApplication([])
-    project = load_template("mlp")
-    project.data = None
-    doc = Document(project)
-    panel = DataPanel(doc)
-    panel.resize(1200, 450)
-    panel.show()
-    app.processEvents()
-    lateness, clock, last = [], QElapsedTimer(), [0]
-    clock.start()
-
-    def tick():
-        now = clock.elapsed()
-        lateness.append(max(0, now - last[0] - 5))
-        last[0] = now
-
-    timer = QTimer(interval=5)
-    timer.timeout.connect(tick)
-    last[0] = clock.elapsed()
-    timer.start()
-    # spin=False: the app's own event loop, which sleeps between events (a processEvents()
-    # spin takes the GIL from the loader thread again and again: the load takes ~2x longer)
-    loop, loop_open = QEventLoop(), [True]
-
-    def close_loop():
-        loop_open[0] = False
-        loop.quit()
-
-    QTimer.singleShot(int(seconds_cap * 1000 if path is not None else 2000), close_loop)
-    wall = None
-    if path is not None:
-        from ui.training.commands import set_section
-
-        def shown(_bundle):
-            nonlocal wall
-            app.processEvents()  # the column table painted
-            wall = time.perf_counter() - start
-            loop.quit()
-
-        panel.bundle_loaded.connect(shown)
-        doc.path = str(path.parent / "p.json")
-        start = time.perf_counter()
-        set_section(doc, "data", {"kind": "csv", "path": path.name, "target": "label"})
-    if spin:  # how this figure was measured before: the GUI thread never sleeps
-        while loop_open[0] and (path is None or wall is None):
-            app.processEvents()
-    else:
-        loop.exec()
-    timer.stop()
-    panel.shutdown()
-    panel.close()
-    panel.deleteLater()  # gone before the next round builds its own panel
-    app.processEvents()
-    return lateness, wall
-
-
 def image_decode(root: Path, count: int) -> tuple[float, float]:
     """Seconds to read an image folder of `count` 96x96 PNGs (resized to 64x64) with one
     decoding thread and with the default pool."""
@@ -270,10 +204,6 @@ def image_ways(count: int) -> list[dict]:
     return results
 
 
-def p99(values: list[float]) -> float:
-    return sorted(values)[max(0, int(len(values) * 0.99) - 1)] if values else 0.0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000, help="CSV rows (0: skip)")
@@ -283,10 +213,8 @@ def main() -> None:
     parser.add_argument("--rows-only", action="store_true", help="only the CSV figures")
     parser.add_argument("--rounds", type=int, default=7, help="alternated rounds of each side")
     parser.add_argument("--no-gui", action="store_true", help="skip the GUI timer figure")
-    parser.add_argument("--gui-rounds", type=int, default=1,
+    parser.add_argument("--gui-rounds", type=int, default=5,
                         help="loads timed in the GUI, each with a panel of its own")
-    parser.add_argument("--gui-exec", action="store_true",
-                        help="wait in an event loop as the app does, not by spinning processEvents()")
     parser.add_argument("--scaling", action="store_true",
                         help="only load_data at N and 2N rows and at M and 2M columns")
     parser.add_argument("--wide-rows", type=int, default=1000, help="rows of the wide table")
@@ -334,18 +262,9 @@ def main() -> None:
               f"{statistics.median(mine) / statistics.median(base):.2f}x (budget 1.5x)")
         if args.no_gui:
             return
-        idle, _ = timer_lateness(None)
-        runs = [timer_lateness(path, spin=not args.gui_exec) for _ in range(args.gui_rounds)]
-        loads, walls = [r[0] for r in runs], [r[1] for r in runs if r[1] is not None]
-        highs = [p99(busy) for busy in loads]
-        if walls:
-            how = "the app's event loop" if args.gui_exec else "processEvents() spinning"
-            print(f"Data tab, {how}: choosing the file to the column table shown {spread(walls)}")
-        print(f"GUI 5 ms timer lateness: idle p99 {p99(idle):.0f} ms (median "
-              f"{statistics.median(idle or [0]):.0f}); while the Data tab loads the CSV, "
-              f"{args.gui_rounds} loads: p99 median {statistics.median(highs):.0f} ms (range "
-              f"{min(highs):.0f}-{max(highs):.0f}), max {max(max(b or [0]) for b in loads):.0f} ms, "
-              f"{statistics.median(len(b) for b in loads):.0f} ticks per load (budget p99 16 ms)")
+        import gui_lateness  # bench/ is on sys.path: this script's own folder
+
+        gui_lateness.report(path, args.gui_rounds)
 
 if __name__ == "__main__":
     main()
