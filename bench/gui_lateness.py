@@ -3,9 +3,11 @@ bench_data.py.
 
 A 5 ms precise QTimer ticks on the GUI thread, which waits in the app's own event loop (an
 exec(), as the app does; spinning processEvents() instead takes the GIL from the loader thread
-again and again). Each load gets a panel of its own, deleted before the next. A load's window
-runs from choosing the file until the column table is shown plus `TAIL_S`, so that painting it
-and anything the panel does after it are inside. The lateness of a tick is its interval less
+again and again). Each load gets a panel of its own, deleted before the next, which first
+shows a small CSV of the same columns (the user had a file open and now chooses another: its
+preview fades while the new one loads). A load's window runs from choosing the file until the
+column table is shown plus `TAIL_S`, so that painting it and anything the panel does after it
+are inside. The lateness of a tick is its interval less
 5 ms: a GUI-thread block (or a GIL held elsewhere) of B ms shows as one tick about B - 5 ms late.
 
 With ~150 ticks in a load, one load's p99 is its second-worst tick; the max is reported too."""
@@ -33,9 +35,19 @@ def _app():
     return QApplication.instance() or QApplication([])
 
 
-def one_load(path: Path | None, cap_s: float = 60.0) -> tuple[list[float], float | None]:
+def small_copy(path: Path, rows: int = 1000) -> Path:
+    """The first `rows` rows of `path`, beside it."""
+    small = path.with_name("small_" + path.name)
+    with open(path) as src, open(small, "w") as out:
+        out.writelines(line for _, line in zip(range(rows + 1), src))
+    return small
+
+
+def one_load(path: Path, idle: bool = False,
+             cap_s: float = 60.0) -> tuple[list[float], float | None]:
     """(lateness of each tick in ms, seconds from choosing the file to the table shown) for one
-    load of `path` in a new Data tab; `path` None: the same window on an idle panel (1 s)."""
+    load of `path` in a new Data tab showing a small copy of it; `idle`: the same window on
+    that panel, idle (1 s)."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     from netbuilder.templates import load_template
@@ -50,7 +62,14 @@ def one_load(path: Path | None, cap_s: float = 60.0) -> tuple[list[float], float
     panel = DataPanel(doc)
     panel.resize(1200, 450)
     panel.show()
-    app.processEvents()
+    settled = QEventLoop()
+    panel.bundle_loaded.connect(lambda _b: QTimer.singleShot(int(TAIL_S * 1000), settled.quit))
+    doc.path = str(path.parent / "p.json")
+    small = small_copy(path)
+    set_section(doc, "data", {"kind": "csv", "path": small.name, "target": "label"})
+    QTimer.singleShot(int(cap_s * 1000), settled.quit)
+    settled.exec()
+    panel.bundle_loaded.disconnect()
     lateness, clock, last = [], QElapsedTimer(), [0]
     clock.start()
 
@@ -62,7 +81,7 @@ def one_load(path: Path | None, cap_s: float = 60.0) -> tuple[list[float], float
     timer = QTimer(interval=INTERVAL_MS, timerType=Qt.PreciseTimer)
     timer.timeout.connect(tick)
     loop = QEventLoop()
-    cap = QTimer(singleShot=True, interval=int(1000 * (cap_s if path is not None else 1.0)))
+    cap = QTimer(singleShot=True, interval=int(1000 * (1.0 if idle else cap_s)))
     cap.timeout.connect(loop.quit)
     wall = None
 
@@ -72,13 +91,11 @@ def one_load(path: Path | None, cap_s: float = 60.0) -> tuple[list[float], float
         QTimer.singleShot(int(TAIL_S * 1000), loop.quit)
 
     panel.bundle_loaded.connect(shown)
-    if path is not None:
-        doc.path = str(path.parent / "p.json")
     last[0] = clock.elapsed()
     timer.start()
     cap.start()
     start = time.perf_counter()
-    if path is not None:
+    if not idle:
         set_section(doc, "data", {"kind": "csv", "path": path.name, "target": "label"})
     loop.exec()
     timer.stop()
@@ -92,7 +109,7 @@ def one_load(path: Path | None, cap_s: float = 60.0) -> tuple[list[float], float
 
 def report(path: Path, loads: int) -> None:
     """Print the idle figure and `loads` loads' figures, one line each, then all ticks pooled."""
-    idle, _ = one_load(None)
+    idle, _ = one_load(path, idle=True)
     runs = [one_load(path) for _ in range(loads)]
     print(f"GUI {INTERVAL_MS} ms timer lateness (ms), the app's event loop; idle: p99 "
           f"{p99(idle):.0f}, max {max(idle or [0]):.0f}")

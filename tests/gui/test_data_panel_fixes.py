@@ -122,7 +122,7 @@ def test_cancelling_the_folder_dialog_fades_the_old_preview_and_says_what_to_do(
 def test_an_error_clears_the_preview_table_and_the_class_balance(qtbot, tmp_path, case):
     panel = shown_panel(qtbot)  # moons: a table and a two-bar class balance
     axis = panel.balance_plot.getAxis("bottom")
-    assert panel.table.rowCount() > 0 and panel.table.columnCount() == 3
+    assert panel.table.model().rowCount() > 0 and panel.table.model().columnCount() == 3
     assert panel.balance.isVisible() and axis._tickLevels is not None
     csv_path = write_csv(tmp_path / "table.csv")
     if case == "missing file":
@@ -132,14 +132,14 @@ def test_an_error_clears_the_preview_table_and_the_class_balance(qtbot, tmp_path
         panel.set_path(str(csv_path))
     wait_loaded(qtbot, panel)
     assert panel.error_text and panel.shape_label.text() == panel.error_text
-    assert panel.table.rowCount() == 0 and panel.table.columnCount() == 0  # no "1 2 3" header
+    assert panel.table.model().rowCount() == 0 and panel.table.model().columnCount() == 0  # no "1 2 3" header
     assert not panel.balance.isVisible() and axis._tickLevels is None
     assert panel.summary.text() == ""
 
     panel.document.undo_stack.undo()  # back to moons: all of it shows again
     with qtbot.waitSignal(panel.bundle_loaded, check_params_cb=lambda b: b is not None):
         pass
-    assert panel.table.columnCount() == 3 and panel.balance.isVisible()
+    assert panel.table.model().columnCount() == 3 and panel.balance.isVisible()
     assert [label for _, label in axis._tickLevels[0]] == ["upper", "lower"]
 
 
@@ -316,8 +316,8 @@ def test_csv_paths_typed_in_quick_succession_show_the_last_with_a_bounded_previe
                     and panel.bundle is not None and panel.bundle.input_shape != (2,))
     assert panel.document.project.data["path"] == str(wide)
     assert [c["name"] for c in panel.columns.columns] == list(wide_header)
-    table = panel.table
-    assert table.rowCount() == data_panel_module.PREVIEW_ROWS
-    assert table.columnCount() == data_panel_module.PREVIEW_COLUMNS
-    shown = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    rows = panel.table.model()
+    assert rows.rowCount() == data_panel_module.PREVIEW_ROWS
+    assert rows.columnCount() == data_panel_module.PREVIEW_COLUMNS
+    shown = [rows.headerData(c, Qt.Horizontal) for c in range(rows.columnCount())]
     assert shown == list(wide_header[:data_panel_module.PREVIEW_COLUMNS])  # in file order

@@ -86,7 +86,7 @@ def test_a_load_completes_in_the_loader_thread_and_shows_the_shape(qtbot, gates)
     assert loaded.args == [gates.results["moons"]] and panel.bundle is gates.results["moons"]
     assert problem.args == [None]
     assert panel.shape_label.text() == "✓ Each sample reaches the Input as [2] float32."
-    assert "samples" in panel.summary.text() and panel.table.rowCount() > 0
+    assert "samples" in panel.summary.text() and panel.table.model().rowCount() > 0
     assert not panel.loading and panel.preview.isEnabled()
     assert gates.threads == [(False, 1)]  # off the GUI thread, and serial (see threads.py)
 

@@ -49,7 +49,7 @@ def test_columns_show_under_a_loss_that_does_not_fit_and_the_fix_is_one_click(qt
     qtbot.waitUntil(lambda: "holds decimals" in panel.shape_label.text(), timeout=LOAD_TIMEOUT)
     wait_loaded(qtbot, panel)
     assert panel.bundle is None
-    assert panel.columns.rowCount() == 4 and panel.table.rowCount() > 0  # columns and rows
+    assert panel.columns.rowCount() == 4 and panel.table.model().rowCount() > 0  # columns and rows
     assert panel.fix_button.isVisible() and panel.fix_button.text() == "Use MSELoss"
     QTest.mouseClick(panel.fix_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: doc.project.training.get("loss") == "MSELoss")

@@ -57,9 +57,14 @@ def test_a_text_column_read_as_tokens_reaches_the_embedding(qtbot, tmp_path):
     qtbot.waitExposed(panel)
     wait_loaded(qtbot, panel)
     assert panel.bundle.info["layout"] == "tabular"  # free text: a bag of words by default
-    row = next(i for i, c in enumerate(panel.columns.columns) if c["name"] == "sentence")
+    table = panel.columns
+    row = next(i for i, c in enumerate(table.columns) if c["name"] == "sentence")
+    cell = table.visualItemRect(table.item(row, 1)).center()  # its Type
+    QTest.mouseClick(table.viewport(), Qt.LeftButton, Qt.NoModifier, cell)  # opens its combo box
+    combo = table.indexWidget(table.model().index(row, 1))
+    assert combo.currentText() == "text"
     with qtbot.waitSignal(panel.bundle_loaded, check_params_cb=lambda b: b is not None):
-        pick_item(qtbot, panel.columns.cellWidget(row, 1), "tokens")
+        pick_item(qtbot, combo, "tokens")
     wait_loaded(qtbot, panel)
     assert doc.project.data["types"] == {"sentence": "tokens"}
     assert panel.bundle.x_train.dtype == torch.int64 and panel.bundle.input_shape == (32,)
@@ -69,5 +74,5 @@ def test_a_text_column_read_as_tokens_reaches_the_embedding(qtbot, tmp_path):
         wait_loaded(qtbot, panel)
     qtbot.waitUntil(lambda: panel.shape_label.text().startswith("✓"))
     panel.views.setCurrentIndex(1)  # the rows: sentences a person can read
-    shown = panel.table.item(0, 0).text()
+    shown = panel.table.model().index(0, 0).data()
     assert len(shown.split()) >= 4 and f"\n{shown}," in (tmp_path / "sentences.csv").read_text()

@@ -38,7 +38,7 @@ def test_data_panel_names_the_input_node_on_a_shape_mismatch(qtbot):
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.bundle_loaded):  # loads in the loader thread
         panel.reload()
-    assert panel.bundle is not None and panel.table.rowCount() > 0
+    assert panel.bundle is not None and panel.table.model().rowCount() > 0
     assert "Input 'x' expects [3] but the data gives [2]" in panel.shape_label.text()
     with qtbot.waitSignal(panel.bundle_loaded):
         panel.builtin.setCurrentText("digits")  # an edit of the data goes through the document
