@@ -2,7 +2,8 @@
 gradient or weight histogram of one layer.
 
 Nothing here listens to the trainer: a QTimer pulls the RunHistory at most REDRAW_HZ times a
-second and redraws only when something new arrived."""
+second and redraws only when something new arrived, every plot with news at once, as often
+as PAINT_BUDGET allows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from netbuilder.app.history import RunHistory
@@ -20,8 +22,8 @@ from ui import theme
 from . import ranges, style
 
 REDRAW_HZ = 20  # at most
-PAINT_BUDGET = 0.02  # at most this share of wall time spent painting the plots
-MAX_INTERVAL_MS = 1000
+PAINT_BUDGET = 0.015  # at most this share of wall time spent drawing and painting the plots
+MAX_INTERVAL_MS = 2000  # however slow a draw, every plot with news is redrawn this often
 KEEP_DECADES = 0.3  # the gradient plot keeps its decades while the data spans this share
 
 
@@ -32,15 +34,12 @@ class TimedGraphics(pg.GraphicsLayoutWidget):
 
     def __init__(self):
         super().__init__()
-        self.paint_ms = 0.0  # exponential average
-        self.paint_total_s = 0.0  # all paints so far (the GUI bench)
+        self.paint_total_s = 0.0  # all paints so far
 
     def paintEvent(self, event):
         start = time.perf_counter()
         super().paintEvent(event)
-        took = (time.perf_counter() - start) * 1000
-        self.paint_total_s += took / 1000
-        self.paint_ms = took if not self.paint_ms else 0.7 * self.paint_ms + 0.3 * took
+        self.paint_total_s += time.perf_counter() - start
 
 
 class Dashboard(QWidget):
@@ -54,7 +53,8 @@ class Dashboard(QWidget):
         self._hist_title = None
         self._epoch_ticks = 0  # tick spacing on the metric plot's epoch axis
         self._dirty: set[str] = set()  # sections with data not drawn yet
-        self._next = 0  # round robin position
+        self._draw_s = 0.0  # the last tick's drawing
+        self._painted_s = 0.0  # paint_total_s after it: the paints since are that draw's
         self.graphics = style.layout_widget(TimedGraphics())
         g = self.graphics
         self.loss_plot = style.style_plot(g.addPlot(row=0, col=0), "Loss", bottom="step")
@@ -88,9 +88,13 @@ class Dashboard(QWidget):
                 # of its text; with the sticky ranges (ranges.py) axes rarely change
                 plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             # a left axis only widens (pyqtgraph also narrows it when its labels get 10 px
-            # shorter): each change of width re-lays out and repaints all five plots, ~35 ms
-            # of GIL on the GUI thread, which happened on most loss and lr draws
-            plot.getAxis("left").setStyle(autoReduceTextSpace=False)
+            # shorter), from room for "0.0000" on: each change of width re-lays out and
+            # repaints all five plots, ~35-50 ms of GIL on the GUI thread, which happened on
+            # most loss and lr draws, and at the first draws of each run
+            left = plot.getAxis("left")
+            left.setStyle(autoReduceTextSpace=False)
+            left.textWidth = QFontMetrics(left.font()).horizontalAdvance("0.0000")  # no setter
+            left._updateWidth()
 
         self.hist_kind = QComboBox()
         self.hist_kind.addItem("Gradients", "gradients")
@@ -127,16 +131,25 @@ class Dashboard(QWidget):
     # ----- drawing -----------------------------------------------------------------------------
     @Slot()
     def _tick(self) -> None:
-        """One plot per tick (round robin): a frame then repaints one plot's region, so no
-        single GUI stall holds the GIL for long; a hidden tab draws nothing until shown."""
+        """Every plot with news at once, painted in one pass; then the next tick comes when
+        this one's cost (its drawing and the paints that followed it) is PAINT_BUDGET of the
+        wait. One plot per tick in turn kept each plot's paint short, but each plot then
+        showed news every 3-5 s, and a paint pass costs ~1 ms however little it paints. A
+        hidden tab draws nothing until shown."""
         if not self.isVisible():
             return
         self._note_changes()
-        for section in self.SECTIONS[self._next:] + self.SECTIONS[:self._next]:
+        if not self._dirty:
+            return
+        painted = self.graphics.paint_total_s
+        cost = self._draw_s + painted - self._painted_s
+        interval = max(1000 // REDRAW_HZ, cost * 1000 / PAINT_BUDGET)
+        self.timer.setInterval(int(min(MAX_INTERVAL_MS, interval)))
+        start = time.perf_counter()
+        for section in self.SECTIONS:
             if section in self._dirty:
-                self._next = (self.SECTIONS.index(section) + 1) % len(self.SECTIONS)
                 self._draw(section)
-                return
+        self._draw_s, self._painted_s = time.perf_counter() - start, painted
 
     @Slot()
     def refresh(self, force: bool = False) -> None:
@@ -166,7 +179,6 @@ class Dashboard(QWidget):
             self._dirty |= {"grads", "hist"}
 
     def _draw(self, section: str) -> None:
-        start = time.perf_counter()
         self._dirty.discard(section)
         self.redraws += 1
         h = self.history
@@ -187,9 +199,6 @@ class Dashboard(QWidget):
             self._draw_flags()
         else:
             self._draw_histogram()
-        took = (time.perf_counter() - start) * 1000 + self.graphics.paint_ms
-        interval = max(1000 // REDRAW_HZ, took / PAINT_BUDGET)
-        self.timer.setInterval(int(min(MAX_INTERVAL_MS, interval)))
 
     def _set_range(self, plot: pg.PlotItem, x=None, y=None) -> None:
         """Set a managed view range, unless the user has zoomed or panned this plot (its
