@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyle
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker
+from PySide6.QtWidgets import QGraphicsItem
 
-from .. import theme
 from ..layout import NODE_H, NODE_W
+from . import pens as canvas_pens
 
 _SELECTABLE = QGraphicsItem.ItemIsSelectable  # read once: an enum looked up on the class costs 8 µs
 
@@ -113,6 +113,7 @@ class EdgeItem(QGraphicsItem):
         self.lane: float | None = None  # x of the lane when routed around other nodes
         self._polyline: list[QPointF] | None = None  # its coarse outline, made when first asked
         self._label_rect = QRectF()
+        self._label_at: QPointF | None = None  # where the label's text starts, made when first painted
         self._bounds = QRectF()
         self.setFlags(_SELECTABLE)
         self.setZValue(-1)  # below the nodes, which keep Qt's default z: one call less per node
@@ -150,6 +151,7 @@ class EdgeItem(QGraphicsItem):
             left, right = min(ax, bx, lane), max(ax, bx, lane)
             top, bottom = min(ay, ay + k, y1, y2, by - k, by), max(ay, ay + k, y1, y2, by - k, by)
         self._bounds = QRectF(left - 6, top - 6, right - left + 12, bottom - top + 12)
+        self._label_at = None
         if self.label:
             self._label_rect = QRectF(mx + 8, my - 9, label_width(self.label), 18)
             self._bounds = self._bounds.united(self._label_rect)
@@ -223,23 +225,39 @@ class EdgeItem(QGraphicsItem):
         return out
 
     def paint(self, painter: QPainter, option, widget=None):
-        t = theme.current()
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = bool(option.state & QStyle.State_Selected)
-        color = QColor(t.accent) if selected else (QColor(t.error) if self.bad else QColor(t.edge))
+        pens = canvas_pens.current()
+        lod = painter.worldTransform().m11()  # the view only scales (as levelOfDetailFromTransform)
+        key = "selected" if self.isSelected() else ("bad" if self.bad else "plain")
         if lod < 0.3:
             painter.setRenderHint(QPainter.Antialiasing, False)
-            painter.setPen(QPen(color, 0))
+            painter.setPen(pens.edge_hairline[key])
             painter.drawPolyline(self.polyline)
             return
+        pen = pens.edge[key]
         painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
-        painter.setPen(QPen(color, 2.6 if selected else 1.8))
+        # a stroke thinner than a pixel is drawn as a one-pixel hairline: the same on screen, and
+        # Qt's cosmetic stroker skips outlining the curve
+        painter.setPen(pen if pen.widthF() * lod >= 1 else pens.edge_hairline[key])
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self._path)
         if self.label and lod >= 0.45:
-            painter.setPen(QPen(QColor(color if (selected or self.bad) else t.border), 1))
-            painter.setBrush(QColor(t.label_bg))
+            painter.setPen(pens.label_border[key])
+            painter.setBrush(pens.color["label_bg"])
             painter.drawRoundedRect(self._label_rect, 9, 9)
             painter.setFont(_label_font)
-            painter.setPen(QColor(t.error) if self.bad else QColor(t.label_text))
-            painter.drawText(self._label_rect, Qt.AlignCenter, self.label)
+            painter.setPen(pens.color["error"] if self.bad else pens.color["label_text"])
+            if self._label_at is None:
+                self._label_at = _centred_baseline(self._label_rect, self.label)
+            painter.drawText(self._label_at, self.label)
+
+
+@functools.cache
+def _label_metrics() -> QFontMetricsF:
+    return QFontMetricsF(_label_font)
+
+
+def _centred_baseline(rect: QRectF, text: str) -> QPointF:
+    """Where a line of text centred in `rect` starts (as Qt.AlignCenter places it)."""
+    fm = _label_metrics()
+    return QPointF(rect.center().x() - fm.horizontalAdvance(text) / 2,
+                   rect.top() + (rect.height() - fm.ascent() - fm.descent()) / 2 + fm.ascent())

@@ -6,16 +6,18 @@ import functools
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from netbuilder.layers.registry import LAYERS
 
 from .. import theme
 from ..layout import NODE_H, NODE_W
 from ..plain import escape
+from . import pens as canvas_pens
+from .node_frame import HEADER, ORIGIN, RECT, stamp
+from .pens import ANTIALIASING, NO_PEN
 from .port_item import HIT, Port, draw_port, input_count, input_positions
 
-HEADER = 26.0
 GRID = 10.0
 
 # read once: an enum looked up on the class costs a Python call per node. No itemChange override
@@ -64,16 +66,6 @@ def _face(type_name: str) -> tuple[tuple[str, str, object], ...]:
     return tuple((k, layer.face_label(k), defaults[k]) for k in layer.summary_keys if k in defaults)
 
 
-@functools.cache
-def _header_path() -> QPainterPath:
-    """The header's outline, rounded on top only: the same for every node, so made once
-    (simplifying it took most of a node's paint while hundreds were in view)."""
-    header = QPainterPath()
-    header.addRoundedRect(QRectF(0, 0, NODE_W, HEADER), 6, 6)
-    header.addRect(QRectF(0, HEADER - 6, NODE_W, 6))
-    return header.simplified()
-
-
 class NodeItem(QGraphicsItem):
     """Painted in one go (no child items): cheap to create and to draw by the thousand."""
 
@@ -93,6 +85,8 @@ class NodeItem(QGraphicsItem):
         self.connected = 0
         self.has_output = layer.name != "Output"
         self.hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
+        self._texts: list | None = None  # the face's text lines as painted, made at the first paint
+        self._lock_at: QPointF | None = None
         self.corner = (0.0, 0.0)  # the top-left corner the scene placed it at, as plain floats
         self._color = theme.category_color(layer.category)
         self.color_name = self._color.name()
@@ -131,6 +125,7 @@ class NodeItem(QGraphicsItem):
         self.summary, self.params_text, self.errors, self.flag = summary, ptext, list(errors), flag
         self.frozen = node.frozen
         self.n_inputs, self.connected = n_inputs, connected
+        self._texts = None
         self._tip_from = (node, list(errors), flag)
         if self._tip_given:
             super().setToolTip(self.toolTip())
@@ -160,7 +155,7 @@ class NodeItem(QGraphicsItem):
 
     # --- geometry ------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-8, -8, NODE_W + 16, NODE_H + 16)
+        return _BOUNDS  # Qt asks at every paint; it copies the rect it is given
 
     def shape(self):
         path = QPainterPath()
@@ -201,73 +196,81 @@ class NodeItem(QGraphicsItem):
         return None
 
     # --- painting ------------------------------------------------------------------------------
+    # Hundreds of nodes are painted per frame: what a paint needs (elided texts and where they
+    # sit, port outlines, pens) is made once, when the content or the theme changes, not per paint.
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None):
-        t = theme.current()
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = bool(option.state & QStyle.State_Selected)
-        rect = QRectF(0, 0, NODE_W, NODE_H)
-        outline = QColor(t.error) if self.errors else (QColor(t.accent) if selected else QColor(t.border))
+        pens = canvas_pens.current()
+        lod = painter.worldTransform().m11()  # the view only scales (as levelOfDetailFromTransform)
+        selected = self.isSelected()
         if lod < 0.3:  # far away: a coloured block is all that can be seen
-            painter.setRenderHint(QPainter.Antialiasing, False)
-            painter.setPen(QPen(outline, 4 if (self.errors or selected) else 0) if (self.errors or selected)
-                           else Qt.NoPen)
+            painter.setRenderHint(ANTIALIASING, False)
+            if self.errors or selected:
+                painter.setPen(QPen(pens.color["error" if self.errors else "accent"], 4))
+            else:
+                painter.setPen(NO_PEN)
             painter.setBrush(self._color)
-            painter.drawRect(rect)
+            painter.drawRect(RECT)
             return
-        painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
-        # body and header
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(QColor(t.node))
-        painter.drawRoundedRect(rect, 6, 6)
-        painter.setBrush(self._color)
-        painter.drawPath(_header_path())
-        width = 2.5 if (self.errors or selected) else 1.0
-        painter.setPen(QPen(outline, width))
-        painter.setBrush(Qt.NoBrush)
-        painter.drawRoundedRect(rect, 6, 6)
-        if self.flag:
-            painter.setPen(QPen(QColor(t.warning), 2.0))
-            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 8, 8)
+        outline = "error" if self.errors else "selected" if selected else "plain"
+        ports = (self.n_inputs, min(self.connected, self.n_inputs), self.has_output)
+        painter.drawPixmap(ORIGIN, stamp(pens, self._color, outline, bool(self.flag), ports, lod,
+                                         painter.device().devicePixelRatioF()))
         if lod >= 0.45:
-            self._paint_text(painter, t)
-        self._paint_ports(painter, t)
+            painter.setRenderHint(ANTIALIASING, lod > 0.5)
+            self._paint_text(painter, pens)
+        if self.hover_port:
+            self._paint_hover_port(painter, pens)
 
-    def _paint_text(self, painter: QPainter, t) -> None:
-        fm = QFontMetricsF(_id_font)
-        id_text = fm.elidedText(self.node_id, Qt.ElideRight, 72)
-        id_w = fm.horizontalAdvance(id_text) + 8
-        painter.setPen(QColor("#ffffff"))
-        painter.setFont(_title_font)
+    def _face_texts(self) -> list[tuple[QFont, str, QPointF, str]]:
+        """(font, colour key, baseline point, text) of each text line, elided to fit."""
+        id_fm, title_fm, body_fm = _metrics()
+        id_text = id_fm.elidedText(self.node_id, Qt.ElideRight, 72)
+        id_w = id_fm.horizontalAdvance(id_text)
         lock_w = 14 if self.frozen else 0
-        title = QFontMetricsF(_title_font).elidedText(self.title, Qt.ElideRight, NODE_W - 20 - id_w - lock_w)
-        painter.drawText(QRectF(10, 0, NODE_W - 20, HEADER), Qt.AlignVCenter | Qt.AlignLeft, title)
-        if self.frozen:
-            draw_lock(painter, QPointF(NODE_W - 10 - id_w - 8, HEADER / 2))
-        painter.setFont(_id_font)
-        painter.setPen(QColor(255, 255, 255, 200))
-        painter.drawText(QRectF(10, 0, NODE_W - 20, HEADER), Qt.AlignVCenter | Qt.AlignRight, id_text)
-        painter.setFont(_body_font)
-        fm = QFontMetricsF(_body_font)
-        painter.setPen(QColor(t.text))
+        title = title_fm.elidedText(self.title, Qt.ElideRight, NODE_W - 20 - (id_w + 8) - lock_w)
+        lines = [(_title_font, "white", QPointF(10, _baseline(title_fm, 0, HEADER)), title),
+                 (_id_font, "id", QPointF(NODE_W - 10 - id_w, _baseline(id_fm, 0, HEADER)), id_text)]
         y = HEADER + 4
         if self.summary:
-            painter.drawText(QRectF(10, y, NODE_W - 20, 18), Qt.AlignVCenter | Qt.AlignLeft,
-                             fm.elidedText(self.summary, Qt.ElideRight, NODE_W - 20))
+            lines.append((_body_font, "text", QPointF(10, _baseline(body_fm, y, 18)),
+                          body_fm.elidedText(self.summary, Qt.ElideRight, NODE_W - 20)))
             y += 18
-        painter.setPen(QColor(t.error) if self.errors else QColor(t.dim_text))
         text = ("⚠ " + self.errors[0]) if self.errors else self.params_text
-        painter.drawText(QRectF(10, y, NODE_W - 20, 18), Qt.AlignVCenter | Qt.AlignLeft,
-                         fm.elidedText(text, Qt.ElideRight, NODE_W - 20))
+        lines.append((_body_font, "error" if self.errors else "dim_text", QPointF(10, _baseline(body_fm, y, 18)),
+                      body_fm.elidedText(text, Qt.ElideRight, NODE_W - 20)))
+        self._lock_at = QPointF(NODE_W - 10 - (id_w + 8) - 8, HEADER / 2) if self.frozen else None
+        return lines
 
-    def _paint_ports(self, painter: QPainter, t) -> None:
-        ring = QColor(t.text)
-        fill = QColor(self._color)
-        hover = self.hover_port
-        for i, p in enumerate(input_positions(self.n_inputs, NODE_W)):
-            hl = None
-            if hover and hover[0].kind == "in" and hover[0].index == i:
-                hl = QColor(t.ok) if hover[1] else QColor(t.error)
-            draw_port(painter, p, fill, ring, i < self.connected, hl)
-        if self.has_output:
-            hl = QColor(t.accent) if hover and hover[0].kind == "out" else None
-            draw_port(painter, QPointF(NODE_W / 2, NODE_H), fill, ring, True, hl)
+    def _paint_text(self, painter: QPainter, pens) -> None:
+        if self._texts is None:
+            self._texts = self._face_texts()
+        colors = pens.color
+        for font, key, at, text in self._texts:
+            painter.setFont(font)
+            painter.setPen(pens.white if key == "white" else pens.id_text if key == "id" else colors[key])
+            painter.drawText(at, text)
+        if self._lock_at is not None:
+            draw_lock(painter, self._lock_at)
+
+    def _paint_hover_port(self, painter: QPainter, pens) -> None:
+        """The port a connection drag is over, ringed in the colour of its verdict."""
+        port, allowed = self.hover_port
+        if port.kind == "out":
+            draw_port(painter, QPointF(NODE_W / 2, NODE_H), self._color, pens.color["text"], True,
+                      pens.color["accent"])
+        elif port.index < self.n_inputs:
+            draw_port(painter, input_positions(self.n_inputs, NODE_W)[port.index], self._color,
+                      pens.color["text"], port.index < self.connected, pens.color["ok" if allowed else "error"])
+
+
+_BOUNDS = QRectF(-8, -8, NODE_W + 16, NODE_H + 16)
+
+
+@functools.cache
+def _metrics() -> tuple[QFontMetricsF, QFontMetricsF, QFontMetricsF]:
+    return QFontMetricsF(_id_font), QFontMetricsF(_title_font), QFontMetricsF(_body_font)
+
+
+def _baseline(fm: QFontMetricsF, top: float, height: float) -> float:
+    """The baseline of one line of text centred vertically in a band (as Qt.AlignVCenter sets it)."""
+    return top + (height - fm.ascent() - fm.descent()) / 2 + fm.ascent()
