@@ -25,10 +25,6 @@ _label_font.setPixelSize(11)
 _label_font.setFamilies(["JetBrains Mono", "DejaVu Sans Mono", "Menlo", "Consolas", "monospace"])
 
 
-def _handle(a: QPointF, b: QPointF) -> float:
-    return _handle_xy(a.y(), b.y())
-
-
 def _handle_xy(ay: float, by: float) -> float:
     dy = by - ay
     return max(40.0, abs(dy) * 0.45) if dy > 0 else 80.0 + min(abs(dy), 400) * 0.25
@@ -36,20 +32,28 @@ def _handle_xy(ay: float, by: float) -> float:
 
 def curve(a: QPointF, b: QPointF) -> QPainterPath:
     """A vertical S-curve (flow runs top to bottom); longer handles when the target sits above."""
-    handle = _handle(a, b)
-    path = QPainterPath(a)
-    path.cubicTo(QPointF(a.x(), a.y() + handle), QPointF(b.x(), b.y() - handle), b)
+    return curve_xy(a.x(), a.y(), b.x(), b.y())
+
+
+def curve_xy(ax: float, ay: float, bx: float, by: float) -> QPainterPath:
+    """curve() from plain floats: made for each edge when it is first painted, hundreds in the
+    first frame at a new place, so without a QPointF per point."""
+    handle = _handle_xy(ay, by)
+    path = QPainterPath()
+    path.moveTo(ax, ay)
+    path.cubicTo(ax, ay + handle, bx, by - handle, bx, by)
     return path
 
 
-def routed(a: QPointF, b: QPointF, lane: float) -> QPainterPath:
-    """Out of `a` downwards, along the vertical line x = lane, into `b` from above."""
-    y1, y2 = a.y() + BEND, b.y() - BEND
+def routed_xy(ax: float, ay: float, bx: float, by: float, lane: float) -> QPainterPath:
+    """Out of (ax, ay) downwards, along the vertical line x = lane, into (bx, by) from above."""
+    y1, y2 = ay + BEND, by - BEND
     k = _routed_handle(y1, y2)
-    path = QPainterPath(a)
-    path.cubicTo(QPointF(a.x(), a.y() + k), QPointF(lane, a.y() + k), QPointF(lane, y1))
+    path = QPainterPath()
+    path.moveTo(ax, ay)
+    path.cubicTo(ax, ay + k, lane, ay + k, lane, y1)
     path.lineTo(lane, y2)
-    path.cubicTo(QPointF(lane, b.y() - k), QPointF(b.x(), b.y() - k), b)
+    path.cubicTo(lane, by - k, bx, by - k, bx, by)
     return path
 
 
@@ -164,8 +168,7 @@ class EdgeItem(QGraphicsItem):
             return QPainterPath()
         if self._curve is None:
             ax, ay, bx, by = self._ends
-            a, b = QPointF(ax, ay), QPointF(bx, by)
-            self._curve = curve(a, b) if self.lane is None else routed(a, b, self.lane)
+            self._curve = curve_xy(ax, ay, bx, by) if self.lane is None else routed_xy(ax, ay, bx, by, self.lane)
         return self._curve
 
     @property
