@@ -147,6 +147,25 @@ def test_zoom_wheel_and_fit(make_window):
     assert not view.minimap.isVisible()  # all of the graph is in view: no overview over it
 
 
+def test_fit_follows_a_move_and_its_undo(make_window):
+    w = make_window()
+    view, doc = w.canvas, w.document
+    scene = view.net_scene
+
+    def fitted_on_the_graph():  # Fit centres the view on the graph as it is now
+        QTest.keyClick(view.viewport(), Qt.Key_F)
+        seen = view.mapToScene(view.viewport().rect()).boundingRect()
+        graph = scene.itemsBoundingRect()
+        return seen.contains(graph) and abs(seen.center().x() - graph.center().x()) < 2
+
+    assert fitted_on_the_graph()
+    c = scene.nodes["n1"].sceneBoundingRect().center() + QPointF(0, 10)
+    drag(view, c, c + QPointF(300, 0), steps=6)  # a node dragged to the right: the graph is wider
+    assert fitted_on_the_graph()
+    doc.undo_stack.undo()
+    assert fitted_on_the_graph()
+
+
 def wheel(view, pos, delta):
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QWheelEvent

@@ -38,6 +38,7 @@ class NetScene(QGraphicsScene):
         self._press_pos: dict[str, tuple] = {}
         self._drag = None  # active connection drag: dict(source, detach, line, hover)
         self.revision = 0  # bumped on every change the far-away overview must redraw for
+        self._graph_rect: tuple[int, QRectF] | None = None  # (revision, graph_rect then)
         # nodes by the cell of their top-left corner, each with that corner (plain floats)
         self._grid: dict[tuple[int, int], dict[NodeItem, tuple[float, float]]] = {}
         self._cell_of: dict[NodeItem, tuple[int, int]] = {}
@@ -283,11 +284,14 @@ class NetScene(QGraphicsScene):
         for its boundingRect in Python."""
         if not self.nodes:
             return self.itemsBoundingRect()
+        if self._graph_rect is not None and self._graph_rect[0] == self.revision:
+            return QRectF(self._graph_rect[1])  # nothing changed since it was last asked (Fit)
         xs = [item.corner[0] for item in self.nodes.values()]
         ys = [item.corner[1] for item in self.nodes.values()]
         rect = QRectF(min(xs) - 8, min(ys) - 8, max(xs) - min(xs) + NODE_W + 16, max(ys) - min(ys) + NODE_H + 16)
         for edge in self.edges.values():
             rect = rect.united(edge.boundingRect())
+        self._graph_rect = (self.revision, QRectF(rect))
         return rect
 
     # --- hit testing ---------------------------------------------------------------------------
