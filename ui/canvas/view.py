@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
@@ -59,6 +59,7 @@ class NetView(QGraphicsView):
         self.quick_add = QuickAdd(self.viewport())
         self.quick_add.chosen.connect(self._quick_chosen)
         self._quick_pos = QPointF()
+        self._index_pending = False  # a project was loaded: index its items once it is drawn
         document.loaded.connect(self._after_load)
         document.network_changed.connect(self._after_load)
 
@@ -105,6 +106,15 @@ class NetView(QGraphicsView):
     @Slot()
     def _after_load(self) -> None:
         self.fit_all()
+        self._index_pending = True
+
+    @Slot()
+    def _build_index(self) -> None:
+        """Qt indexes new items at the first query of the scene, or 2 s after the last change: a
+        zoom into a just-opened 5,000-node project paid ~40 ms for it in its frame, and the timer
+        may fire in the middle of a gesture. Asked once just after the first paint instead, before
+        the user's first gesture."""
+        self.net_scene.items(QRectF(0, 0, 1, 1))
 
     # --- adding nodes --------------------------------------------------------------------------
     def add_node(self, type_name: str, scene_pos: QPointF, connect_from: str | None = None) -> str:
@@ -290,6 +300,9 @@ class NetView(QGraphicsView):
 
     def paintEvent(self, event):
         """Zoomed far out, paint the graph in a few batched calls instead of item by item."""
+        if self._index_pending:
+            self._index_pending = False
+            QTimer.singleShot(0, self, self._build_index)  # dropped if the view is gone by then
         if self.zoom() >= OVERVIEW_ZOOM:
             super().paintEvent(event)
             return
