@@ -127,3 +127,13 @@ def test_true_false_keep_the_file_spelling(tmp_path):
     b = load(tmp_path, write(tmp_path, "f,label\n" + "".join(
         f"{['TRUE', 'false', ''][i % 3]},{i % 2}\n" for i in range(12))))
     assert b.plan["features"][0]["levels"] == ["TRUE", "false"]
+
+
+def test_a_header_longer_than_the_sniffed_head_is_read_whole(tmp_path):
+    """12,000 columns: the header line alone is over 64 KB (the sniffed head); it was cut and
+    read as a duplicated name."""
+    names = [f"feature{i}" for i in range(12000)]
+    rows = [",".join(str((r * 7 + i) % 5) for i in range(12000)) + f",{r % 2}" for r in range(10)]
+    write(tmp_path, ",".join(names + ["label"]) + "\n" + "\n".join(rows) + "\n")
+    b = load(tmp_path, "data.csv")
+    assert b.input_shape == (12000,)

@@ -80,7 +80,7 @@ def decode(path: Path, raw: bytes) -> tuple[str, str]:
 
 def _header_and_sample(text: str) -> tuple[list[str], str]:
     lines = []
-    for line in text[:65536].splitlines():
+    for line in text.splitlines():
         if line.strip():
             lines.append(line)
             if len(lines) == 50:
@@ -180,7 +180,13 @@ def _first_bytes(path: Path, size: int = 65536) -> bytes:
         return read_bytes(path)  # the message for a folder or a missing file
     try:
         with path.open("rb") as fh:
-            return fh.read(size)
+            head = fh.read(size)
+            while head.count(b"\n") < 2:  # a header longer than the sample (100k columns)
+                more = fh.read(len(head))
+                if not more:
+                    break
+                head += more
+            return head
     except OSError as err:
         raise DataError(f"{path} cannot be read: {err.strerror or err}.", path=str(path)) from None
 
@@ -256,7 +262,8 @@ def read_frame(path: Path, spec: dict | None = None):
     text, encoding = None, "utf-8"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
         text, encoding = decode(path, read_bytes(path))
-        head = text[:65536].encode("utf-8")
+        second = text.find("\n", text.find("\n") + 1)  # the header and a row, however long
+        head = text[:max(65536, second + 1)].encode("utf-8")
     # a UTF-8 file goes to the parser by its path (decoding 100 MB in Python would hold the
     # GIL); one that is not UTF-8 is decoded here, then parsed
     lines, sample = _header_and_sample(head.removeprefix(b"\xef\xbb\xbf").decode(
