@@ -137,3 +137,16 @@ def test_a_header_longer_than_the_sniffed_head_is_read_whole(tmp_path):
     write(tmp_path, ",".join(names + ["label"]) + "\n" + "\n".join(rows) + "\n")
     b = load(tmp_path, "data.csv")
     assert b.input_shape == (12000,)
+
+
+def test_a_file_with_carriage_returns_alone_is_sniffed_from_its_head(tmp_path):
+    """Old Mac line ends (\\r only): the head is not read on to the end of the file looking for
+    a \\n, and the table loads."""
+    from netbuilder.data.csv_read import _first_bytes
+
+    rows = "".join(f"{i % 7},{(i * 3) % 11},{i % 2}\r" for i in range(40000))
+    path = tmp_path / "data.csv"
+    path.write_bytes(("a,b,label\r" + rows).encode())
+    assert path.stat().st_size > 200_000 and len(_first_bytes(path)) == 65536
+    b = load(tmp_path, "data.csv")
+    assert b.input_shape == (2,)

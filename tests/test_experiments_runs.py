@@ -76,6 +76,14 @@ def test_torn_and_hostile_folders_are_listed_with_a_note(two_runs, tmp_path):
     assert found["odd"].metrics == {"accuracy": 0.5}
 
 
+def test_a_run_whose_project_json_is_nested_too_deeply_names_no_project(tmp_path):
+    run = tmp_path / "runs" / "deep"
+    run.mkdir(parents=True)
+    (run / "project.json").write_text("[" * 200_000 + "]" * 200_000)  # json.loads: RecursionError
+    assert R.run_project_name(run) is None
+    assert "nested too deeply" in R.read_run(run).problem
+
+
 def test_rename_and_note_live_beside_the_runs(two_runs):
     run = R.runs_root(two_runs) / "run0"
     before = _digest(run)

@@ -181,7 +181,8 @@ def _first_bytes(path: Path, size: int = 65536) -> bytes:
     try:
         with path.open("rb") as fh:
             head = fh.read(size)
-            while head.count(b"\n") < 2:  # a header longer than the sample (100k columns)
+            # a header longer than the sample (100k columns); old Mac files end lines with \r alone
+            while max(head.count(b"\n"), head.count(b"\r")) < 2:
                 more = fh.read(len(head))
                 if not more:
                     break

@@ -78,6 +78,8 @@ def _read_json(path: Path):
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path.name} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise ValueError(f"{path.name} is nested too deeply for a run file") from None
 
 
 def is_run_folder(path: Path) -> bool:

@@ -22,9 +22,9 @@ MARGIN = 8.0  # the frame reaches this far outside the node's rectangle (flag ri
 RECT = QRectF(0, 0, NODE_W, NODE_H)
 ORIGIN = QPointF(-MARGIN, -MARGIN)
 _FLAG_RECT = RECT.adjusted(-4, -4, 4, 4)
-_MAX_LOOKS = 512  # colours x outlines x port layouts at one or two scales; cleared when exceeded
+_KEPT_SCALES = 2  # a wheel zoom makes a new scale each frame: older scales' stamps are dropped
 
-_stamps: dict[tuple, QPixmap] = {}
+_stamps: dict[tuple[float, float], dict[tuple, QPixmap]] = {}  # (lod, dpr) -> look -> stamp
 
 
 @functools.cache
@@ -51,12 +51,15 @@ def stamp(pens: Pens, color: QColor, outline: str, flagged: bool, ports: tuple[i
           dpr: float) -> QPixmap:
     """The frame of a node of this colour, outline ("plain", "error" or "selected"), flag and port
     layout, as seen at this zoom (lod) on a device of this pixel ratio; drawn at ORIGIN."""
-    key = (id(pens), color.rgba(), outline, flagged, ports, lod, dpr)
-    pm = _stamps.get(key)
+    at_scale = _stamps.get((lod, dpr))
+    if at_scale is None:
+        while len(_stamps) >= _KEPT_SCALES:
+            del _stamps[next(iter(_stamps))]  # the oldest scale
+        at_scale = _stamps[lod, dpr] = {}
+    key = (id(pens), color.rgba(), outline, flagged, ports)
+    pm = at_scale.get(key)
     if pm is None:
-        if len(_stamps) >= _MAX_LOOKS:
-            _stamps.clear()
-        pm = _stamps[key] = _render(pens, color, outline, flagged, ports, lod, dpr)
+        pm = at_scale[key] = _render(pens, color, outline, flagged, ports, lod, dpr)
     return pm
 
 
