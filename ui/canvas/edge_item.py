@@ -238,9 +238,10 @@ class EdgeItem(QGraphicsItem):
             return
         pen = pens.edge[key]
         painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
-        # a stroke thinner than a pixel is drawn as a one-pixel hairline: the same on screen, and
+        # a stroke thinner than a device pixel is drawn as a one-pixel hairline: the same on screen, and
         # Qt's cosmetic stroker skips outlining the curve
-        painter.setPen(pen if pen.widthF() * lod >= 1 else pens.edge_hairline[key])
+        device_px = pen.widthF() * lod * painter.device().devicePixelRatioF()
+        painter.setPen(pen if device_px >= 1 else pens.edge_hairline[key])
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self._path)
         if self.label and lod >= 0.45:

@@ -198,13 +198,15 @@ class ColumnTable(QTableWidget):
         if index.column() in (TYPE, ROLE):
             self.open_choice(index.row(), index.column())
 
-    def open_choice(self, row: int, column: int) -> QComboBox:
-        """The cell's combo box, open with its list shown, as a click on the cell opens it."""
+    def open_choice(self, row: int, column: int) -> QComboBox | None:
+        """The cell's combo box, open with its list shown, as a click on the cell opens it
+        (None where the view would not start editing it, e.g. while another cell is edited)."""
         index = self.model().index(row, column)
         self.setCurrentIndex(index)
         self.edit(index)
         combo = self.indexWidget(index)
-        combo.showPopup()
+        if combo is not None:
+            combo.showPopup()
         return combo
 
     def _chosen(self, row: int, column: int, text: str) -> None:
