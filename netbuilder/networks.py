@@ -51,14 +51,17 @@ def io_node(project: Project, kind: str):
     return next((n for n in project.nodes if n.type == kind), None)
 
 
-def analyze_networks(project: Project) -> dict:
+def analyze_networks(project: Project, data_shape=None) -> dict:
     """Every network's Analysis (errors tagged with the network and prefixed with its name),
-    plus the problems across networks, each shown on both ends."""
+    plus the problems across networks, each shown on both ends. `data_shape` (see
+    shapes.analyze) is for the network the data feeds."""
     from .shapes import analyze
 
     found = {}
+    r = roles(project)
+    fed = r.data if r is not None else None
     for name, graph in project.graphs().items():
-        analysis = analyze(graph)
+        analysis = analyze(graph, data_shape if name == fed else None)
         for err in analysis.errors:
             if err.network is None:
                 err.network, err.message = name, f"{name}: {err.message}"

@@ -180,10 +180,12 @@ def input_mismatch(project: Project, bundle: DataBundle) -> ProjectError | None:
         return ProjectError(f"The graph has {len(inputs)} Input nodes ({names}) but the data "
                             "gives one tensor per sample: training needs a single Input.",
                             nodes=tuple(n.id for n in inputs))
+    from .shapes import leaves_shape_to_data
+
     node = inputs[0]
     params = node.resolved()
-    want = [int(s) for s in params.get("shape", ())]
     got = [int(s) for s in bundle.input_shape]
+    want = got if leaves_shape_to_data(node) else [int(s) for s in params.get("shape", ())]
     if want != got:
         return ProjectError(f"Input '{node.id}' expects {want} but the data gives {got}: set the "
                             "Input shape or the data's size.", node=node.id, field="shape")
@@ -322,10 +324,20 @@ def fit_to_data(project: Project, bundle: DataBundle) -> list[str]:
         training["loss"] = bundle.info["loss"]
         project.training = training
         notes.append(f"loss {training['loss']} follows from the data ({bundle.task})")
+    notes += fill_data_shape(project, bundle.input_shape)
+    return notes
+
+
+def fill_data_shape(project: Project, shape) -> list[str]:
+    """Give the Inputs that leave their shape to the data (shapes.leaves_shape_to_data) the
+    data's sample shape, in place. Returns notes saying so."""
+    from .shapes import leaves_shape_to_data
+
+    notes = []
     for node in input_nodes(project):
-        if "shape" not in node.params:
-            node.params["shape"] = list(bundle.input_shape)
-            notes.append(f"Input '{node.id}' takes the data's shape {list(bundle.input_shape)}")
+        if leaves_shape_to_data(node):
+            node.params["shape"] = list(shape)
+            notes.append(f"Input '{node.id}' takes the data's shape {list(shape)}")
     return notes
 
 

@@ -20,6 +20,8 @@ class Analysis:
     tensors: dict[str, Tensor] = field(default_factory=dict)
     inferred: dict[str, dict] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
+    # Input nodes that leave their shape to the data: the data's sample shape, None while unknown
+    from_data: dict[str, tuple | None] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -33,9 +35,22 @@ class Analysis:
         return out
 
 
-def analyze(project: Project) -> Analysis:
+DATA_NOT_LOADED = type("DataNotLoaded", (), {"__repr__": lambda self: "DATA_NOT_LOADED"})()
+
+
+def leaves_shape_to_data(node) -> bool:
+    """An Input without a shape takes the bound data's sample shape (CONTRACT.md)."""
+    return node.type == "Input" and "shape" not in node.params
+
+
+def analyze(project: Project, data_shape=None) -> Analysis:
     """Check the structure, then propagate shapes in topological order (stopping below any error).
     In a project with several networks: the active network's, with the problems across networks.
+
+    `data_shape`: what an Input that leaves its shape to the data takes: the bound data's sample
+    shape, or DATA_NOT_LOADED while it is unknown (then that Input is a problem and nothing below
+    it is checked, rather than checked against a made-up shape). None: the layer's default, for
+    callers that filled the data's shape in already (session.fit_to_data) or have no data.
 
     One analysis per edit and per run start is shared by everything that needs it (pass it on
     rather than analysing again): `analyze.calls` counts them, for the tests that check so."""
@@ -43,7 +58,7 @@ def analyze(project: Project) -> Analysis:
     if project.networks:
         from .networks import analyze_networks
 
-        return analyze_networks(project)[project.active]
+        return analyze_networks(project, data_shape)[project.active]
     g = Graph.of(project)
     result = Analysis(errors=structure_errors(project, g))
     if g.order is None:  # a loop: structure_errors said where
@@ -59,6 +74,14 @@ def analyze(project: Project) -> Analysis:
             continue
         ins = [result.tensors[s] for s in sources]
         params = node.resolved()
+        if data_shape is not None and leaves_shape_to_data(node):
+            if data_shape is DATA_NOT_LOADED:
+                result.from_data[node_id] = None
+                result.errors.append(ProjectError(
+                    f"Input '{node_id}' takes its shape from the data, which is not loaded: load "
+                    "the data (Data tab) or set the shape.", node=node_id, field="shape"))
+                continue
+            params["shape"] = result.from_data[node_id] = tuple(int(s) for s in data_shape)
         try:
             tensor = node.layer.shape(ins, params)
             _check_size(tensor)

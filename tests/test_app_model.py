@@ -241,3 +241,45 @@ def test_an_event_calls_its_listeners_in_order_and_lets_one_leave_while_called()
     event.emit(1)
     event.emit(2)
     assert calls == [("once", 1), ("always", 1), ("always", 2)]
+
+
+# ----- an Input that leaves its shape to the data --------------------------------------------
+def data_mlp(data) -> Project:
+    p = mlp()
+    del p.node("x").params["shape"]
+    p.data = data
+    return p
+
+
+def test_an_input_without_a_shape_takes_the_loaded_datas_shape():
+    doc = ProjectDocument(data_mlp({"kind": "csv", "path": "t.csv", "target": "y"}))
+    seen = []
+    doc.events.analyzed.connect(lambda: seen.append("analyzed"))
+    doc.problems.events.changed.connect(seen.append)
+    # bound but not loaded: said so, and nothing below the Input checked against 1x28x28
+    assert [p.message for p in doc.problems.graph] == [
+        ("Input 'x' takes its shape from the data, which is not loaded: load the data (Data tab) "
+         "or set the shape.")]
+    assert doc.analysis.from_data == {"x": None} and "fc1" not in doc.analysis.tensors
+
+    doc.set_data_shape((5,))
+    assert seen == ["analyzed", GRAPH] and not doc.problems.graph
+    assert doc.analysis.from_data == {"x": (5,)} and doc.analysis.inferred["fc1"]["in_features"] == 5
+    assert "shape" not in doc.project.node("x").params  # derived, never written to the project
+    doc.set_data_shape((5,))
+    assert seen == ["analyzed", GRAPH]  # the same shape: no new analysis
+
+    doc.push(SetParam(doc, "x", "shape", [3]))  # a shape of its own wins
+    assert doc.analysis.from_data == {} and doc.analysis.inferred["fc1"]["in_features"] == 3
+    doc.undo.undo()
+    assert doc.analysis.inferred["fc1"]["in_features"] == 5
+
+    doc.set_project(data_mlp({"kind": "builtin", "name": "moons"}))  # another project's data
+    assert doc.analysis.from_data == {"x": None}
+
+
+def test_without_data_bound_an_input_without_a_shape_has_the_layer_default():
+    """CONTRACT.md leaves the shape to the data only when data is bound."""
+    doc = ProjectDocument(data_mlp(None))
+    doc.set_data_shape(None)
+    assert doc.analysis.from_data == {} and str(doc.analysis.tensors["x"]) == "[1, 28, 28]"

@@ -29,6 +29,18 @@ def test_input_shape_mismatch_names_the_node_and_both_shapes():
     assert "Input 'x' expects [1, 32, 32] but the data gives [1, 8, 8]" in err.value.message
 
 
+def test_an_input_left_to_the_data_fits_whatever_the_data_gives():
+    """The data panel checks the document's project, whose Input leaves its shape to the data:
+    no "expects [1, 28, 28]" (the layer's default) against the data's [2]."""
+    from netbuilder.session import data_mismatch, input_mismatch
+
+    project = load_template("mlp")  # Input [2]; moons give [2]
+    del project.node("x").params["shape"]
+    bundle = load_project_data(project, ".")
+    assert input_mismatch(project, bundle) is None
+    assert data_mismatch(project, analyze(project, bundle.input_shape), bundle) is None
+
+
 def test_overrides_pick_the_data_kind_and_keep_the_source_project(tmp_path):
     project = load_template("mlp")
     (tmp_path / "d.csv").write_text("a,b,label\n1,2,x\n")

@@ -141,6 +141,7 @@ class Document(QObject):
     total_params = property(lambda self: self.model.total_params)
     frozen_params = property(lambda self: self.model.frozen_params)
     title = property(lambda self: self.model.title)
+    data_shape = property(lambda self: self.model.data_shape)
 
     # --- the model's calls -------------------------------------------------------------------
     def push(self, command) -> None:
@@ -164,3 +165,6 @@ class Document(QObject):
 
     def set_selection(self, ids: list[str]) -> None:
         self.model.set_selection(ids)
+
+    def set_data_shape(self, shape) -> None:
+        self.model.set_data_shape(shape)

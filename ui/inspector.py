@@ -165,6 +165,18 @@ class Inspector(QScrollArea):
         lay.addStretch(1)
         self._update_derived()
 
+    def _show_data_shape(self) -> None:
+        """An Input that leaves its shape to the data: the field stays empty (typing a shape
+        sets one) and says what the data gives."""
+        from_data = self.doc.analysis.from_data
+        field = self.fields.get("shape")
+        if self.node_id not in from_data or not isinstance(field, QLineEdit) or field.hasFocus():
+            return
+        shape = from_data[self.node_id]
+        field.setText("")
+        field.setPlaceholderText(f"{format_value(shape)} from the data" if shape
+                                 else "from the data (not loaded)")
+
     def _project_page(self, lay, count: int) -> None:
         p = self.doc.project
         head = plain_label(p.name if count < 2 else f"{count} layers selected")
@@ -314,6 +326,7 @@ class Inspector(QScrollArea):
                                  f"{doc.total_params:,} parameters<br>{state}")
             return
         node_id = self.node_id
+        self._show_data_shape()
         rows = []
         tensor = doc.analysis.tensors.get(node_id)
         rows.append(f"<tr><td style='color:{t.dim_text}'>output&nbsp;</td><td><code>{tensor if tensor else '?'}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from netbuilder.layout import ensure_positions
 from netbuilder.param_counts import project_params
-from netbuilder.shapes import Analysis, analyze
+from netbuilder.shapes import DATA_NOT_LOADED, Analysis, analyze
 from netbuilder.spec import Project, load_project, save_project
 
 from .events import Events
@@ -61,6 +61,9 @@ class ProjectDocument:
         self.params: dict[str, int | None] = {}
         self.selection: list[str] = []
         self.revision = 0  # bumped by every edit: a view can tell whether it is up to date
+        # the bound data's sample shape as last loaded (the Data tab says), for the Inputs that
+        # leave theirs to the data; None: not loaded (yet, or it failed)
+        self.data_shape: tuple[int, ...] | None = None
         self._restored = False
         self._was_dirty = False
         self.undo.events.clean_changed.connect(lambda clean: self._dirty_maybe_changed())
@@ -86,17 +89,42 @@ class ProjectDocument:
     def _reanalyze(self) -> bool:
         """A new analysis; True when the graph's problems changed (the caller says so after
         `analyzed`)."""
+        data_shape = self._analysis_data_shape()
         if self.project.networks:  # every network's problems (the tabs count them)
             from netbuilder.networks import analyze_networks
 
-            self.network_analyses = analyze_networks(self.project)
+            self.network_analyses = analyze_networks(self.project, data_shape)
             self.analysis = self.network_analyses[self.project.active]
         else:
             self.network_analyses = {}
-            self.analysis = analyze(self.project)
+            self.analysis = analyze(self.project, data_shape)
         self.params = project_params(self.project, self.analysis)
         self.revision += 1
         return self.problems.set(GRAPH, self.analysis.errors, notify=False)
+
+    def _analysis_data_shape(self):
+        """No data bound: an Input without a shape has the layer's default; bound: the data's
+        shape once loaded. After a data edit the last shape stays until the new load says."""
+        if not self.project.data:
+            return None
+        return self.data_shape if self.data_shape is not None else DATA_NOT_LOADED
+
+    def set_data_shape(self, shape) -> None:
+        """The bound data's sample shape as loaded (None: it did not load): the Inputs that
+        leave their shape to the data take it, and the analysis follows."""
+        shape = tuple(int(s) for s in shape) if shape is not None else None
+        if shape == self.data_shape:
+            return
+        self.data_shape = shape
+        if not self._leaves_shape_to_data():
+            return  # every Input has its own shape: nothing the analysis reads changed
+        self._analyzed(self._reanalyze())
+
+    def _leaves_shape_to_data(self) -> bool:
+        from netbuilder.shapes import leaves_shape_to_data
+
+        graphs = self.project.graphs().values() if self.project.networks else (self.project,)
+        return any(leaves_shape_to_data(n) for g in graphs for n in g.nodes)
 
     def _analyzed(self, problems_changed: bool) -> None:
         self.events.analyzed.emit()
@@ -150,6 +178,7 @@ class ProjectDocument:
         self.project = project
         self.path = Path(path) if path else None
         self.undo.clear()
+        self.data_shape = None  # another project's data: not loaded yet
         self._restored = dirty  # e.g. restored from a recovery file: unsaved until saved
         self.selection = []
         problems_changed = self._reanalyze()

@@ -50,9 +50,9 @@ def plan_for(weights: Path, project, base_dir: Path) -> tuple[dict, list[str]]:
 
 
 def with_data_shape(project, plan: dict):
-    for node in project.nodes:  # the data decided the Input's shape when it was left out
-        if node.type == "Input" and "shape" not in node.params:
-            node.params["shape"] = list(plan["input_shape"])
+    from ..session import fill_data_shape
+
+    fill_data_shape(project, plan["input_shape"])  # the data decided the Input's shape when it was left out
     return project
 
 

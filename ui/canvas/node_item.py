@@ -102,10 +102,15 @@ class NodeItem(QGraphicsItem):
 
     # --- content -------------------------------------------------------------------------------
     def set_content(self, node, connected: int, errors: list[str], params: int | None, flag: str | None,
-                    human) -> bool:
+                    human, from_data: dict | None = None) -> bool:
+        """`from_data`: the analysis's shapes of the Inputs that leave theirs to the data."""
         given = node.params
         parts = []
         for k, label, default in _face(node.type):
+            if k == "shape" and from_data and node.id in from_data:  # not the declared default
+                shape = from_data[node.id]
+                parts.append(f"{label} {_fmt(shape)} from data" if shape else f"{label} from data")
+                continue
             v = given.get(k, default)
             if v is None or v is False:
                 continue

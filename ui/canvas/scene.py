@@ -105,7 +105,8 @@ class NetScene(QGraphicsScene):
                 ins = incoming.get(node.id, [])
                 item.set_content(node, len(ins),
                                  errors.get(node.id, []) + self._external.get(node.id, []),
-                                 doc.params.get(node.id), self.flags.get(node.id), human)
+                                 doc.params.get(node.id), self.flags.get(node.id), human,
+                                 doc.analysis.from_data)
                 if new:  # placed and filled before it is added: Qt indexes and draws it once
                     item.setPos(x, y)
                     self._place(item, x, y)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from netbuilder.session import loss_name
+from netbuilder.session import fill_data_shape, loss_name
 
 from .engine import InspectEngine
 
@@ -164,13 +164,16 @@ class InspectController(QObject):
         if self.runner.busy:
             return  # the run's weights stay until it ends
         doc = self.document
-        if self.whole is not None and graph_key(self.whole) == graph_key(doc.project):
+        project = doc.project.copy()
+        if doc.project.data and doc.data_shape is not None:  # as the run will build it
+            fill_data_shape(project, doc.data_shape)
+        if self.whole is not None and graph_key(self.whole) == graph_key(project):
             return  # same graph: the weights still fit
         if doc.analysis.errors:
             self.project = self.whole = self._last = None
             self.model_changed.emit()
             return
-        self._use(doc.project.copy(), None, "initial weights (not trained yet)", analysis=doc.analysis)
+        self._use(project, None, "initial weights (not trained yet)", analysis=doc.analysis)
 
     @Slot(object)
     def _bundle_loaded(self, bundle) -> None:

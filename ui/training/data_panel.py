@@ -439,6 +439,8 @@ class DataPanel(QWidget):
         self._set_stale(False)
         self._show_summary(bundle or shown)
         self.bundle_loaded.emit(self.bundle)
+        # an Input without a shape takes the data's (shown too: only the loss did not fit)
+        self.document.set_data_shape(getattr(bundle or shown, "input_shape", None))
         self._show_shape()
         self._preselect_loss()
 
