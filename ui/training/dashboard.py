@@ -52,6 +52,7 @@ class Dashboard(QWidget):
         self._ranges: dict[pg.PlotItem, list] = {}  # view ranges set by _set_range
         self._hist_title = None
         self._epoch_ticks = 0  # tick spacing on the metric plot's epoch axis
+        self._epochs_drawn = None  # (the epochs list, its length) the train/val curves show
         self._dirty: set[str] = set()  # sections with data not drawn yet
         self._draw_s = 0.0  # the last tick's drawing
         self._painted_s = 0.0  # paint_total_s after it: the paints since are that draw's
@@ -184,9 +185,11 @@ class Dashboard(QWidget):
         h = self.history
         if section == "loss":
             self.step_curve.setData(h.steps, h.step_loss)
-            ep_steps = [e.get("step", 0) for e in h.epochs]
-            self.train_curve.setData(ep_steps, [e["train_loss"] for e in h.epochs])
-            self.val_curve.setData(ep_steps, [_finite(e.get("val_loss")) for e in h.epochs])
+            if self._epochs_drawn != (id(h.epochs), len(h.epochs)):  # a step is no news here:
+                self._epochs_drawn = (id(h.epochs), len(h.epochs))  # their symbols cost ~3 ms
+                ep_steps = [e.get("step", 0) for e in h.epochs]
+                self.train_curve.setData(ep_steps, [e["train_loss"] for e in h.epochs])
+                self.val_curve.setData(ep_steps, [_finite(e.get("val_loss")) for e in h.epochs])
             self._range_steps(self.loss_plot)
         elif section == "lr":
             self.lr_curve.setData(h.steps, h.step_lr)
@@ -254,20 +257,58 @@ class Dashboard(QWidget):
         if x or y:
             self._set_range(plot, x, y)
 
-    def clear(self) -> None:
-        """Back to empty plots: call once the history was reset for a new run or project."""
-        for curves, plot in ((self.metric_curves, self.metric_plot),
-                             (self.grad_curves, self.grad_plot)):
-            for curve in curves.values():
-                plot.removeItem(curve)
-            curves.clear()
-        self._key_titles()
-        self.layer_box.clear()
-        self._hist_title = None
-        style.keyed_title(self.hist_plot, "Histogram", [])
-        self._ranges.clear()
-        self.refresh(force=True)  # the (empty) history: every curve loses its points
-        self._empty_axes()
+    def clear(self, keep_layout: bool = False) -> None:
+        """Back to empty plots: call once the history was reset for a new run or project.
+
+        keep_layout (a new run of the same project: the Train button): the curve items, their
+        keys, the layer chooser and the managed axis ranges stay, only their data goes; the new
+        run's data then moves an axis only where it leaves the last run's range, and a curve
+        goes only when the new run has no such series (expect() at its start, or its data).
+        Re-keying, resetting the axes to 0..1 and re-creating the gradient curves re-laid out
+        and re-rendered all ten axes twice per run (at the clear and at the first data), and
+        the first gradient draw made its curves anew: ~100-250 ms of GUI thread holding the
+        GIL per run, 2-3% of a few-second run (bench_training_gui --gui-only)."""
+        if not keep_layout:
+            for curves, plot in ((self.metric_curves, self.metric_plot),
+                                 (self.grad_curves, self.grad_plot)):
+                for curve in curves.values():
+                    plot.removeItem(curve)
+                curves.clear()
+            self._key_titles()
+            self.layer_box.clear()
+            self._hist_title = None
+            style.keyed_title(self.hist_plot, "Histogram", [])
+            self._ranges.clear()
+            self.refresh(force=True)  # the (empty) history: every curve loses its points
+            self._empty_axes()
+            return
+        for plot in self._plots():  # a plot the user zoomed is managed again from this run
+            last = self._ranges.get(plot)
+            vb = plot.getViewBox()
+            if last is not None and not any(vb.state["autoRange"]) \
+                    and not _same(vb.viewRange(), last):
+                del self._ranges[plot]
+        for curve in (self.step_curve, self.train_curve, self.val_curve, self.lr_curve,
+                      *self.metric_curves.values(), *self.grad_curves.values()):
+            curve.setData([], [])
+        self.hist_bars.setOpts(x=[], height=[], width=1)
+        self.flag_label.setText("")
+        self._epochs_drawn = None
+        self._dirty.clear()
+        h = self.history
+        self.drawn_version = h.version
+        self._seen = (len(h.steps), len(h.epochs), len(h.grad_steps), id(h.histograms))
+
+    def expect(self, metrics: list[str] | None = None, layers: list[str] | None = None) -> None:
+        """The series the starting run will have (its metric names, its layers): curves of
+        others, kept by clear(keep_layout=True), go now, before its first data."""
+        if metrics is not None:
+            self._drop_stale(self.metric_curves, self.metric_plot,
+                             {f"val_{name}" for name in metrics})
+        if layers is not None:
+            self._drop_stale(self.grad_curves, self.grad_plot, set(layers))
+            if list(self.grad_curves) != [n for n in layers if n in self.grad_curves]:
+                self._order_grad_curves(layers)
 
     def _empty_axes(self) -> None:
         """Plain axes for plots without data, instead of the last run's ranges; the log plot
@@ -316,8 +357,11 @@ class Dashboard(QWidget):
     def _draw_metrics(self) -> None:
         h = self.history
         epochs = [e["epoch"] for e in h.epochs]
-        self._drop_stale(self.metric_curves, self.metric_plot, h.metric_names())
-        for i, name in enumerate(h.metric_names()):
+        names = h.metric_names()
+        if epochs:  # no epoch yet: the curves kept from the last run (clear) wait, empty
+            self._drop_stale(self.metric_curves, self.metric_plot, names)
+        added = False
+        for i, name in enumerate(names):
             curve = self.metric_curves.get(name)
             if curve is None:
                 color = style.series_color(i + 2)
@@ -325,8 +369,18 @@ class Dashboard(QWidget):
                                               symbolSize=5, symbolBrush=color,
                                               name=name.removeprefix("val_"))
                 self.metric_curves[name] = curve
-                self._key_titles()
+                added = True
+            color = style.series_color(i + 2)  # a kept curve takes this run's colour
+            if getattr(curve, "_nb_color", color) != color:
+                curve.setPen(pg.mkPen(color, width=2))
+                curve.setSymbolBrush(color)
+            curve._nb_color = color
             curve.setData(epochs, [_finite(e.get(name)) for e in h.epochs])
+        if list(self.metric_curves) != names and set(self.metric_curves) == set(names):
+            self.metric_curves = {name: self.metric_curves[name] for name in names}
+            added = True
+        if added:  # one re-key (a re-layout of the plot) for all the new curves
+            self._key_titles()
         if epochs:
             last = max(max(epochs), int(h.info.get("epochs", 0)))
             x = (min(epochs) - 0.5, last + 0.5)
@@ -341,15 +395,16 @@ class Dashboard(QWidget):
     def _draw_grads(self) -> None:
         h = self.history
         steps = np.asarray(h.grad_steps, dtype=float)
-        self._drop_stale(self.grad_curves, self.grad_plot, h.grad_norms)
+        if h.grad_norms:  # no reading yet: the curves kept from the last run (clear) wait
+            self._drop_stale(self.grad_curves, self.grad_plot, h.grad_norms)
+        added = []
         for i, (name, norms) in enumerate(h.grad_norms.items()):
             curve = self.grad_curves.get(name)
             if curve is None:
                 curve = self.grad_plot.plot(pen=pg.mkPen(style.series_color(i), width=1.5),
                                             name=name)
                 self.grad_curves[name] = curve
-                self.layer_box.addItem(name)
-                self._key_titles()
+                added.append(name)
             values = np.asarray(norms, dtype=float)
             values[~(values > 0)] = np.nan  # log scale: zero and NaN are gaps, not errors
             curve.setData(steps, values, connect="finite")
@@ -365,6 +420,8 @@ class Dashboard(QWidget):
                 curve.setSymbolPen(None)
                 curve.setSymbolBrush(pen[0])
                 curve._nb_dot = (dot, pen)
+        if added or list(self.grad_curves) != list(h.grad_norms):
+            self._order_grad_curves(list(h.grad_norms))  # one re-key for all the new curves
         lo, hi = ranges.bounds(*([v for v in norms if v > 0] for norms in h.grad_norms.values()))
         if hi > 0:  # log scale: the view's y is in decades
             lo, hi = math.floor(math.log10(lo) - 0.05), math.ceil(math.log10(hi) + 0.05)
@@ -373,6 +430,26 @@ class Dashboard(QWidget):
                                    and hi - lo >= KEEP_DECADES * (old[1] - old[0])):
                 self._set_range(self.grad_plot, None, _decades_view(lo, hi))
                 self._decade_ticks(lo, hi)
+
+    def _order_grad_curves(self, names: list[str]) -> None:
+        """The gradient curves, their key and the layer chooser in the run's layer order
+        (the order their colours follow), after curves were added or kept from a run with
+        other layers; the chosen layer stays chosen where it still exists."""
+        order = [n for n in names if n in self.grad_curves]
+        order += [n for n in self.grad_curves if n not in order]
+        self.grad_curves = {n: self.grad_curves[n] for n in order}
+        items = [self.layer_box.itemText(i) for i in range(self.layer_box.count())]
+        if items != order:
+            chosen = self.layer_box.currentText()
+            self.layer_box.blockSignals(True)
+            self.layer_box.clear()
+            self.layer_box.addItems(order)
+            if chosen in order:
+                self.layer_box.setCurrentText(chosen)
+            self.layer_box.blockSignals(False)
+            if self.layer_box.currentText() != chosen:
+                self._layer_chosen()
+        self._key_titles()
 
     def _draw_histogram(self) -> None:
         name, kind = self.layer_box.currentText(), self.hist_kind.currentData()

@@ -238,19 +238,21 @@ class TrainingPanel(QWidget):
                                  resume_from=Path(run_dir))
 
     def _clear_for_run(self) -> None:
-        self._clear_plots()
+        self._clear_plots(keep_layout=True)
         self.status.setText("Loading data and building the model…")
 
-    def _clear_plots(self) -> None:
+    def _clear_plots(self, keep_layout: bool = False) -> None:
         """Every series, legend and chooser comes from the run about to be shown: the last
-        run's numbers go first, so that nothing is redrawn from them."""
+        run's numbers go first, so that nothing is redrawn from them. keep_layout (a new run):
+        the plots keep their curves, keys and axes until the run says what it has
+        (Dashboard.clear, expect)."""
         self.message.hide()
         self._failed_at, self._run_text = None, ""
         self.clear_flags()
         self.runner.history.reset()
         self._tell_evaluation(lambda ev: ev.clear(), clears=True)
         if self.dashboard_slot.is_built:
-            self.dashboard.clear()
+            self.dashboard.clear(keep_layout=keep_layout)
         self.progress.setValue(0)
         self.progress.setFormat("")
         self.eta.setText(format_eta(None))
@@ -335,11 +337,17 @@ class TrainingPanel(QWidget):
     def _prepared(self, prepared) -> None:
         b = prepared.bundle
         self.task, self.class_names = b.task, b.class_names
+        if self.dashboard_slot.is_built and prepared.model is not None:
+            from netbuilder.train.gradstats import layer_params
+
+            self.dashboard.expect(layers=list(layer_params(prepared.model)))
         self._tell_evaluation(lambda ev: ev.set_task(b.task))
 
     @Slot(object)
     def _run_started(self, info: dict) -> None:
         self._run_dir = Path(info["run_dir"]) if info.get("run_dir") else None
+        if self.dashboard_slot.is_built and info.get("metrics") is not None:
+            self.dashboard.expect(metrics=list(info["metrics"]))
         if self.runner.launched is not None:  # no Prepared from child processes: the run says
             self.task, self.class_names = info.get("task"), None
             self.evaluation.set_task(self.task)
