@@ -125,19 +125,37 @@ copy_s = [0.0]  # the last GUI epoch's training-thread time spent copying weight
 at_end = {}  # the GUI thread's CPU time and paint total when the last GUI run's thread ended
 
 
-def drain(app, ms: int = 300) -> None:
+def drain(app, ms: int = 300, graphics=None) -> float:
     """Let the GUI finish what a run's end left it (the last refresh's paint, a deferred
-    relayout): otherwise it lands in the next mode's epoch, which did not cause it."""
+    relayout): otherwise it lands in the next mode's epoch, which did not cause it. Returns
+    when the plots' last paint in that time was seen done (perf_counter; within 5 ms after
+    it), or when this was called if none came."""
     from PySide6.QtCore import QEventLoop, QTimer
 
+    seen = [time.perf_counter(), graphics.paint_total_s if graphics is not None else 0.0]
+
+    def check():
+        if graphics is not None and graphics.paint_total_s != seen[1]:
+            seen[:] = [time.perf_counter(), graphics.paint_total_s]
+
     loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(5)
+    poll.timeout.connect(check)
+    poll.start()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+    poll.stop()
+    return seen[0]
 
 
-def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
+def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False,
+              click: bool = False):
     """The trainer in the GUI's runner/thread, dashboard shown; returns epoch time, lateness,
-    redraws, and with lockstep the ratio of the plain steps' speed to the trainer's."""
+    redraws, and with lockstep the ratio of the plain steps' speed to the trainer's. With
+    click, the run starts as the Train button starts it (TrainingPanel.start: the project
+    copied, the plots cleared, the runner started), and at_end["wall"] is the time from the
+    click to the end of the plots' last paint after the thread ended."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     import ui.training.worker as worker_mod
@@ -173,8 +191,12 @@ def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
     timer.timeout.connect(tick)
     loop = QEventLoop()
     panel.runner.thread_ended.connect(loop.quit)
-    panel._clear_for_run()  # as TrainingPanel.start does: the last run's plots go
-    panel.runner.start(None, ".")
+    clicked = time.perf_counter()
+    if click:
+        panel.train_button.click()  # the real path; run_training is the bench's (above)
+    else:
+        panel._clear_for_run()  # as TrainingPanel.start does: the last run's plots go
+        panel.runner.start(None, ".")
     last[0] = time.perf_counter()
     if probe:
         timer.start()
@@ -182,7 +204,10 @@ def gui_epoch(make, b, app, window, probe: bool = True, lockstep: bool = False):
     at_end.update(cpu=time.thread_time(), paint=panel.dashboard.graphics.paint_total_s)
     timer.stop()
     panel.runner.thread_ended.disconnect(loop.quit)
-    drain(app)
+    painted = drain(app, graphics=panel.dashboard.graphics)
+    # the GUI thread's CPU and paint time up to the last paint (the final refresh's)
+    at_end.update(wall=painted - clicked, cpu_painted=time.thread_time(),
+                  paint_painted=panel.dashboard.graphics.paint_total_s)
     worker_mod.run_training = real_run
     copy_s[0] = panel.runner.last_copy_s
     epoch_s = panel.runner.last_result.history[0]["epoch_time"]
@@ -344,11 +369,29 @@ def measure(model: str, n: int, rounds: int, gui_epochs: int = 1) -> dict:
             "p99_previews": pct(late_previews, .99), "max_previews": late_previews[-1]}
 
 
+def _spread(values: list[float], seed: int = 0) -> dict:
+    """Median, quartiles, range, and a bootstrap 95% interval of the median: with the
+    machine's noise at several percent, a 1-2% question needs to say how sure its median is."""
+    import random
+
+    rng = random.Random(seed)
+    q = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else values * 3
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(2000))
+    return {**_median_range(values), "q1": q[0], "q3": q[2],
+            "ci": (medians[int(0.025 * len(medians))], medians[int(0.975 * len(medians)) - 1])}
+
+
 def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
-    """Only what the GUI costs the training: a plain run and a GUI run of the same `epochs`
-    epochs each, alternated in ABBA order (plain first in even rounds), each round's ratio of
-    their whole epoch time (and of epochs 2..N apart), with the GUI thread's CPU time and
-    paint time. No previews, no latency probe: more rounds fit in a short quiet window."""
+    """Only what the GUI costs the training: plain runs and GUI runs of the same `epochs`
+    epochs each, P G P H P G P G P H ... P (H: the headless trainer, every other round), each
+    GUI or headless run against the mean of the plain runs just before and after it.
+
+    A GUI run is timed as the user sees it: from the Train button's click (the project
+    copied, the plots cleared, the model built, the run started) to the end of the plots' last
+    paint after the training thread ended. The trainer's own work outside its epochs (setup,
+    the final evaluation with its details), measured in the headless runs (median), is taken
+    off: what is left is the GUI run's epochs plus everything the GUI adds, its clear, its
+    first paints and its final paint included. The GUI runs' epochs alone are reported too."""
     from ui.training.threads import reserve_cores_for_training
 
     reserve_cores_for_training()
@@ -365,7 +408,7 @@ def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
 
     app = QApplication.instance() or QApplication([])
     theme.apply(app, "dark")
-    panel = TrainingPanel(Document(load_template("mlp")))
+    panel = TrainingPanel(Document(load_template("mlp")), runs_root=os.devnull)
     panel.resize(1200, 420)
     panel.show()
     for _ in range(3):
@@ -373,52 +416,75 @@ def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
     data = panel.data_panel
     while data.loading or data._reload_timer.isActive():
         app.processEvents(QEventLoop.WaitForMoreEvents)
-    gui_epoch(make, bundle(shape, 2048), app, panel, probe=False)  # warm-up: the GUI's first run
+    SETTINGS["epochs"] = epochs
+    try:  # warm-up: the GUI's first run (the plots' first data), as long as the measured ones
+        gui_epoch(make, bundle(shape, 2048), app, panel, probe=False, click=True)
+    finally:
+        SETTINGS["epochs"] = 1
     graphics = panel.dashboard.graphics
-    whole, later, alone, cpu_share, paint_share, redraws = [], [], [], [], [], []
+    cpu_share, paint_share, redraws = [], [], []
 
     def plain():
-        return in_worker_thread(lambda: plain_run(make, b, epochs))
+        return {"epochs": in_worker_thread(lambda: plain_run(make, b, epochs))}
 
     def gui():
         panel.dashboard.redraws = 0
         SETTINGS["epochs"] = epochs
         cpu, painted = time.thread_time(), graphics.paint_total_s
         try:
-            gui_epoch(make, b, app, panel, probe=False)
+            gui_epoch(make, b, app, panel, probe=False, click=True)
         finally:
             SETTINGS["epochs"] = 1
         times = [h["epoch_time"] for h in panel.runner.last_result.history]
-        cpu_share.append((at_end["cpu"] - cpu) / sum(times))
-        paint_share.append((at_end["paint"] - painted) / sum(times))
-        redraws.append(panel.dashboard.redraws / sum(times))
-        return times
+        cpu_share.append((at_end["cpu_painted"] - cpu) / at_end["wall"])
+        paint_share.append((at_end["paint_painted"] - painted) / at_end["wall"])
+        redraws.append(panel.dashboard.redraws / at_end["wall"])
+        return {"epochs": times, "wall": at_end["wall"]}
 
     def headless():  # the trainer alone (no GUI, no reporter): what is the GUI's share
+        def run():
+            start = time.perf_counter()
+            result = train(make(), b, SETTINGS)
+            return [h["epoch_time"] for h in result.history], time.perf_counter() - start
+
         SETTINGS["epochs"] = epochs
         try:
-            return in_worker_thread(lambda: [h["epoch_time"] for h in train(
-                make(), b, SETTINGS).history])
+            times, wall = in_worker_thread(run)
         finally:
             SETTINGS["epochs"] = 1
+        return {"epochs": times, "wall": wall}
 
-    # P G P H P G P G P H ... P: each GUI (or headless) run against the mean of the plain runs
-    # just before and after it, which cancels the machine's drift over the pair
     runs = [("plain", plain())]
     for i in range(rounds):
         runs += [("gui", gui()), ("plain", plain())]
         if i % 2 == 1:
             runs += [("headless", headless()), ("plain", plain())]
-    for k in range(1, len(runs), 2):
-        (_, before), (mode, t), (_, after) = runs[k - 1], runs[k], runs[k + 1]
-        (whole if mode == "gui" else alone).append((sum(before) + sum(after)) / 2 / sum(t))
-        if mode == "gui" and epochs > 1:
-            later.append((sum(before[1:]) + sum(after[1:])) / 2 / sum(t[1:]))
     panel.shutdown()
-    out = {"gui": _median_range(whole), "headless": _median_range(alone), "gui_cpu": _median_range(cpu_share),
-           "paint": _median_range(paint_share), "redraws_per_s": statistics.median(redraws)}
+    # the trainer's own time outside its epochs (setup, final evaluation), without a GUI
+    outside = statistics.median(r["wall"] - sum(r["epochs"])
+                                for mode, r in runs if mode == "headless")
+    whole, epochs_only, later, alone, gui_outside = [], [], [], [], []
+    for k in range(1, len(runs), 2):
+        (_, before), (mode, r), (_, after) = runs[k - 1], runs[k], runs[k + 1]
+        plain_s = (sum(before["epochs"]) + sum(after["epochs"])) / 2
+        if mode == "headless":
+            alone.append(plain_s / sum(r["epochs"]))
+            continue
+        whole.append(plain_s / (r["wall"] - outside))
+        epochs_only.append(plain_s / sum(r["epochs"]))
+        gui_outside.append(r["wall"] - outside - sum(r["epochs"]))
+        if epochs > 1:
+            later.append((sum(before["epochs"][1:]) + sum(after["epochs"][1:])) / 2
+                         / sum(r["epochs"][1:]))
+    plains = [sum(r["epochs"]) for mode, r in runs if mode == "plain"]
+    guis = [r["wall"] - outside for mode, r in runs if mode == "gui"]
+    out = {"gui": _spread(whole), "gui_epochs": _spread(epochs_only), "headless": _spread(alone),
+           "best": min(plains) / min(guis), "plain_s": statistics.median(plains),
+           "trainer_outside_s": outside, "gui_outside_s": _spread(gui_outside),
+           "gui_cpu": _spread(cpu_share), "paint": _spread(paint_share),
+           "redraws_per_s": statistics.median(redraws)}
     if later:
-        out["gui_later"] = _median_range(later)
+        out["gui_later"] = _spread(later)
     return out
 
 
@@ -478,6 +544,12 @@ def main() -> int:
     return 0
 
 
+def _spread_fmt(r: dict, digits: int = 3) -> str:
+    f = f"{{:.{digits}f}}".format
+    return (f"{f(r['median'])} (95% CI of the median {f(r['ci'][0])}-{f(r['ci'][1])}, "
+            f"quartiles {f(r['q1'])}-{f(r['q3'])}, range {f(r['min'])}-{f(r['max'])}, {r['n']} runs)")
+
+
 def _gui_only(args) -> int:
     import json
     import subprocess
@@ -490,13 +562,19 @@ def _gui_only(args) -> int:
                str(args.n), "--rounds", str(args.rounds), "--gui-epochs", str(args.gui_epochs)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"{name}: {args.n // div} samples, batch {SETTINGS['batch_size']}")
-        print(f"  GUI run / plain run throughput, all epochs: {_fmt(r['gui'])}")
+        print(f"{name}: {args.n // div} samples, batch {SETTINGS['batch_size']}; plain run "
+              f"{r['plain_s']:.2f} s (median)")
+        print(f"  GUI run, Train click to last paint, / plain run: {_spread_fmt(r['gui'])}")
+        print(f"    best GUI run / best plain run: {r['best']:.3f}")
+        print(f"  the GUI runs' epochs alone / plain run: {_spread_fmt(r['gui_epochs'])}")
         if "gui_later" in r:
-            print(f"  epochs 2-{args.gui_epochs}: {_fmt(r['gui_later'])}")
-        print(f"  (the headless trainer / plain run in the same rounds: {_fmt(r['headless'])})")
-        print(f"  GUI thread CPU: {_fmt(r['gui_cpu'])} of the epochs' time; painting the "
-              f"plots {_fmt(r['paint'])}; {r['redraws_per_s']:.1f} redraws/s")
+            print(f"    epochs 2-{args.gui_epochs}: {_spread_fmt(r['gui_later'])}")
+        print(f"  (the headless trainer's epochs / plain run in the same rounds: "
+              f"{_spread_fmt(r['headless'])})")
+        print(f"  GUI run time outside its epochs, beyond the trainer's own "
+              f"{r['trainer_outside_s'] * 1000:.0f} ms: {_spread_fmt(r['gui_outside_s'])} s")
+        print(f"  GUI thread CPU: {_spread_fmt(r['gui_cpu'])} of the run; painting the plots "
+              f"{_spread_fmt(r['paint'])}; {r['redraws_per_s']:.1f} redraws/s")
     return 0
 
 
