@@ -8,7 +8,10 @@
 The machine is shared: every variant runs in turn, round after round (interleaved), and the
 figures are medians, so a burst of load from elsewhere hits all of them alike.
 
-Run: python bench/bench_startup.py [--rounds N]   (offscreen; prints figures, never asserts)
+Run: python bench/bench_startup.py [--rounds N] [--only PARTS] [--baseline REV]
+(offscreen; prints figures, never asserts). --baseline REV also times the app windows of that git
+revision (a temporary worktree), in the same interleaved rounds, so that old and new code meet the
+same load: the machine drifts by a second within minutes.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ main(sys.argv[1])
 
 
 def _variants(tmp: Path) -> dict[str, list[str]]:
+    """name -> command (run with cwd and PYTHONPATH at ROOT unless _TREES names another tree)."""
     from bench_canvas import generated
 
     from netbuilder.spec import save_project
@@ -100,10 +104,14 @@ def _variants(tmp: Path) -> dict[str, list[str]]:
     }
 
 
-def _time(cmd: list[str], env: dict) -> tuple[float, float]:
+_TREES: dict[str, Path] = {}  # variant name -> the source tree it runs (a --baseline worktree)
+
+
+def _time(cmd: list[str], env: dict, root: Path = ROOT) -> tuple[float, float]:
     """Seconds to the end of the process and, for a window, to the moment its first paint began."""
+    env = dict(env, PYTHONPATH=str(root))
     wall, start = time.time(), time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False, timeout=300)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -116,8 +124,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated parts of variant names to run "
                         "(e.g. 'torch,LeNet,validate'); the ratios of those run are printed")
+    parser.add_argument("--baseline", metavar="REV", help="also time the app windows of this git revision, "
+                        "interleaved with the current code's")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="nb-bench-startup-"))
+    base = None
+    try:
+        if args.baseline:
+            base = tmp / "baseline"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.baseline],
+                           check=True, capture_output=True)
+        _run(args, tmp, base)
+    finally:
+        if base is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False,
+                           capture_output=True)
+
+
+def _run(args, tmp: Path, base: Path | None) -> None:
     # Bytecode is cached (in tmp), as an installed app's is: a PYTHONDONTWRITEBYTECODE left set
     # would time compiling the app's sources at every start instead of starting it.
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NETBUILDER_CONFIG_DIR=str(tmp / "config"),
@@ -127,13 +151,22 @@ def main() -> None:
     if args.only:
         wanted = [w.strip() for w in args.only.split(",")]
         variants = {k: v for k, v in variants.items() if any(w in k for w in wanted)}
+    if base is not None:  # the baseline's windows, each right after the current code's
+        for name in [k for k in variants if k.startswith("app window")]:
+            old = f"{name} @{args.baseline}"
+            variants = {k2: v2 for k, v in variants.items()
+                        for k2, v2 in ([(k, v), (old, v)] if k == name else [(k, v)])}
+            _TREES[old] = base
     times: dict[str, list[float]] = {name: [] for name in variants}
     began: dict[str, list[float]] = {name: [] for name in variants}
     for name, cmd in variants.items():  # one warm-up round: the file and bytecode caches
-        _time(cmd, env)
-    for _ in range(args.rounds):
-        for name, cmd in variants.items():
-            done, first = _time(cmd, env)
+        _time(cmd, env, _TREES.get(name, ROOT))
+    for r in range(args.rounds):
+        order = list(variants.items())
+        if r % 2:  # old and new take turns at going first
+            order = _swapped_pairs(order, f" @{args.baseline}")
+        for name, cmd in order:
+            done, first = _time(cmd, env, _TREES.get(name, ROOT))
             times[name].append(done)
             began[name].append(first)
     med = {name: statistics.median(t) for name, t in times.items()}
@@ -142,7 +175,7 @@ def main() -> None:
     for name, t in times.items():
         b = began[name]
         painted = f"  [{statistics.median(b):.2f} s ({min(b):.2f}-{max(b):.2f})]" if b != t else ""
-        print(f"  {name:<26} {med[name]:6.2f} s  ({min(t):.2f}-{max(t):.2f}){painted}")
+        print(f"  {name:<34} {med[name]:6.2f} s  ({min(t):.2f}-{max(t):.2f}){painted}")
 
     def ratio(a: str, b: str, target: str) -> None:
         if a in med and b in med:
@@ -151,14 +184,30 @@ def main() -> None:
     print("ratios:")
     ratio("app window, LeNet-5", "bare window + torch", "<= 1.6x")
     ratio("validate LeNet-5", "import torch", "<= 1.3x")
-    if "app window, 5,000 nodes" in med and "app window, LeNet-5" in med:
-        big, small = "app window, 5,000 nodes", "app window, LeNet-5"
-        print(f"  5,000 nodes add: {med[big] - med[small]:+.2f} s to the first paint drawn (target <= +1 s); "
-              f"{statistics.median(began[big]) - statistics.median(began[small]):+.2f} s to when it began")
+    for tail in ("", f" @{args.baseline}") if base is not None else ("",):
+        big, small = "app window, 5,000 nodes" + tail, "app window, LeNet-5" + tail
+        if big in med and small in med:
+            # per round too: the two windows of a round ran seconds apart, under the same load
+            adds = [b - s for b, s in zip(times[big], times[small])]
+            print(f"  5,000 nodes add{tail}: {med[big] - med[small]:+.2f} s to the first paint drawn "
+                  f"(target <= +1 s; per round {min(adds):+.2f}..{max(adds):+.2f}); "
+                  f"{statistics.median(began[big]) - statistics.median(began[small]):+.2f} s to when it began")
     for name in ("templates", "new", "--help"):
         if name in med and "python alone" in med and "import torch" in med:
             print(f"  {name}: {med[name] - med['python alone']:+.2f} s over bare Python "
                   f"(import torch: {med['import torch'] - med['python alone']:+.2f} s)")
+
+
+def _swapped_pairs(order: list, tag: str) -> list:
+    """Each variant and its baseline (named with `tag` appended) in the other order."""
+    out, i = list(order), 0
+    while i < len(out) - 1:
+        if out[i + 1][0] == out[i][0] + tag:
+            out[i], out[i + 1] = out[i + 1], out[i]
+            i += 2
+        else:
+            i += 1
+    return out
 
 
 if __name__ == "__main__":
