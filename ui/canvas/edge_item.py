@@ -104,21 +104,24 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 class EdgeItem(QGraphicsItem):
     Type = QGraphicsItem.UserType + 2
 
+    # what a new edge starts with, read from the class until set: thousands are made as a project
+    # opens, and each attribute set in __init__ cost as much as a Qt call
+    port_index = 0
+    ports_seen = 0
+    label = ""
+    bad = False
+    _ends: tuple[float, float, float, float] | None = None  # output and input point joined
+    _curve: QPainterPath | None = None  # the drawn path, made when first needed
+    lane: float | None = None  # x of the lane when routed around other nodes
+    _polyline: list[QPointF] | None = None  # its coarse outline, made when first asked
+    _label_rect = QRectF()  # never changed in place: replaced with each layout
+    _label_at: QPointF | None = None  # where the label's text starts, made when first painted
+    _bounds = QRectF()
+
     def __init__(self, edge, source_item, target_item):
         super().__init__()
         self.edge = edge
         self.source_item, self.target_item = source_item, target_item
-        self.port_index = 0
-        self.ports_seen = 0
-        self.label = ""
-        self.bad = False
-        self._ends: tuple[float, float, float, float] | None = None  # output and input point joined
-        self._curve: QPainterPath | None = None  # the drawn path, made when first needed
-        self.lane: float | None = None  # x of the lane when routed around other nodes
-        self._polyline: list[QPointF] | None = None  # its coarse outline, made when first asked
-        self._label_rect = QRectF()
-        self._label_at: QPointF | None = None  # where the label's text starts, made when first painted
-        self._bounds = QRectF()
         self.setFlags(_SELECTABLE)
         self.setZValue(-1)  # below the nodes, which keep Qt's default z: one call less per node
 
@@ -139,10 +142,19 @@ class EdgeItem(QGraphicsItem):
         if scene is None:
             scene = self.scene()
             self.prepareGeometryChange()
-        ax, ay = self.source_item.output_xy()
-        bx, by = self.target_item.input_xy(self.port_index)
-        self._ends, self._curve, self._polyline = (ax, ay, bx, by), None, None
-        lane = self.lane = self._find_lane(ax, ay, bx, by, scene)
+        ends = self.end_points()
+        self.set_route(ends, self._find_lane(*ends, scene))
+
+    def end_points(self) -> tuple[float, float, float, float]:
+        """The output and the input point it joins, as floats."""
+        return (*self.source_item.output_xy(), *self.target_item.input_xy(self.port_index))
+
+    def set_route(self, ends: tuple[float, float, float, float], lane: float | None) -> None:
+        """Lay it out between these points, along this lane (None: the plain curve); the scene
+        finds the lanes of a whole project's edges at once (lanes.py) before adding them."""
+        ax, ay, bx, by = ends
+        self._ends, self._curve, self._polyline = ends, None, None
+        self.lane = lane
         if lane is None:
             mx, my = (ax + bx) / 2, (ay + by) / 2  # the S-curve is symmetric about its centre
             h = _handle_xy(ay, by)
@@ -154,13 +166,15 @@ class EdgeItem(QGraphicsItem):
             k = _routed_handle(y1, y2)
             left, right = min(ax, bx, lane), max(ax, bx, lane)
             top, bottom = min(ay, ay + k, y1, y2, by - k, by), max(ay, ay + k, y1, y2, by - k, by)
-        self._bounds = QRectF(left - 6, top - 6, right - left + 12, bottom - top + 12)
+        left, top, right, bottom = left - 6, top - 6, right + 6, bottom + 6
         self._label_at = None
         if self.label:
-            self._label_rect = QRectF(mx + 8, my - 9, label_width(self.label), 18)
-            self._bounds = self._bounds.united(self._label_rect)
+            lx, ly, lw = mx + 8, my - 9, label_width(self.label)
+            self._label_rect = QRectF(lx, ly, lw, 18)
+            left, top, right, bottom = min(left, lx), min(top, ly), max(right, lx + lw), max(bottom, ly + 18)
         else:
             self._label_rect = QRectF()
+        self._bounds = QRectF(left, top, right - left, bottom - top)  # with the label's, in floats
 
     @property
     def _path(self) -> QPainterPath:

@@ -66,32 +66,46 @@ def _face(type_name: str) -> tuple[tuple[str, str, object], ...]:
     return tuple((k, layer.face_label(k), defaults[k]) for k in layer.summary_keys if k in defaults)
 
 
+_looks: dict[str, tuple[str, int, bool, QColor, str]] = {}
+
+
+def _look(layer) -> tuple[str, int, bool, QColor, str]:
+    """Title, unconnected input ports, whether it has an output, colour and its name, of a node
+    of this layer type: the same for every node of the type (layer types are registered once, by
+    unique name; the colour is never changed in place)."""
+    look = _looks.get(layer.name)
+    if look is None:
+        color = theme.category_color(layer.category)
+        look = _looks[layer.name] = (layer.name, input_count(layer.inputs, 0), layer.name != "Output", color,
+                                     color.name())
+    return look
+
+
 class NodeItem(QGraphicsItem):
     """Painted in one go (no child items): cheap to create and to draw by the thousand."""
 
     Type = QGraphicsItem.UserType + 1
 
+    # what a new node starts with, read from the class until set: thousands are made as a project
+    # opens, and each attribute set in __init__ cost as much as a Qt call
+    summary = ""
+    params_text = ""
+    flag: str | None = None
+    frozen = False
+    connected = 0
+    hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
+    _texts: list | None = None  # the face's text lines as painted, made at the first paint
+    _lock_at: QPointF | None = None
+    corner = (0.0, 0.0)  # the top-left corner the scene placed it at, as plain floats
+    _tip_from: tuple = ()  # what the tooltip is made of; made and given to Qt when the
+    _tip_given = False     # pointer first comes near
+
     def __init__(self, node_id: str, layer):
         super().__init__()
         self.node_id = node_id
         self.layer = layer
-        self.title = layer.name
-        self.summary = ""
-        self.params_text = ""
+        self.title, self.n_inputs, self.has_output, self._color, self.color_name = _look(layer)
         self.errors: list[str] = []
-        self.flag: str | None = None
-        self.frozen = False
-        self.n_inputs = input_count(layer.inputs, 0)
-        self.connected = 0
-        self.has_output = layer.name != "Output"
-        self.hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
-        self._texts: list | None = None  # the face's text lines as painted, made at the first paint
-        self._lock_at: QPointF | None = None
-        self.corner = (0.0, 0.0)  # the top-left corner the scene placed it at, as plain floats
-        self._color = theme.category_color(layer.category)
-        self.color_name = self._color.name()
-        self._tip_from: tuple = ()  # what the tooltip is made of; made and given to Qt when the
-        self._tip_given = False     # pointer first comes near
         self.setFlags(_FLAGS)
         self.setAcceptHoverEvents(True)
         # z stays Qt's default 0, above the edges' -1: a call and two itemChanges less per node

@@ -17,10 +17,17 @@ from ..document import Document
 from ..layout import NODE_H, NODE_W
 from ..param_counts import human
 from .edge_item import EdgeItem, curve
+from .lanes import find_lanes
 from .node_item import GRID, NodeItem
 from .port_item import Port
 
 CELL = 500.0  # side of a cell in the node lookup grid
+_BATCH = 64  # from this many new edges on, their lanes are found all at once (lanes.py)
+
+
+def _port_order(edge) -> tuple:
+    """Edges into one node in the order of its ports (those without a port last)."""
+    return (edge.target_port is None, edge.target_port or 0)
 
 
 class NetScene(QGraphicsScene):
@@ -115,32 +122,54 @@ class NetScene(QGraphicsScene):
                     item.setPos(x, y)
                     moved.append(item)
             self._moved(moved)
-            for edges in incoming.values():
-                ordered = sorted(edges, key=lambda e: (e.target_port is None, e.target_port or 0))
+            laid = []  # new edges, laid out together once all are known
+            tensors = doc.analysis.tensors
+            labels: dict[str, str] = {}  # by source: a shape's text, made once per source
+            for target_id, edges in incoming.items():
+                ordered = sorted(edges, key=_port_order) if len(edges) > 1 else edges
+                failed = bool(errors.get(target_id)) and target_id not in tensors
                 for index, e in enumerate(ordered):
-                    tensor = doc.analysis.tensors.get(e.source)
-                    label = str(tensor) if tensor is not None else "?"
-                    bad = bool(errors.get(e.target)) and tensor is not None and e.target not in doc.analysis.tensors
+                    label = labels.get(e.source)
+                    if label is None:
+                        tensor = tensors.get(e.source)
+                        label = labels[e.source] = str(tensor) if tensor is not None else "?"
+                    bad = failed and tensors.get(e.source) is not None
                     item = self.edges.get(id(e))
-                    if item is None:  # laid out before it is added, as the nodes are
+                    if item is None:
                         source, target = self.nodes[e.source], self.nodes[e.target]
                         item = self.edges[id(e)] = EdgeItem(e, source, target)
                         item.port_index, item.ports_seen = index, target.n_inputs
                         item.label, item.bad = label, bad
-                        item.update_path(self)
                         source.edges.append(item)
                         target.edges.append(item)
-                        self.addItem(item)
+                        laid.append(item)
                         continue
                     moved = item.port_index != index or item.target_item.n_inputs != item.ports_seen
                     item.port_index, item.ports_seen = index, item.target_item.n_inputs
                     if not item.set_label(label, bad) and moved:
                         item.update_path()
+            self._lay_out_new(laid)
         finally:
             self._syncing = False
         self._select_ids(doc.selection)
         self.revision += 1
         self._fit_index_depth()
+
+    def _lay_out_new(self, edges: list[EdgeItem]) -> None:
+        """New edges are routed before they are added, as the nodes are placed and filled before
+        (Qt indexes and draws each once); many at once (a project opening) in one pass."""
+        if len(edges) < _BATCH:
+            for item in edges:
+                item.update_path(self)
+        else:
+            number = {item: i for i, item in enumerate(self.nodes.values())}
+            ends = [item.end_points() for item in edges]
+            tips = [(number[item.source_item], number[item.target_item]) for item in edges]
+            lanes = find_lanes([item.corner for item in self.nodes.values()], ends, tips, CELL)
+            for item, end, lane in zip(edges, ends, lanes):
+                item.set_route(end, lane)
+        for item in edges:
+            self.addItem(item)
 
     def _fit_index_depth(self) -> None:
         """Qt keeps the BSP depth it chose for the scene's first items (a blank project's, 5), so
