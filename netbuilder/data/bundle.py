@@ -39,6 +39,27 @@ class DataBundle:
     # uint8: {"divide": 255.0}); the runtime's config key "inputs", in the app and an export
     scale_inputs: dict | None = None
 
+    @property
+    def target_scale(self) -> dict | None:
+        """{"shift", "scale"} per target column when training sees a regression target
+        standardised by its training values (the plan's); None otherwise."""
+        target = (self.plan or {}).get("target") or {}
+        if not target.get("scale"):
+            return None
+        return {"shift": list(target["shift"]), "scale": list(target["scale"])}
+
+    def original_units(self, t: torch.Tensor) -> torch.Tensor:
+        """Model outputs or this bundle's targets in the target's own units."""
+        from ..runtime.metrics import original_units
+
+        return original_units(t, self.target_scale)
+
+    def runtime_config(self) -> dict:
+        """The runtime config keys the data decides, in the app and in an export: how stored
+        samples become inputs ("inputs"), and the target's scaling ("target_scale")."""
+        return {**({"inputs": self.scale_inputs} if self.scale_inputs else {}),
+                **({"target_scale": self.target_scale} if self.target_scale else {})}
+
     def model_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """Samples of this bundle as the model takes them (apply to batches, not whole splits:
         the point of uint8 storage is never to hold all of it as float)."""

@@ -68,7 +68,7 @@ def _builtin(spec: dict, base_dir: Path):
 
 TABLE_FIELDS = frozenset({"path", "features", "ignore", "types", "missing", "missing_indicator",
                           "max_levels", "vocabulary", "delimiter", "decimal", "window", "horizon",
-                          "sequence_length"})
+                          "sequence_length", "scale_target"})
 SOURCES = (
     Source("builtin", "Built-in set", COMMON | {"name", "n", "noise", "seed", "size", "augment", "classes"},
            _builtin),

@@ -184,7 +184,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
         plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too,
                         coded=coded)
         x, y = _windowed(encode_frame(frame, plan, coded=coded), y, plan, windowing, samples,
-                         train, task)
+                         train, task == "regression" and _scales_target(spec))
     else:  # rows encoded in split order: each split is a slice of x, not another copy
         order = np.concatenate([train, val, test])
         # the numeric inputs gathered once in that order: the fit reads (a copy of) the first
@@ -195,6 +195,8 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
                         None if ordered is None else ordered[:, :len(train)].copy(), coded)
         x, y = encode_frame(frame, plan, order, ordered, coded), np.take(y, order, axis=0)
         train, val, test = np.split(np.arange(len(order)), np.cumsum([len(train), len(val)]))
+        if task == "regression" and _scales_target(spec):
+            y = scale_target(y, train, plan)
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
     head = frame.iloc[fit_rows[:PREVIEW_ROWS]]
     cells = zip(*(head[name].tolist() for name in shown))  # Python values, column by column
@@ -217,20 +219,35 @@ def _token_input(profiles, path: Path) -> None:
             p.role, p.why = "ignored", f'the word ids of "{tokens[0]}" are the one input'
 
 
-def _windowed(x, y, plan: dict, windowing: tuple[int, int], count: int, train, task: str):
+def _windowed(x, y, plan: dict, windowing: tuple[int, int], count: int, train, scaled: bool):
     """Rows -> windows and their targets; a regression target is scaled by its training
     values (its past values are inputs beside it; predictions are scaled back)."""
     window, horizon = windowing
     x, y = make_windows(x, window, count), window_targets(y, window, horizon, count)
     plan["window"] = {"window": window, "horizon": horizon}
     plan["input_shape"] = [window, len(plan["feature_names"])]
-    if task == "regression":
-        seen = y[train].reshape(len(train), -1)
-        shift, scale = seen.mean(axis=0), seen.std(axis=0)
-        scale = np.where(scale > 1e-12, scale, 1.0)
-        plan["target"]["shift"], plan["target"]["scale"] = shift.tolist(), scale.tolist()
-        y = ((y.reshape(count, -1) - shift) / scale).reshape(y.shape)
+    if scaled:
+        y = scale_target(y, train, plan)
     return x, y
+
+
+def _scales_target(spec: dict) -> bool:
+    value = spec.get("scale_target", True)
+    if not isinstance(value, bool):
+        raise DataError(f"data.scale_target must be true or false; got {value!r}.")
+    return value
+
+
+def scale_target(y: np.ndarray, train, plan: dict) -> np.ndarray:
+    """A regression target standardised by its training values (a salary in the hundreds of
+    thousands made losses of 1e5 and exploding gradients). The plan keeps the mean and std:
+    predictions are scaled back (plan_apply.decode_outputs), and so are the metrics (the
+    runtime's config "target_scale")."""
+    seen = y[train].reshape(len(train), -1)
+    shift, scale = seen.mean(axis=0), seen.std(axis=0)
+    scale = np.where(scale > 1e-12, scale, 1.0)
+    plan["target"]["shift"], plan["target"]["scale"] = shift.tolist(), scale.tolist()
+    return ((y.reshape(len(y), -1) - shift) / scale).reshape(y.shape)
 
 
 def _cell(value) -> str:
