@@ -374,7 +374,7 @@ def prepare(project: Project, base_dir: str | Path, overrides: Overrides | None 
                            nodes=first.nodes)
     TrainSettings.from_dict(project.training)  # bad settings before a long load
     bundle = bundle or load_project_data(project, base_dir)
-    notes += fit_to_data(project, bundle) + data_notes(bundle.info)
+    notes += fit_to_data(project, bundle) + data_notes(bundle.info, bundle.target_scale)
     settings = generative_settings(project, TrainSettings.from_dict(project.training))
     mismatch = data_mismatch(project, analysis, bundle)
     if mismatch:

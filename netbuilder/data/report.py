@@ -17,6 +17,7 @@ def data_report(bundle) -> dict:
                                        "features", "flag")} for c in info.get("columns", [])],
         "missing": info.get("missing", {}),
         "features": list(bundle.feature_names or []),
+        "target_scale": bundle.target_scale,  # null: trained on the target as it is
         **({"tokens": info["tokens"]} if info.get("tokens") else {}),
         **({"window": info["window"], "horizon": info["horizon"], "samples": len(bundle)}
            if info.get("window") else {}),
@@ -35,6 +36,8 @@ def report_text(report: dict) -> str:
         lines.append(f'"{t["column"]}" as word ids: vocabulary {t["vocabulary"]} (<pad> 0, <unk> '
                      f'1), {t["length"]} ids per row; an Embedding needs num_embeddings >= '
                      f'{t["vocabulary"]}')
+    if report.get("target_scale"):
+        lines.append(target_scale_text(report["target_scale"]))
     if report.get("window"):
         lines.append(f"{report['samples']} windows of {report['window']} rows, each predicting "
                      f"the value {report['horizon']} row(s) after it; split in time order")
@@ -52,10 +55,11 @@ def report_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-def data_notes(info: dict) -> list[str]:
+def data_notes(info: dict, target_scale: dict | None = None) -> list[str]:
     """What training does to a table without being asked, for the notes `train` prints: the
-    columns ignored by default (with why), missing cells filled, rows dropped."""
-    notes = []
+    columns ignored by default (with why), missing cells filled, rows dropped, the target
+    standardised."""
+    notes = [target_scale_text(target_scale)] if target_scale else []
     chosen = ("ignored in the project", "not among the project's features")
     skipped = [f"{c['name']} ({c['why']})" for c in info.get("columns") or []
                if c["role"] == "ignored" and c["why"] not in chosen]
@@ -70,3 +74,12 @@ def data_notes(info: dict) -> list[str]:
     if m.get("target_rows_dropped"):
         notes.append(f"{m['target_rows_dropped']} rows without a target dropped")
     return notes
+
+
+def target_scale_text(target_scale: dict) -> str:
+    """What standardising a regression target means for the user, in one sentence."""
+    pairs = ", ".join(f"mean {m:.6g}, std {s:.6g}" for m, s in
+                      zip(target_scale["shift"], target_scale["scale"]))
+    return (f"target is standardised on the training rows ({pairs}): the loss is on that scale; "
+            "predictions and metrics (MAE, RMSE) are in the target's units (data.scale_target: "
+            "false trains on it as it is)")

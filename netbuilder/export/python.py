@@ -149,8 +149,8 @@ def train_config(project: Project, settings, bundle) -> dict:
         config["monitor"] = "val_loss"
     if bundle is not None and bundle.augment is not None:
         config["augment"] = bundle.augment.to_dict()
-    if bundle is not None and bundle.scale_inputs:
-        config["inputs"] = bundle.scale_inputs  # data.pt holds uint8 pixels: scaled per batch
+    if bundle is not None:  # data.pt holds uint8 pixels (scaled per batch), the scaled target
+        config.update(bundle.runtime_config())
     from ..training_fields import script_flags
 
     config["flags"] = script_flags()  # train.py's options, declared once with the settings

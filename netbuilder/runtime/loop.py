@@ -23,7 +23,7 @@ import torch
 from . import checkpoint
 from .build import l1_penalty, make_loss, make_optimizer, make_scheduler, step_scheduler
 from .inputs import ScaleInputs
-from .metrics import scores
+from .metrics import original_units, scores
 from .monitor import Monitor
 from .stream import fetch
 
@@ -116,7 +116,9 @@ class Recipe:
     def evaluate(self, loop: Loop, x: torch.Tensor, y: torch.Tensor, names=None) -> tuple[float, dict]:
         """The loss over all of x (one loss_fn call on every output) and the metrics."""
         out, target = loop.predict(x), self.target(x, y)
-        loss = float(loop.loss_fn(out, target))
+        loss = float(loop.loss_fn(out, target))  # on the standardised target, when it is
+        scale = loop.config.get("target_scale")
+        out, target = original_units(out, scale), original_units(target, scale)
         return loss, scores(loop.config["task"], out, target, names,
                             probabilities=loop.config["loss"]["type"] == "BCELoss")
 

@@ -20,6 +20,17 @@ def metric_names(task: str) -> tuple[str, ...]:
     return REGRESSION_METRICS if task == "regression" else CLASSIFIER_METRICS
 
 
+def original_units(t: torch.Tensor, target_scale: dict | None) -> torch.Tensor:
+    """Outputs or targets of a standardised regression target back in the target's own units:
+    `target_scale` is the config's {"shift": [...], "scale": [...]}, one pair per target column
+    (None: they are in its units already). Metrics are reported in those units."""
+    if not target_scale:
+        return t
+    shift = torch.tensor(target_scale["shift"], dtype=torch.float64, device=t.device)
+    scale = torch.tensor(target_scale["scale"], dtype=torch.float64, device=t.device)
+    return (t.double().reshape(len(t), -1) * scale + shift).reshape(t.shape)
+
+
 def scores(task: str, out: torch.Tensor, y: torch.Tensor, names=None,
            probabilities: bool = False) -> dict[str, float]:
     """The metrics in `names` (default: all of the task's) of outputs `out` against `y`.

@@ -174,8 +174,8 @@ class Trainer:
             raise TrainError("The model has no trainable parameters.")
         self.metric_names = self._metric_names()
         config = s.runtime_config(b.task, (b.info or {}).get("recipe", "supervised"))
-        if getattr(b, "scale_inputs", None):
-            config["inputs"] = b.scale_inputs  # the loop makes stored uint8 pixels float per batch
+        if hasattr(b, "runtime_config"):  # (a DataBundle; tests pass plain tensors too)
+            config.update(b.runtime_config())  # uint8 pixels made float per batch, the target's scale
         torch.manual_seed(s.seed)
         self.loop = Loop(self.model, config, dev, augment=b.augment, world=(self.rank, self.world))
         self.loop.seed()
@@ -258,8 +258,11 @@ class Trainer:
         loss, found = self.loop.evaluate(x, y, names)
         if details:
             b = self.bundle
-            found.update(M.details(b.task, self.predict(x), self.loop.recipe.target(x, y),
-                                   b.num_classes, self.settings.loss == "BCELoss"))
+            out, target = self.predict(x), self.loop.recipe.target(x, y)
+            if b.task == "regression" and hasattr(b, "original_units"):  # in the target's own units
+                out, target = b.original_units(out), b.original_units(target)
+            found.update(M.details(b.task, out, target, b.num_classes,
+                                   self.settings.loss == "BCELoss"))
         return loss, found
 
     # ----- checkpoints -------------------------------------------------------------------

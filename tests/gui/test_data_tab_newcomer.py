@@ -55,6 +55,8 @@ def test_columns_show_under_a_loss_that_does_not_fit_and_the_fix_is_one_click(qt
     qtbot.waitUntil(lambda: doc.project.training.get("loss") == "MSELoss")
     qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
                     timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)  # the price is trained standardised, and the tab says so
+    assert "target is standardised on the training rows (mean " in panel.summary.text()
 
 
 def test_the_test_split_is_typed_in_the_tab(qtbot, tmp_path):

@@ -67,6 +67,8 @@ def failures(model, bundle, loss: str) -> dict:
     out = forward(model, x)
     probs = probabilities(out, bundle.task, loss)
     if probs is None:
+        if bundle.task == "regression":  # errors in the target's own units
+            out, y = bundle.original_units(out), bundle.original_units(y)
         return {"split": split, "x": x, "y": y, "probs": None, "predicted": out,
                 "items": largest_errors(out, y, k=48)}
     return {"split": split, "x": x, "y": y, "probs": probs, "items": misclassified(probs, y)}

@@ -360,7 +360,10 @@ class TryItView(QWidget):
         b = self.controller.bundle
         probs = value["probs"]
         if probs is None:
-            out = value["output"].reshape(-1)
+            out = value["output"][None]
+            if b is not None and b.task == "regression":
+                out = b.original_units(out)  # a standardised target: in its own units
+            out = out.reshape(-1)
             self.prediction.setText("Prediction: " + ", ".join(f"{v:.4g}" for v in out[:8]))
             self._set_bars([])
             return

@@ -59,6 +59,11 @@ class Dashboard(QWidget):
         self.graphics = style.layout_widget(TimedGraphics())
         g = self.graphics
         self.loss_plot = style.style_plot(g.addPlot(row=0, col=0), "Loss", bottom="step")
+        # a table's regression target is standardised (docs/data.md): the loss is on that
+        # scale, the metrics in the target's units
+        self.loss_plot.setToolTip("The loss function's value. A regression target read from a "
+                                  "table is standardised on the training rows, so its loss is "
+                                  "in that scale; MAE and RMSE are in the target's own units.")
         self.metric_plot = style.style_plot(g.addPlot(row=0, col=1), "Validation metrics",
                                             bottom="epoch")
         self.lr_plot = style.style_plot(g.addPlot(row=0, col=2), "Learning rate", bottom="step")

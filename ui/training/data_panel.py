@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.data import BUILTIN_SETS, DataBundle, DataError, load_data
+from netbuilder.data.report import target_scale_text
 from netbuilder.data.sources import BY_KIND, SOURCES
 from netbuilder.data.split import DEFAULT_SPLIT
 from netbuilder.errors import ProjectError
@@ -591,7 +592,7 @@ class DataPanel(QWidget):
         self.summary.setText(f"{len(b):,} samples: {counts.get('train', 0):,} train, "
                              f"{counts.get('val', 0):,} val, {counts.get('test', 0):,} test. "
                              f"Task: {task}. Targets {list(b.target_shape) or 'class index'}."
-                             + _table_note(b.info))
+                             + _table_note(b.info, b.target_scale))
         self._balance_counts = (b.info.get("class_balance") or {}).get("train") or None
         if self.balance.is_built:
             self._draw_balance()
@@ -639,7 +640,7 @@ class DataPanel(QWidget):
         self.thumbs.show_bundle(b)
 
 
-def _table_note(info: dict) -> str:
+def _table_note(info: dict, target_scale: dict | None = None) -> str:
     """What the tab did to a table's columns and missing cells, in one or two sentences."""
     columns, missing = info.get("columns"), info.get("missing") or {}
     if not columns:
@@ -652,6 +653,8 @@ def _table_note(info: dict) -> str:
         text += (f' "{t["column"]}" is read as {t["length"]} word ids per row, vocabulary '
                  f'{t["vocabulary"]} (<pad> 0, <unk> 1): an Embedding needs num_embeddings '
                  f'of at least {t["vocabulary"]}.')
+    if target_scale:
+        text += f" The {target_scale_text(target_scale)}."
     if info.get("window"):
         h = info["horizon"]
         text += (f" Each sample is a window of {info['window']} rows in file order, its target "

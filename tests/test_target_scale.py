@@ -1,0 +1,136 @@
+"""A regression target of a table is standardised by its training rows (data.scale_target,
+on by default): the loss is on that scale, predictions and metrics are in the target's units,
+and the scaling is part of the saved plan, so raw rows predict alike in the app, the CLI and
+predict.py. Plans saved before it (no scaling) still predict as they did."""
+
+from __future__ import annotations
+
+import json
+import math
+import runpy
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from netbuilder.cli import main
+from netbuilder.data import DataError, load_data
+from netbuilder.data.plan import PLAN_FILE
+from netbuilder.data.predict import predict_file, trained_model
+from netbuilder.data.report import data_report
+from netbuilder.runtime.metrics import scores
+from netbuilder.spec import load_project
+from netbuilder.templates import load_template
+
+
+def salaries(tmp_path, rows=240):
+    """A salary in the hundreds of thousands from two numbers and a level."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=rows), rng.normal(size=rows)
+    level = rng.choice(["junior", "senior"], size=rows)
+    pay = 300_000 + 90_000 * a - 40_000 * b + 120_000 * (level == "senior") + rng.normal(0, 5_000, rows)
+    lines = ["a,b,level,pay"] + [f"{x:.4f},{y:.4f},{lv},{p:.2f}" for x, y, lv, p in zip(a, b, level, pay)]
+    (tmp_path / "pay.csv").write_text("\n".join(lines) + "\n")
+    return pay
+
+
+def spec(**extra):
+    return {"kind": "csv", "path": "pay.csv", "target": "pay", "split": {"val": 0.25, "seed": 1}, **extra}
+
+
+def test_the_target_is_standardised_on_the_training_rows_and_the_plan_keeps_how(tmp_path):
+    salaries(tmp_path)
+    b = load_data(spec(), tmp_path, "MSELoss")
+    y = b.y_train.double()
+    assert abs(float(y.mean())) < 1e-5 and abs(float(y.std(unbiased=False)) - 1) < 1e-5
+    shift, scale = b.plan["target"]["shift"][0], b.plan["target"]["scale"][0]
+    assert 250_000 < shift < 400_000 and 50_000 < scale < 200_000
+    assert b.target_scale == {"shift": [shift], "scale": [scale]}
+    assert b.runtime_config() == {"target_scale": b.target_scale}
+    raw = float(b.original_units(b.y_val[:1]).item())  # back in salary units
+    assert 100_000 < raw < 600_000
+    report = data_report(b)
+    assert report["target_scale"] == b.target_scale
+
+    off = load_data(spec(scale_target=False), tmp_path, "MSELoss")
+    assert off.target_scale is None and "shift" not in off.plan["target"]
+    assert float(off.y_train.mean()) > 100_000 and data_report(off)["target_scale"] is None
+    with pytest.raises(DataError, match="data.scale_target must be true or false"):
+        load_data(spec(scale_target="yes"), tmp_path, "MSELoss")
+    classes = load_data({**spec(), "target": "level"}, tmp_path, None)
+    assert classes.task == "classification" and classes.target_scale is None
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from netbuilder.session import run_training
+
+    tmp_path = tmp_path_factory.mktemp("pay")
+    salaries(tmp_path)
+    project = load_template("mlp").to_dict()
+    project["graph"]["nodes"][0]["params"].pop("shape")  # left to the data
+    fc3 = next(n for n in project["graph"]["nodes"] if n["id"] == "fc3")
+    fc3["params"]["out_features"] = 1
+    project["training"].pop("metrics", None)
+    project["training"].update(loss="MSELoss", epochs=3)
+    project["data"] = spec()
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    result = run_training(load_project(tmp_path / "p.json"), tmp_path, out_dir=tmp_path / "run")
+    assert result.status == "done"
+    return tmp_path, result
+
+
+def test_metrics_are_in_the_targets_units_and_the_loss_on_its_scale(trained):
+    tmp_path, result = trained
+    project = load_project(tmp_path / "p.json")
+    b = load_data(project.data, tmp_path, "MSELoss")
+    model, _ = trained_model(project, tmp_path / "run" / "best.safetensors", b.plan)
+    with torch.no_grad():
+        out = model(b.x_val)
+    want = scores("regression", b.original_units(out), b.original_units(b.y_val), ["mae", "r2"])
+    assert want["mae"] > 1_000 > scores("regression", out, b.y_val, ["mae"])["mae"]
+    assert math.isclose(result.metrics["mae"], want["mae"], rel_tol=1e-4)
+    assert math.isclose(result.metrics["r2"], want["r2"], rel_tol=1e-4, abs_tol=1e-6)
+    assert result.val_loss < 100  # the loss is on the standardised target
+    assert min(result.evaluation["actual"]) > 10_000  # the Evaluation tab's scatter: salaries
+
+
+def test_raw_rows_predict_in_the_targets_units_alike_in_the_app_the_cli_and_predict_py(
+        trained, monkeypatch):
+    tmp_path, _ = trained
+    new = tmp_path / "new.csv"
+    new.write_text("a,b,level\n0,0,junior\n1.5,-1,senior\nNA,0.3,\n")
+    weights = tmp_path / "run" / "best.safetensors"
+    assert main(["predict", str(tmp_path / "p.json"), "--weights", str(weights), "--data",
+                 str(new), "-o", str(tmp_path / "cli.csv")]) == 0
+    app = predict_file(load_project(tmp_path / "p.json"), tmp_path, weights, new)
+    app.save_csv(tmp_path / "app.csv")
+    assert main(["export", str(tmp_path / "p.json"), "-o", str(tmp_path / "exp"),
+                 "--weights", str(weights)]) == 0
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    monkeypatch.delitem(sys.modules, "model", raising=False)
+    monkeypatch.setattr(sys, "argv", ["predict.py", str(new), "-o", str(tmp_path / "py.csv")])
+    runpy.run_path(str(tmp_path / "exp" / "predict.py"), run_name="__main__")
+    sys.modules.pop("model", None)
+    cli = (tmp_path / "cli.csv").read_text()
+    assert cli == (tmp_path / "app.csv").read_text() == (tmp_path / "py.csv").read_text()
+    plan = json.loads((tmp_path / "run" / PLAN_FILE).read_text())
+    assert plan["target"]["scale"][0] > 1_000  # the scaling is saved with the run
+    exported = json.loads((tmp_path / "exp" / PLAN_FILE).read_text())
+    assert exported["target"] == plan["target"]
+    values = [float(row[0]) for row in app.values]
+    assert all(50_000 < v < 700_000 for v in values)  # salaries, not standard deviations
+
+    # a run saved before targets were scaled: its plan has no scaling and predicts as it did
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("best.safetensors", "project.json"):
+        (old / name).write_bytes((tmp_path / "run" / name).read_bytes())
+    del plan["target"]["shift"], plan["target"]["scale"]
+    (old / PLAN_FILE).write_text(json.dumps(plan))
+    before = predict_file(load_project(tmp_path / "p.json"), tmp_path, old / "best.safetensors", new)
+    shift, scale = exported["target"]["shift"][0], exported["target"]["scale"][0]
+    for got, now in zip(before.values, values):
+        assert math.isclose(float(got[0]) * scale + shift, now, rel_tol=1e-5)
