@@ -134,3 +134,21 @@ def test_raw_rows_predict_in_the_targets_units_alike_in_the_app_the_cli_and_pred
     shift, scale = exported["target"]["shift"][0], exported["target"]["scale"][0]
     for got, now in zip(before.values, values):
         assert math.isclose(float(got[0]) * scale + shift, now, rel_tol=1e-5)
+
+
+def test_the_exported_train_py_repeats_the_app_run_in_the_targets_units(trained, tmp_path):
+    """The bundle's data.pt holds the standardised target and its train_config the scaling:
+    its losses and metrics equal the app's run (which was in salary units)."""
+    from test_export_train_script import _run_exported
+
+    from netbuilder.export import export_python
+
+    folder, result = trained
+    export_python(load_project(folder / "p.json"), tmp_path / "bundle", base_dir=folder)
+    config = json.loads((tmp_path / "bundle" / "train_config.json").read_text())
+    assert config["target_scale"]["scale"][0] > 1_000
+    logs = _run_exported(tmp_path / "bundle", "--out", str(tmp_path / "bundle" / "run"))
+    for ours, theirs in zip(logs[:-1], result.history):
+        for key in ("train_loss", "val_loss", "val_mae", "val_r2"):
+            assert math.isclose(ours[key], theirs[key], rel_tol=1e-6, abs_tol=1e-9), (key, ours, theirs)
+    assert theirs["val_mae"] > 1_000  # salary units
