@@ -25,6 +25,11 @@ def run(h: RunHistory, layers: list[str], steps: int = 100) -> None:
                          "val_accuracy": 0.5 + step / 1000})
 
 
+def points(curve) -> int:
+    x = curve.getData()[0]
+    return 0 if x is None else len(x)
+
+
 def shown(d: Dashboard) -> list[str]:
     return [d.layer_box.itemText(i) for i in range(d.layer_box.count())]
 
@@ -43,7 +48,7 @@ def test_the_next_run_reuses_the_curves_and_drops_what_it_does_not_have(qtbot):
     h.reset()
     d.clear(keep_layout=True)
     # nothing of the last run's data is drawn, but its axes and keys stay
-    assert all(len(c.getData()[0] or []) == 0 for c in (d.step_curve, d.train_curve, *curves.values()))
+    assert all(points(c) == 0 for c in (d.step_curve, d.train_curve, *curves.values()))
     assert len(d.hist_bars.opts["height"]) == 0
     assert {p: p.getViewBox().viewRange() for p in ranges} == ranges  # not reset to 0..1
     assert keyed_layers(d) == ["a", "b", "c"] and shown(d) == ["a", "b", "c"]
@@ -91,7 +96,7 @@ def test_train_again_keeps_the_plots_items_and_axes(qtbot, panel):  # noqa: F811
     with qtbot.waitSignal(p.runner.thread_ended, timeout=TIMEOUT):
         qtbot.mouseClick(p.train_button, Qt.LeftButton)
         assert d.loss_plot.getViewBox().viewRange()[0] == x_range  # kept through the clear
-        assert len(d.step_curve.getData()[0] or []) == 0  # but the last run's data is gone
+        assert points(d.step_curve) == 0  # but the last run's data is gone
     assert p.runner.last_result.status == "done"
     p.dashboard.refresh(force=True)
     assert d.grad_curves == curves and all(d.grad_curves[n] is c for n, c in curves.items())
@@ -99,3 +104,20 @@ def test_train_again_keeps_the_plots_items_and_axes(qtbot, panel):  # noqa: F811
     steps = [e["step"] for e in p.runner.last_result.history]
     assert list(d.train_curve.getData()[0]) == steps  # the new run's epochs, drawn
     d.grab().save("/tmp/shots/dash3-train-again.png")
+
+
+def test_the_last_epoch_is_drawn_when_it_arrives_not_after_the_run(qtbot, panel):  # noqa: F811
+    """Drawn while the trainer evaluates the best weights, not after the run has ended."""
+    p = panel
+    at_last = []
+
+    def epoch_done(epoch, logs):  # connected after the panel's own slot: it has run
+        d, h = p.dashboard, p.runner.history
+        if epoch == h.info["epochs"]:
+            at_last.append((d.drawn_version == h.version,
+                            points(d.train_curve), len(d.metric_curves)))
+
+    p.runner.epoch_done.connect(epoch_done)
+    with qtbot.waitSignal(p.runner.thread_ended, timeout=TIMEOUT):
+        qtbot.mouseClick(p.train_button, Qt.LeftButton)
+    assert at_last == [(True, 2, 1)]

@@ -22,7 +22,11 @@ from ui import theme
 from . import ranges, style
 
 REDRAW_HZ = 20  # at most
-PAINT_BUDGET = 0.015  # at most this share of wall time spent drawing and painting the plots
+# at most this share of wall time spent drawing and painting the plots. The GUI thread holds the
+# GIL for most of it, and the training thread loses about as much: at 0.015 the draws of a
+# fast MLP came every 1-1.5 s and cost it ~1.5%, which with the rest of the GUI's work
+# (progress, the run's start and end) left it under 0.97 of the plain loop
+PAINT_BUDGET = 0.01
 MAX_INTERVAL_MS = 2000  # however slow a draw, every plot with news is redrawn this often
 KEEP_DECADES = 0.3  # the gradient plot keeps its decades while the data spans this share
 
