@@ -27,10 +27,13 @@
 
 (d) --gui-only: GUI runs of --gui-epochs epochs, each between two plain runs of as many
     epochs (P G P H P G P G P H ... P), each GUI run's ratio of the two plain runs' mean time
-    to its own (the target's figure: the trainer with the GUI against the plain loop), median
-    and range over the rounds; every other round a headless trainer run (H) the same way, to
-    tell the GUI's share from the trainer's; the GUI thread's CPU and paint time. Short enough
-    for 8-12 rounds in a quiet window.
+    to its own (the target's figure: the trainer with the GUI against the plain loop); a GUI
+    run is timed from the Train button's click to the plots' last paint after the run, less
+    the trainer's own time outside its epochs (setup, final evaluation: from the headless
+    runs), so the clear, the first and the final paints are in it. Every other round a
+    headless trainer run (H) the same way, to tell the GUI's share from the trainer's; the GUI
+    thread's CPU and paint time. Median, bootstrap 95% interval of the median, quartiles and
+    range. Short enough for 10-12 rounds in a quiet window.
 After each GUI run the GUI finishes what the run's end left it (its last paint, a deferred
 relayout) before the next mode starts, which it would otherwise slow.
 
