@@ -94,8 +94,7 @@ class NodeItem(QGraphicsItem):
     frozen = False
     connected = 0
     hover_port: tuple[Port, bool] | None = None  # port and whether a drop there is allowed
-    _texts: list | None = None  # the face's text lines as painted, made at the first paint
-    _lock_at: QPointF | None = None
+    _texts: tuple | None = None  # the face's text lines as painted (_face_texts), made once
     corner = (0.0, 0.0)  # the top-left corner the scene placed it at, as plain floats
     _tip_from: tuple = ()  # what the tooltip is made of; made and given to Qt when the
     _tip_given = False     # pointer first comes near
@@ -240,36 +239,46 @@ class NodeItem(QGraphicsItem):
         if self.hover_port:
             self._paint_hover_port(painter, pens)
 
-    def _face_texts(self) -> list[tuple[QFont, str, QPointF, str]]:
-        """(font, colour key, baseline point, text) of each text line, elided to fit."""
-        id_fm, title_fm, body_fm = _metrics()
-        id_text = id_fm.elidedText(self.node_id, Qt.ElideRight, 72)
+    def _face_texts(self) -> tuple[str, str, float, str, str, str]:
+        """The face's text lines, elided to fit: (title, id, the id's x, summary or "", last line,
+        its colour key). One tuple per node and no points: all 5,000 nodes of a project are
+        prepared at once (prepare.py), and each object the garbage collector tracks counts
+        towards its next full collection (~130 ms here) -- the points are the same for every node
+        but the id's, made at paint."""
+        id_fm = _metrics()[0]
+        id_text = id_fm.elidedText(self.node_id, Qt.ElideRight, 72)  # ids are unique: not cached
         id_w = id_fm.horizontalAdvance(id_text)
         lock_w = 14 if self.frozen else 0
-        title = title_fm.elidedText(self.title, Qt.ElideRight, NODE_W - 20 - (id_w + 8) - lock_w)
-        lines = [(_title_font, "white", QPointF(10, _baseline(title_fm, 0, HEADER)), title),
-                 (_id_font, "id", QPointF(NODE_W - 10 - id_w, _baseline(id_fm, 0, HEADER)), id_text)]
-        y = HEADER + 4
-        if self.summary:
-            lines.append((_body_font, "text", QPointF(10, _baseline(body_fm, y, 18)),
-                          body_fm.elidedText(self.summary, Qt.ElideRight, NODE_W - 20)))
-            y += 18
-        text = ("⚠ " + self.errors[0]) if self.errors else self.params_text
-        lines.append((_body_font, "error" if self.errors else "dim_text", QPointF(10, _baseline(body_fm, y, 18)),
-                      body_fm.elidedText(text, Qt.ElideRight, NODE_W - 20)))
-        self._lock_at = QPointF(NODE_W - 10 - (id_w + 8) - 8, HEADER / 2) if self.frozen else None
-        return lines
+        title = _elided(1, self.title, NODE_W - 20 - (id_w + 8) - lock_w)
+        summary = _elided(2, self.summary, NODE_W - 20) if self.summary else ""
+        last = ("⚠ " + self.errors[0]) if self.errors else self.params_text
+        return (title, id_text, NODE_W - 10 - id_w, summary, _elided(2, last, NODE_W - 20),
+                "error" if self.errors else "dim_text")
+
+    def prepare_texts(self) -> None:
+        """Elide the face's texts now if they are not (the view does it in idle time after a load)."""
+        if self._texts is None:
+            self._texts = self._face_texts()
 
     def _paint_text(self, painter: QPainter, pens) -> None:
         if self._texts is None:
             self._texts = self._face_texts()
-        colors = pens.color
-        for font, key, at, text in self._texts:
-            painter.setFont(font)
-            painter.setPen(pens.white if key == "white" else pens.id_text if key == "id" else colors[key])
-            painter.drawText(at, text)
-        if self._lock_at is not None:
-            draw_lock(painter, self._lock_at)
+        title, id_text, id_x, summary, last, last_key = self._texts
+        title_at, id_y, summary_at, last_at = _text_points(bool(summary))
+        painter.setFont(_title_font)
+        painter.setPen(pens.white)
+        painter.drawText(title_at, title)
+        painter.setFont(_id_font)
+        painter.setPen(pens.id_text)
+        painter.drawText(QPointF(id_x, id_y), id_text)
+        painter.setFont(_body_font)
+        if summary:
+            painter.setPen(pens.color["text"])
+            painter.drawText(summary_at, summary)
+        painter.setPen(pens.color[last_key])
+        painter.drawText(last_at, last)
+        if self.frozen:
+            draw_lock(painter, QPointF(id_x - 16, HEADER / 2))
 
     def _paint_hover_port(self, painter: QPainter, pens) -> None:
         """The port a connection drag is over, ringed in the colour of its verdict."""
@@ -288,6 +297,23 @@ _BOUNDS = QRectF(-8, -8, NODE_W + 16, NODE_H + 16)
 @functools.cache
 def _metrics() -> tuple[QFontMetricsF, QFontMetricsF, QFontMetricsF]:
     return QFontMetricsF(_id_font), QFontMetricsF(_title_font), QFontMetricsF(_body_font)
+
+
+@functools.lru_cache(maxsize=4096)
+def _elided(which: int, text: str, width: float) -> str:
+    """A text elided to fit `width` in font `which` (index into _metrics()): the titles, summaries
+    and parameter counts of thousands of nodes are a few dozen texts, so each is elided once
+    (eliding every node's face was ~10 ms of the first frame that shows texts)."""
+    return _metrics()[which].elidedText(text, Qt.ElideRight, width)
+
+
+@functools.cache
+def _text_points(with_summary: bool) -> tuple[QPointF, float, QPointF, QPointF]:
+    """Where the title, the id (its baseline), the summary and the last line of a face start."""
+    id_fm, title_fm, body_fm = _metrics()
+    body = HEADER + 4
+    return (QPointF(10, _baseline(title_fm, 0, HEADER)), _baseline(id_fm, 0, HEADER),
+            QPointF(10, _baseline(body_fm, body, 18)), QPointF(10, _baseline(body_fm, body + 18 * with_summary, 18)))
 
 
 def _baseline(fm: QFontMetricsF, top: float, height: float) -> float:
