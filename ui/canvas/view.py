@@ -20,6 +20,7 @@ from . import pens as canvas_pens
 from .minimap import Minimap
 from .node_item import GRID
 from .overview import OVERVIEW_ZOOM, Overview
+from .prepare import IdlePreparer
 from .scene import NetScene
 
 MIME_LAYER = "application/x-netbuilder-layer"
@@ -60,8 +61,11 @@ class NetView(QGraphicsView):
         self.quick_add.chosen.connect(self._quick_chosen)
         self._quick_pos = QPointF()
         self._index_pending = False  # a project was loaded: index its items once it is drawn
+        self.preparer = IdlePreparer(self)
+        self._prepare_pending = False  # items' texts may be new: prepare them once the view is drawn
         document.loaded.connect(self._after_load)
         document.network_changed.connect(self._after_load)
+        document.analyzed.connect(self._texts_changed)  # after the scene's sync (connected first)
 
     # --- API for others ------------------------------------------------------------------------
     def set_node_flag(self, node_id: str, message: str | None) -> None:
@@ -105,8 +109,20 @@ class NetView(QGraphicsView):
 
     @Slot()
     def _after_load(self) -> None:
+        self.preparer.stop()  # its items are gone with the old scene contents
         self.fit_all()
         self._index_pending = True
+        self._prepare_pending = True
+
+    @Slot()
+    def _texts_changed(self) -> None:
+        self._prepare_pending = True
+
+    @Slot()
+    def _prepare_texts(self) -> None:
+        """Nodes' face texts elided in idle time, a few ms a step (prepare.py), instead of in the
+        first frame that shows them."""
+        self.preparer.start(self.net_scene.nodes.values())
 
     @Slot()
     def _build_index(self) -> None:
@@ -303,6 +319,9 @@ class NetView(QGraphicsView):
         if self._index_pending:
             self._index_pending = False
             QTimer.singleShot(0, self, self._build_index)  # dropped if the view is gone by then
+        if self._prepare_pending:
+            self._prepare_pending = False
+            QTimer.singleShot(0, self, self._prepare_texts)  # after the index: timers run in order
         if self.zoom() >= OVERVIEW_ZOOM:
             super().paintEvent(event)
             return
