@@ -4,11 +4,13 @@ Run: python bench/bench_canvas.py [--quick] [--rounds R] [--steps N] [--baseline
 (offscreen; prints figures, never asserts)
 
 A pan or zoom frame is a scroll by 40 px or a zoom step (in by 1.1x, out by 1.09x: each at a new
-scale) followed by a repaint of the whole viewport (what a wheel zoom costs; a drag pan repaints only the strip scrolled in). Frames
-are timed at several zooms, in rounds that visit the zooms in alternating order, and reported as
-median, p99 and the slowest; the first frame at each zoom (a jump there, as Fit makes) is counted
-too. Garbage collections during timed frames are reported, as the app freezes its imports out of
-the collector at start (ui/app.py) and so does this bench. --baseline REV times the frames of
+scale) followed by a repaint of the whole viewport (what a wheel zoom costs; a drag pan repaints
+only the strip scrolled in). Frames are timed at several zooms, in rounds that visit the zooms in
+alternating order, and reported as median, p99 and the slowest; the first frame at each zoom (a
+jump there, as Fit makes) is counted too. Before the frames the app idles IDLE_S after the open's
+first paint (the user looks at the fitted graph first), its event latency meanwhile reported.
+Garbage collections during timed frames are reported, as the app freezes its imports out of the
+collector at start (ui/app.py) and so does this bench. --baseline REV times the frames of
 that revision (a temporary git worktree) in alternating child processes with the current code.
 """
 
@@ -190,14 +192,61 @@ def close_window(w) -> None:
     w.close()
 
 
+IDLE_S = 1.5  # the app idle after the first paint, before the first gesture (a user looks first)
+TICK_MS = 5
+
+
+def idle_after_open(app, view) -> dict:
+    """Run the app's event loop for IDLE_S after the open's first paint, as the user looks at the
+    fitted graph, with a precise 5 ms timer on the GUI thread: its lateness is how long an event
+    waited behind the work done there meanwhile (the view's idle-time preparation, where the tree
+    has one). Returns the lateness p99 and max, and when that preparation finished."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    clock, late, last, prepared = QElapsedTimer(), [], [0], []
+    clock.start()
+
+    def tick():
+        now = clock.elapsed()
+        late.append(max(0, now - last[0] - TICK_MS))
+        last[0] = now
+
+    preparer = getattr(view, "preparer", None)  # older trees have none
+    if preparer is not None:
+        preparer.finished.connect(lambda: prepared.append(clock.elapsed()))
+    timer = QTimer(interval=TICK_MS, timerType=Qt.PreciseTimer)
+    timer.timeout.connect(tick)
+    loop = QEventLoop()
+    QTimer.singleShot(int(IDLE_S * 1000), loop.quit)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return {"late_p99": p99(late), "late_max": max(late), "ticks": len(late),
+            "prepared_ms": prepared[-1] if prepared else None,
+            "steps": preparer.steps if preparer is not None else None}
+
+
+def idle_report(idles: list[dict]) -> str:
+    late = ", ".join(f"{i['late_p99']:.0f}/{i['late_max']:.0f}" for i in idles)
+    out = f"  idle {IDLE_S} s after the open, {TICK_MS} ms timer lateness p99/max per process: {late} ms"
+    done = [i for i in idles if i["steps"] is not None]
+    if done:
+        when = ", ".join(f"{i['prepared_ms']} ms in {i['steps']} steps" if i["prepared_ms"] is not None
+                         else f"not finished ({i['steps']} steps)" for i in done)
+        out += f"\n  texts prepared in idle time: {when}"
+    return out
+
+
 def frames_child(rounds: int, steps: int) -> None:
-    """--frames-only: open the 5,000-node project, time the frames, print them as one JSON line."""
+    """--frames-only: open the 5,000-node project, idle, time the frames, print them as JSON lines."""
     app = QApplication.instance() or QApplication([])
     gc.freeze()  # as the app does once its libraries are imported (ui/app.py)
     w = make_window(app)
     open_generated(w, app, 5000, Path(tempfile.mkdtemp()))
+    idle = idle_after_open(app, w.canvas)
     frames = frame_rounds(app, w.canvas, rounds, steps)
     close_window(w)
+    print("IDLE " + json.dumps(idle))
     print("FRAMES " + json.dumps(frames))
 
 
@@ -209,6 +258,7 @@ def against_baseline(rev: str, rounds: int, steps: int) -> None:
                    capture_output=True)
     try:
         frames = {"current": [], rev: []}
+        idles = {"current": [], rev: []}
         for r in range(rounds):
             sides = (("current", here), (rev, base)) if r % 2 == 0 else ((rev, base), ("current", here))
             for name, root in sides:
@@ -218,11 +268,14 @@ def against_baseline(rev: str, rounds: int, steps: int) -> None:
                                        "--rounds", "1", "--steps", str(steps)], cwd=root, env=env,
                                       capture_output=True, text=True, check=True)
                 line = next(x for x in done.stdout.splitlines() if x.startswith("FRAMES "))
+                idles[name] += [json.loads(x[len("IDLE "):]) for x in done.stdout.splitlines()
+                                if x.startswith("IDLE ")]
                 for f in json.loads(line[len("FRAMES "):]):
                     f["round"] = r
                     frames[name].append(f)
         for name, fs in frames.items():
             report(fs, f"{name} ({rounds} processes, alternating)")
+            print(idle_report(idles[name]))
     finally:
         subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force", str(base)], check=False,
                        capture_output=True)
@@ -255,7 +308,9 @@ def main() -> None:
     print(f"ratio 5000/500: {results[5000] / results[500]:.1f}x (10x more nodes)")
 
     view = w.canvas
+    idle = idle_after_open(app, view)
     report(frame_rounds(app, view, args.rounds, args.steps), f"{args.rounds} rounds of {args.steps} steps")
+    print(idle_report([idle]))
 
     # edits on 500 nodes
     w.open_file(str(tmp / "gen500.json"))
