@@ -80,6 +80,5 @@ def target_scale_text(target_scale: dict) -> str:
     """What standardising a regression target means for the user, in one sentence."""
     pairs = ", ".join(f"mean {m:.6g}, std {s:.6g}" for m, s in
                       zip(target_scale["shift"], target_scale["scale"]))
-    return (f"target is standardised on the training rows ({pairs}): the loss is on that scale; "
-            "predictions and metrics (MAE, RMSE) are in the target's units (data.scale_target: "
-            "false trains on it as it is)")
+    return (f"target is standardised on the training rows ({pairs}): the loss is on that scale, "
+            "predictions and metrics in the target's units")

@@ -4,7 +4,7 @@ target (with its one-click fix), and the validation/test split is set in the tab
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from ui.training.commands import set_section
@@ -72,3 +72,23 @@ def test_the_test_split_is_typed_in_the_tab(qtbot, tmp_path):
                     and panel.bundle.info["counts"].get("test") == 250,  # of the 1,000 moons
                     timeout=LOAD_TIMEOUT)
     assert "250 test" in panel.summary.text()
+
+
+def test_the_target_scaling_is_one_click(qtbot, tmp_path):
+    panel = shown_panel(qtbot)
+    doc = panel.document
+    set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
+                              "target": "price"}, "data")
+    set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+    box = panel.scale_target
+    assert box.isVisible() and box.isChecked() and panel.bundle.target_scale is not None
+    QTest.mouseClick(box, Qt.LeftButton, Qt.NoModifier, QPoint(8, box.height() // 2))  # its box
+    qtbot.waitUntil(lambda: doc.project.data.get("scale_target") is False)
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.target_scale is None,
+                    timeout=LOAD_TIMEOUT)
+    assert "standardised" not in panel.summary.text()
+    doc.undo_stack.undo()  # one edit: undone, the target is standardised again
+    qtbot.waitUntil(lambda: "scale_target" not in doc.project.data and box.isChecked())

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -138,6 +139,12 @@ class DataPanel(QWidget):
         self.horizon.setToolTip("The target is the value this many rows after the window")
         for box in (self.window, self.horizon):
             box.setKeyboardTracking(False)  # one edit when the number is typed, not per digit
+        # a regression target standardised on the training rows (data.scale_target)
+        self.scale_target = QCheckBox("Standardise a numeric target")
+        self.scale_target.setToolTip("Train on the target scaled to mean 0 and std 1 over the "
+                                     "training rows (a large target otherwise gives huge losses "
+                                     "and exploding gradients); predictions and metrics stay "
+                                     "in its own units")
         self.window_row = QWidget()
         window_layout = QHBoxLayout(self.window_row)
         window_layout.setContentsMargins(0, 0, 0, 0)
@@ -152,6 +159,7 @@ class DataPanel(QWidget):
         file_form.addRow("Path", path_row)
         file_form.addRow("Target column", self.target)  # tables only
         file_form.addRow("Window", self.window_row)
+        file_form.addRow("", self.scale_target)
         self.file_form = file_form
         # the split: the best epoch is chosen on validation, the test part is scored once, at the end
         self.val_split = QSpinBox(minimum=0, maximum=90, prefix="validation ", suffix=" %")
@@ -232,6 +240,7 @@ class DataPanel(QWidget):
         self.target.activated.connect(self._edited)  # picking the column already shown
         self.browse.clicked.connect(self._browse)
         self.window.valueChanged.connect(self._edited)
+        self.scale_target.toggled.connect(self._edited)
         self.horizon.valueChanged.connect(self._edited)
         self.val_split.valueChanged.connect(self._edited)
         self.test_split.valueChanged.connect(self._edited)
@@ -264,6 +273,7 @@ class DataPanel(QWidget):
             self.window.setValue(window if isinstance(window, int) else 0)
             self.horizon.setValue(horizon if isinstance(horizon, int) else 1)
             self.horizon.setEnabled(self.window.value() > 0)
+            self.scale_target.setChecked(data.get("scale_target", True) is not False)
             split = data.get("split") if isinstance(data.get("split"), dict) else {}
             for box, key in ((self.val_split, "val"), (self.test_split, "test")):
                 value = split.get(key, DEFAULT_SPLIT[key])
@@ -298,6 +308,7 @@ class DataPanel(QWidget):
         self.stack.setCurrentIndex(0 if kind == "builtin" else 1)
         self.file_form.setRowVisible(self.target, kind == "csv")  # folders name their classes
         self.file_form.setRowVisible(self.window_row, kind == "csv")
+        self.file_form.setRowVisible(self.scale_target, kind == "csv")
         self.predict_button.setVisible(kind == "csv")
 
     @Slot()
@@ -367,6 +378,8 @@ class DataPanel(QWidget):
                 data["window"] = self.window.value()
                 if self.horizon.value() != 1:
                     data["horizon"] = self.horizon.value()
+            if kind == "csv" and not self.scale_target.isChecked():
+                data["scale_target"] = False  # written only when off (the default is on)
             if old.get("target") == "input":
                 data["target"] = "input"
         set_section(self.document, "data", data, "data")
