@@ -10,6 +10,7 @@ one of USER_ERRORS, whose `.message` is one readable paragraph."""
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from . import training_fields
 from .data import DataBundle, DataError, load_data
-from .data.plan import save_plan
+from .data.plan import PLAN_FILE, read_plan, save_plan
 from .data.report import data_notes
 from .data.sources import kind_for
 from .errors import NO_DATA, ProjectError, UserError
@@ -412,10 +413,39 @@ def _check_same_data(run_dir: Path, data: dict | None, base_dir: Path) -> None:
         was = read_json(run_dir / "project.json").get("data")
     except (OSError, ValueError, AttributeError):
         return  # an older run folder without its project: nothing to compare with
-    if _data_source(was, base_dir) != _data_source(data, base_dir):
+    was_source, now_source = _data_source(was, base_dir), _data_source(data, base_dir)
+    if was_source == now_source:
+        return
+    if _describe(was) != _describe(data):
         raise TrainError(f"The run in {run_dir} was trained on {_describe(was)} but the data "
                          f"is now {_describe(data)}. Continue needs the run's data; to train "
                          "on other data, start a new run.", field="data")
+    keys = sorted(k for k in set(was_source) | set(now_source) if was_source.get(k) != now_source.get(k))
+    changes = "; ".join(f"data.{k} was {_setting(was_source, k)}, now {_setting(now_source, k)}" for k in keys)
+    raise TrainError(f"The run in {run_dir} was trained with other data settings ({changes}). "
+                     "Continue needs the run's settings; set them back, or start a new run.",
+                     field=f"data.{keys[0]}")
+
+
+def _setting(data: dict, key: str) -> str:
+    return json.dumps(data[key]) if key in data else "not set"
+
+
+def _check_same_target_scaling(run_dir: Path, bundle: DataBundle) -> None:
+    """The run's weights fit one scale of the target: a run trained on it in its own units
+    (before targets were standardised, or with data.scale_target off) goes on that way."""
+    saved = run_dir / PLAN_FILE
+    if bundle.plan is None or not saved.is_file():
+        return
+    try:
+        had = bool((read_plan(saved).get("target") or {}).get("scale"))
+    except DataError:
+        return  # an unreadable plan stops predict, where it is read; not a reason to stop here
+    if had != (bundle.target_scale is not None):
+        how, fix = ("standardised", "tick") if had else ("in its own units", "untick")
+        raise TrainError(f"The run in {run_dir} was trained on the target {how}; to continue "
+                         f"it, {fix} 'Standardise a numeric target' on the Data tab "
+                         f"(data.scale_target: {str(had).lower()}).", field="data.scale_target")
 
 
 def _describe(data: dict | None) -> str:
@@ -464,6 +494,7 @@ def run_training(project: Project, base_dir: str | Path, *, overrides: Overrides
     if on_prepared is not None:
         on_prepared(prepared)  # e.g. the GUI shows the data and model before step 1
     if resume_from:
+        _check_same_target_scaling(Path(resume_from), prepared.bundle)
         out = Path(resume_from).resolve()
     else:
         out = (Path(out_dir) if out_dir else default_run_dir(prepared.project, project_path)).resolve()

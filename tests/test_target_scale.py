@@ -152,3 +152,42 @@ def test_the_exported_train_py_repeats_the_app_run_in_the_targets_units(trained,
         for key in ("train_loss", "val_loss", "val_mae", "val_r2"):
             assert math.isclose(ours[key], theirs[key], rel_tol=1e-6, abs_tol=1e-9), (key, ours, theirs)
     assert theirs["val_mae"] > 1_000  # salary units
+
+
+def test_a_run_goes_on_with_the_target_scale_it_was_trained_on(tmp_path):
+    """Weights fitted to salaries in their own units would be trained on at mean 0, std 1."""
+    from netbuilder.session import run_training
+    from netbuilder.train import TrainError
+
+    salaries(tmp_path)
+    project = load_template("mlp").to_dict()
+    project["graph"]["nodes"][0]["params"].pop("shape")
+    next(n for n in project["graph"]["nodes"] if n["id"] == "fc3")["params"]["out_features"] = 1
+    project["training"].pop("metrics", None)
+    project["training"].update(loss="MSELoss", epochs=1)
+    project["data"] = spec(scale_target=False)  # as every run before the scaling
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    run = tmp_path / "run"
+    assert run_training(load_project(tmp_path / "p.json"), tmp_path, out_dir=run).status == "done"
+    project["training"]["epochs"] = 2
+    project["data"] = spec()  # scaled, the default now
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    with pytest.raises(TrainError, match=r"trained with other data settings \(data.scale_target was "
+                                         r"false, now not set\)"):
+        run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run)
+
+    saved = json.loads((run / "project.json").read_text())  # a run from before the scaling:
+    del saved["data"]["scale_target"]  # no such setting, its plan without shift and scale
+    (run / "project.json").write_text(json.dumps(saved))
+    before = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    with pytest.raises(TrainError, match=r"in its own units; to continue it, untick 'Standardise a "
+                                         r"numeric target'.*data.scale_target: false") as err:
+        run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run)
+    assert err.value.field == "data.scale_target"
+    assert {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+    project["data"] = spec(scale_target=False)
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    saved["data"]["scale_target"] = False
+    (run / "project.json").write_text(json.dumps(saved))
+    assert run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run).epochs == 2
