@@ -33,35 +33,31 @@ def column_block(frame, names: list[str]) -> np.ndarray:
     return out
 
 
-def by_halves(fn, *blocks) -> list:
-    """fn(*parts) on the first and second half of the columns of `blocks` (arrays whose first
-    axis is the column), in two threads; the results of each half, in order."""
-    k = len(blocks[0])
-    if k < 2 or blocks[0].size < SMALL:
-        return [fn(*blocks)]
-    half = (k + 1) // 2
-    with ThreadPoolExecutor(WORKERS) as pool:
-        parts = [pool.submit(fn, *(b[:half] for b in blocks)),
-                 pool.submit(fn, *(b[half:] for b in blocks))]
-        return [p.result() for p in parts]
-
-
 def in_threads(fn, pieces: list) -> list:
-    """fn(piece) for each of `pieces` (blocks whose first axis is the column: each is split in
-    halves when large), in two threads; the results per piece, the halves concatenated."""
-    tasks = []  # (piece index, block)
-    for i, block in enumerate(pieces):
-        if len(block) >= 2 and block.size >= SMALL:
-            half = (len(block) + 1) // 2
-            tasks += [(i, block[:half]), (i, block[half:])]
+    """fn(*piece) for each of `pieces` (a block, or a tuple of blocks, whose first axis is the
+    column: a large one is split in halves), in two threads; per piece, the results of its
+    parts concatenated (a tuple of arrays per piece), or None where fn returns nothing."""
+    tasks = []  # (piece index, blocks)
+    for i, piece in enumerate(pieces):
+        blocks = piece if isinstance(piece, tuple) else (piece,)
+        if len(blocks[0]) >= 2 and blocks[0].size >= SMALL:
+            half = (len(blocks[0]) + 1) // 2
+            tasks += [(i, tuple(b[:half] for b in blocks)), (i, tuple(b[half:] for b in blocks))]
         else:
-            tasks.append((i, block))
-    if sum(b.size for _, b in tasks) < SMALL or len(tasks) == 1:
-        done = [fn(b) for _, b in tasks]
-    else:
-        with ThreadPoolExecutor(WORKERS) as pool:
-            done = [f.result() for f in [pool.submit(fn, b) for _, b in tasks]]
+            tasks.append((i, blocks))
+    done = in_pool(fn, [blocks for _, blocks in tasks],
+                   sum(blocks[0].size for _, blocks in tasks) >= SMALL)
     out: list = [[] for _ in pieces]
     for (i, _), result in zip(tasks, done):
         out[i].append(result)
-    return [tuple(np.concatenate(v) for v in zip(*parts)) for parts in out]
+    return [None if parts[0] is None else tuple(np.concatenate(v) for v in zip(*parts))
+            for parts in out]
+
+
+def in_pool(fn, calls: list[tuple], threads: bool = True) -> list:
+    """fn(*args) for each of `calls`, in two threads when more than one (and `threads`); the
+    results in order."""
+    if len(calls) < 2 or not threads:
+        return [fn(*args) for args in calls]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return [f.result() for f in [pool.submit(fn, *args) for args in calls]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import by_halves, column_block
+from .columns import column_block, in_threads
 from .csv_read import NA_VALUES
 from .errors import DataError
 from .levels import Coded
@@ -58,8 +58,7 @@ def _numeric(block: np.ndarray, names: list[str], method: str, indicator: bool) 
     if empty.any():
         name = names[int(np.argmax(empty))]
         raise DataError(f'Column "{name}" has no values in the training rows.', column=name)
-    fill, shift, scale, gaps = (np.concatenate(v) for v in
-                                zip(*by_halves(lambda part: _fit_numbers(part, method), block)))
+    fill, shift, scale, gaps = in_threads(lambda part: _fit_numbers(part, method), [block])[0]
     scale = np.where(scale > 1e-12, scale, 1.0)  # a constant column never divides by zero
     flagged = gaps & indicator
     return {name: {"name": name, "type": "numeric", "fill": float(fill[j]),
@@ -74,7 +73,7 @@ def take_rows(cols: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     if rows is None:
         return cols.copy()
     out = np.empty((len(cols), len(rows)))
-    by_halves(lambda part, into: np.take(part, rows, axis=1, out=into, mode="clip"), cols, out)
+    in_threads(lambda part, into: np.take(part, rows, axis=1, out=into, mode="clip"), [(cols, out)])
     return out
 
 
@@ -250,8 +249,8 @@ def encode_frame(frame, plan: dict, rows: np.ndarray | None = None,
         flagged = np.array([f["indicator"] for f, _ in numeric])
         if flagged.any():  # before the block's missing cells are filled
             x[:, where[flagged] + 1] = np.isnan(take_rows(cols[flagged], rows)).T
-        by_halves(scaled, cols if numeric_block is None else numeric_block, fill, shift, scale,
-                  where)
+        in_threads(scaled, [(cols if numeric_block is None else numeric_block, fill, shift, scale,
+                             where)])
     for f, at in zip(plan["features"], starts):
         if f["type"] == "numeric":
             continue
