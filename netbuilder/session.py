@@ -402,6 +402,9 @@ def init_weights(model, project: Project, base_dir: str | Path, over: Overrides 
 def _data_source(data: dict | None, base_dir: Path) -> dict:
     """A data section with its path made absolute, for comparing two spellings of one source."""
     data = dict(data or {})
+    # a run goes on with the target scale it was trained on: its plan says which, and a run from
+    # before the setting has none in its project (_check_same_target_scaling)
+    data.pop("scale_target", None)
     if data.get("path"):
         data["path"] = str((base_dir / Path(data["path"]).expanduser()).resolve())
     return data
@@ -416,7 +419,7 @@ def _check_same_data(run_dir: Path, data: dict | None, base_dir: Path) -> None:
     was_source, now_source = _data_source(was, base_dir), _data_source(data, base_dir)
     if was_source == now_source:
         return
-    if _describe(was) != _describe(data):
+    if _describe(was_source) != _describe(now_source):
         raise TrainError(f"The run in {run_dir} was trained on {_describe(was)} but the data "
                          f"is now {_describe(data)}. Continue needs the run's data; to train "
                          "on other data, start a new run.", field="data")

@@ -155,7 +155,8 @@ def test_the_exported_train_py_repeats_the_app_run_in_the_targets_units(trained,
 
 
 def test_a_run_goes_on_with_the_target_scale_it_was_trained_on(tmp_path):
-    """Weights fitted to salaries in their own units would be trained on at mean 0, std 1."""
+    """Weights fitted to salaries in their own units would be trained on at mean 0, std 1. A run
+    from before the scaling has no scale_target in its project and none in its plan."""
     from netbuilder.session import run_training
     from netbuilder.train import TrainError
 
@@ -165,29 +166,41 @@ def test_a_run_goes_on_with_the_target_scale_it_was_trained_on(tmp_path):
     next(n for n in project["graph"]["nodes"] if n["id"] == "fc3")["params"]["out_features"] = 1
     project["training"].pop("metrics", None)
     project["training"].update(loss="MSELoss", epochs=1)
-    project["data"] = spec(scale_target=False)  # as every run before the scaling
+    project["data"] = spec(scale_target=False)  # trained as every run before the scaling
     (tmp_path / "p.json").write_text(json.dumps(project))
     run = tmp_path / "run"
     assert run_training(load_project(tmp_path / "p.json"), tmp_path, out_dir=run).status == "done"
+    saved = json.loads((run / "project.json").read_text())
+    del saved["data"]["scale_target"]  # as an old run's project: no such setting yet
+    (run / "project.json").write_text(json.dumps(saved))
+    before = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+
     project["training"]["epochs"] = 2
     project["data"] = spec()  # scaled, the default now
     (tmp_path / "p.json").write_text(json.dumps(project))
-    with pytest.raises(TrainError, match=r"trained with other data settings \(data.scale_target was "
-                                         r"false, now not set\)"):
-        run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run)
-
-    saved = json.loads((run / "project.json").read_text())  # a run from before the scaling:
-    del saved["data"]["scale_target"]  # no such setting, its plan without shift and scale
-    (run / "project.json").write_text(json.dumps(saved))
-    before = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()}
     with pytest.raises(TrainError, match=r"in its own units; to continue it, untick 'Standardise a "
                                          r"numeric target'.*data.scale_target: false") as err:
         run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run)
     assert err.value.field == "data.scale_target"
     assert {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
 
-    project["data"] = spec(scale_target=False)
+    project["data"] = spec(scale_target=False)  # what the message says to do
     (tmp_path / "p.json").write_text(json.dumps(project))
-    saved["data"]["scale_target"] = False
-    (run / "project.json").write_text(json.dumps(saved))
     assert run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run).epochs == 2
+
+    project["data"] = {**spec(scale_target=False), "path": "./pay.csv", "split": {"val": 0.3, "seed": 1}}
+    project["training"]["epochs"] = 3
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    with pytest.raises(TrainError, match=r"trained with other data settings \(data.split was "):
+        run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run)
+
+
+def test_weights_without_their_plan_say_the_target_scale_is_assumed(trained, tmp_path):
+    from netbuilder.data.predict import plan_for
+
+    run_dir, _ = trained
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "w.safetensors").write_bytes((run_dir / "run" / "best.safetensors").read_bytes())
+    plan, notes = plan_for(bare / "w.safetensors", load_project(run_dir / "p.json"), run_dir)
+    assert plan["target"]["scale"] and any("set data.scale_target to false" in n for n in notes)

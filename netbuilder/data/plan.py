@@ -68,12 +68,17 @@ def _numeric(block: np.ndarray, names: list[str], method: str, indicator: bool) 
             for j, name in enumerate(names)}
 
 
+def _take_into(part: np.ndarray, into: np.ndarray, rows: np.ndarray) -> None:
+    """Writes into `into`; returns nothing, so that in_threads joins nothing (a whole copy)."""
+    np.take(part, rows, axis=1, out=into, mode="clip")
+
+
 def take_rows(cols: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     """A copy of `rows` of each column of `cols` [columns, rows], in two threads."""
     if rows is None:
         return cols.copy()
     out = np.empty((len(cols), len(rows)))
-    in_threads(lambda part, into: np.take(part, rows, axis=1, out=into, mode="clip"), [(cols, out)])
+    in_threads(lambda part, into: _take_into(part, into, rows), [(cols, out)])
     return out
 
 
