@@ -45,12 +45,12 @@ def plan_for(weights: Path, project, base_dir: Path) -> tuple[dict, list[str]]:
     if bundle.plan is None:
         raise DataError("Predicting raw rows needs table (CSV) data; this project's data is "
                         f"{(project.data or {}).get('kind', 'missing')}.")
-    notes = [f"{saved.parent} has no {PLAN_FILE}: the preprocessing was fitted again on the "
-             "project's data, as training fits it."]
+    notes = [(f"{saved.parent} has no {PLAN_FILE}: the preprocessing was fitted again on the "
+              "project's data, as training fits it.")]
     if bundle.target_scale is not None:  # weights from before targets were scaled would be off
-        notes.append(("Predictions are scaled back from a standardised target "
-                      "(data.scale_target); for weights trained on the target in its own "
-                      "units, set data.scale_target to false."))
+        notes.append("Predictions are scaled back from a standardised target "
+                     "(data.scale_target); for weights trained on the target in its own units, "
+                     "set data.scale_target to false.")
     return bundle.plan, notes
 
 
