@@ -166,3 +166,31 @@ def import_file(path: Path, name: str):
     sys.modules.pop(name, None)
     spec.loader.exec_module(module)
     return module
+
+
+def predict_three_ways(project_path: Path, base_dir: Path, weights: Path, new: Path, monkeypatch):
+    """New raw rows predicted by `netbuilder predict`, by the app (predict_file) and by the
+    exported predict.py run as a script (in this process: a second interpreter would import torch
+    again), from another folder with nothing on sys.path for it, as under `python -I`. The three
+    CSVs must be the same; returns that CSV's text and the app's result (its notes)."""
+    import runpy
+
+    from netbuilder.cli import main
+    from netbuilder.data.predict import predict_file
+    from netbuilder.spec import load_project
+
+    out = Path(base_dir)
+    assert main(["predict", str(project_path), "--weights", str(weights), "--data", str(new),
+                 "-o", str(out / "cli.csv")]) == 0
+    app = predict_file(load_project(project_path), base_dir, weights, new)
+    app.save_csv(out / "app.csv")
+    assert main(["export", str(project_path), "-o", str(out / "exp"), "--weights", str(weights)]) == 0
+    monkeypatch.chdir(out)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    monkeypatch.delitem(sys.modules, "model", raising=False)
+    monkeypatch.setattr(sys, "argv", ["predict.py", str(new), "-o", str(out / "py.csv")])
+    runpy.run_path(str(out / "exp" / "predict.py"), run_name="__main__")
+    sys.modules.pop("model", None)
+    cli = (out / "cli.csv").read_text()
+    assert cli == (out / "app.csv").read_text() == (out / "py.csv").read_text()
+    return cli, app

@@ -3,16 +3,14 @@ the training windows' rows only, and predictions for raw recent rows (GUI call, 
 alike)."""
 
 import json
-import runpy
-import sys
 
 import numpy as np
 import pytest
 import torch
+from export_helpers import predict_three_ways
 
 from netbuilder.cli import main
 from netbuilder.data import DataError, load_data
-from netbuilder.data.predict import predict_file
 from netbuilder.experiments.cv import _overlap, fold_plan
 from netbuilder.spec import load_project
 
@@ -107,18 +105,7 @@ def test_sample_series_trains_and_predicts_recent_rows_everywhere(tmp_path, monk
     lines = (tmp_path / "elnino.csv").read_text().splitlines()
     recent = tmp_path / "recent.csv"
     recent.write_text("\n".join([lines[0]] + lines[-34:]) + "\n")
-    assert main(["predict", str(project), "--weights", str(weights), "--data", str(recent),
-                 "-o", str(tmp_path / "cli.csv")]) == 0
-    gui = predict_file(load_project(project), tmp_path, weights, recent)
-    gui.save_csv(tmp_path / "gui.csv")
-    assert main(["export", str(project), "-o", str(tmp_path / "exp"), "--weights", str(weights)]) == 0
-    monkeypatch.syspath_prepend(str(tmp_path / "exp"))
-    monkeypatch.delitem(sys.modules, "model", raising=False)
-    monkeypatch.setattr(sys, "argv", ["predict.py", str(recent), "-o", str(tmp_path / "py.csv")])
-    runpy.run_path(str(tmp_path / "exp" / "predict.py"), run_name="__main__")
-    sys.modules.pop("model", None)
-    cli = (tmp_path / "cli.csv").read_text()
-    assert cli == (tmp_path / "gui.csv").read_text() == (tmp_path / "py.csv").read_text()
+    cli, _ = predict_three_ways(project, tmp_path, weights, recent, monkeypatch)
     rows = [r.split(",") for r in cli.splitlines()[1:]]
     assert [r[-1] for r in rows[:31]] == [""] * 31  # no full window yet
     values = [float(r[-1]) for r in rows[31:]]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from export_helpers import predict_three_ways
 
 from netbuilder.data import DataError, load_data
 from netbuilder.data.csv_read import read_frame
@@ -176,8 +177,6 @@ def test_non_table_files_are_not_quoted(tmp_path):
 def test_predict_cli_and_exported_predict_py_agree(tmp_path, monkeypatch):
     """Train the MLP template on penguins, then predict raw rows three ways: the CLI, the
     core call the GUI makes, and the exported predict.py: byte-identical outputs."""
-    import runpy
-    import sys
 
     from netbuilder.cli import main
     from netbuilder.data.predict import predict_file
@@ -199,23 +198,8 @@ def test_predict_cli_and_exported_predict_py_agree(tmp_path, monkeypatch):
     new.write_text("island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\n"
                    "Biscoe,50,15,220,5700,male,2007\nMars,NA,18,190,3500,,2009\n")
     weights = tmp_path / "run" / "best.safetensors"
-    assert main(["predict", str(tmp_path / "p.json"), "--weights", str(weights), "--data",
-                 str(new), "-o", str(tmp_path / "cli.csv")]) == 0
-    gui = predict_file(load_project(tmp_path / "p.json"), tmp_path, weights, new)
-    gui.save_csv(tmp_path / "gui.csv")
+    cli, gui = predict_three_ways(tmp_path / "p.json", tmp_path, weights, new, monkeypatch)
     assert any("not seen in training" in n for n in gui.notes) and any("missing" in n for n in gui.notes)
-    assert main(["export", str(tmp_path / "p.json"), "-o", str(tmp_path / "exp"),
-                 "--weights", str(weights)]) == 0
-    # predict.py as a script, in this process (a second interpreter would import torch again),
-    # from another folder and with nothing on sys.path for it, as under `python -I`
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
-    monkeypatch.delitem(sys.modules, "model", raising=False)
-    monkeypatch.setattr(sys, "argv", ["predict.py", str(new), "-o", str(tmp_path / "py.csv")])
-    runpy.run_path(str(tmp_path / "exp" / "predict.py"), run_name="__main__")
-    sys.modules.pop("model", None)
-    cli = (tmp_path / "cli.csv").read_text()
-    assert cli == (tmp_path / "gui.csv").read_text() == (tmp_path / "py.csv").read_text()
     # the graph edited after training: the run's own project.json predicts, said so
     project["graph"]["nodes"][1]["params"]["out_features"] = 7
     (tmp_path / "p.json").write_text(json.dumps(project))

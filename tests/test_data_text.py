@@ -3,20 +3,17 @@ sequence length settable, <pad> in front, <unk> for other words) feeding an Embe
 rows predicted alike by the GUI's call, the CLI and predict.py."""
 
 import json
-import runpy
-import sys
 
 import numpy as np
 import pytest
 import torch
+from export_helpers import predict_three_ways
 
 from netbuilder.cli import main
 from netbuilder.data import DataError, load_data
 from netbuilder.data.csv_read import read_frame
 from netbuilder.data.plan import encode_frame
 from netbuilder.data.plan_apply import encode_rows, read_rows
-from netbuilder.data.predict import predict_file
-from netbuilder.spec import load_project
 
 ROWS = ["the cat sat on the mat,pets,3", "a dog ran,pets,1", "the stock market fell,money,2",
         "prices rose again today,money,5", "NA,pets,4", "zebra crossing the road,pets,9"]
@@ -79,19 +76,8 @@ def test_sample_sentences_train_and_raw_text_predicts_alike(tmp_path, monkeypatc
     new.write_text("sentence\nThe chef cooked a spicy curry.\nHeavy rain flooded the valley.\n"
                    "Our server crashed twice.\nThe captain scored twice in the final.\nNA\n")
     weights = tmp_path / "run" / "best.safetensors"
-    assert main(["predict", str(project), "--weights", str(weights), "--data", str(new),
-                 "-o", str(tmp_path / "cli.csv")]) == 0
-    gui = predict_file(load_project(project), tmp_path, weights, new)
-    gui.save_csv(tmp_path / "gui.csv")
+    cli, gui = predict_three_ways(project, tmp_path, weights, new, monkeypatch)
     assert any("read as no words" in n for n in gui.notes)
-    assert main(["export", str(project), "-o", str(tmp_path / "exp"), "--weights", str(weights)]) == 0
-    monkeypatch.syspath_prepend(str(tmp_path / "exp"))
-    monkeypatch.delitem(sys.modules, "model", raising=False)
-    monkeypatch.setattr(sys, "argv", ["predict.py", str(new), "-o", str(tmp_path / "py.csv")])
-    runpy.run_path(str(tmp_path / "exp" / "predict.py"), run_name="__main__")
-    sys.modules.pop("model", None)
-    cli = (tmp_path / "cli.csv").read_text()
-    assert cli == (tmp_path / "gui.csv").read_text() == (tmp_path / "py.csv").read_text()
     lines = cli.splitlines()
     assert lines[0] == "sentence,prediction,p_food,p_sport,p_technology,p_weather"
     assert [line.split(",")[1] for line in lines[1:5]] == ["food", "weather", "technology", "sport"]

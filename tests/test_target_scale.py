@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import math
-import runpy
-import sys
 
 import numpy as np
 import pytest
 import torch
+from export_helpers import predict_three_ways
 
-from netbuilder.cli import main
 from netbuilder.data import DataError, load_data
 from netbuilder.data.plan import PLAN_FILE
 from netbuilder.data.predict import predict_file, trained_model
@@ -102,20 +100,7 @@ def test_raw_rows_predict_in_the_targets_units_alike_in_the_app_the_cli_and_pred
     new = tmp_path / "new.csv"
     new.write_text("a,b,level\n0,0,junior\n1.5,-1,senior\nNA,0.3,\n")
     weights = tmp_path / "run" / "best.safetensors"
-    assert main(["predict", str(tmp_path / "p.json"), "--weights", str(weights), "--data",
-                 str(new), "-o", str(tmp_path / "cli.csv")]) == 0
-    app = predict_file(load_project(tmp_path / "p.json"), tmp_path, weights, new)
-    app.save_csv(tmp_path / "app.csv")
-    assert main(["export", str(tmp_path / "p.json"), "-o", str(tmp_path / "exp"),
-                 "--weights", str(weights)]) == 0
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
-    monkeypatch.delitem(sys.modules, "model", raising=False)
-    monkeypatch.setattr(sys, "argv", ["predict.py", str(new), "-o", str(tmp_path / "py.csv")])
-    runpy.run_path(str(tmp_path / "exp" / "predict.py"), run_name="__main__")
-    sys.modules.pop("model", None)
-    cli = (tmp_path / "cli.csv").read_text()
-    assert cli == (tmp_path / "app.csv").read_text() == (tmp_path / "py.csv").read_text()
+    _, app = predict_three_ways(tmp_path / "p.json", tmp_path, weights, new, monkeypatch)
     plan = json.loads((tmp_path / "run" / PLAN_FILE).read_text())
     assert plan["target"]["scale"][0] > 1_000  # the scaling is saved with the run
     exported = json.loads((tmp_path / "exp" / PLAN_FILE).read_text())
