@@ -12,6 +12,8 @@ from netbuilder.data import load_data
 from netbuilder.train import Reporter, train
 from ui.training.dashboard import Dashboard
 
+from .test_dashboard_keys import shown_dashboard
+
 
 class IntoHistory(Reporter):
     def __init__(self, history: RunHistory):
@@ -32,11 +34,7 @@ def bar_heights(d: Dashboard) -> list[float]:
 
 
 def test_histogram_switches_between_gradients_and_weights(qtbot):
-    history = RunHistory()
-    d = Dashboard(history)
-    qtbot.addWidget(d)
-    d.resize(1100, 420)  # the keys name what fits the plots' width
-    d.show()
+    history, d = shown_dashboard(qtbot)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2))
     data = load_data({"kind": "builtin", "name": "moons"}, ".", "CrossEntropyLoss")

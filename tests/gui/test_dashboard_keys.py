@@ -17,12 +17,18 @@ def keyed_layers(d: Dashboard) -> list[str]:
     return [name for name in d.grad_curves if f"━&nbsp;{name}<" in key]
 
 
-def test_one_reading_is_a_dot_and_a_long_key_leaves_the_plots_their_width(qtbot):
+def shown_dashboard(qtbot) -> tuple[RunHistory, Dashboard]:
+    """A dashboard on screen at a size where the keys name what fits the plots' width."""
     history = RunHistory()
     d = Dashboard(history)
     qtbot.addWidget(d)
     d.resize(1100, 420)
     d.show()
+    return history, d
+
+
+def test_one_reading_is_a_dot_and_a_long_key_leaves_the_plots_their_width(qtbot):
+    history, d = shown_dashboard(qtbot)
     qtbot.waitExposed(d)
     widths = {plot: plot.width() for plot in (d.lr_plot, d.hist_plot)}
 

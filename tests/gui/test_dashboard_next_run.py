@@ -11,7 +11,7 @@ from netbuilder.app.history import RunHistory
 from ui.training import style
 from ui.training.dashboard import Dashboard
 
-from .test_dashboard_keys import keyed_layers
+from .test_dashboard_keys import keyed_layers, shown_dashboard
 from .test_plots_follow_the_run import TIMEOUT, panel  # noqa: F401 - the fixture
 
 
@@ -35,11 +35,7 @@ def shown(d: Dashboard) -> list[str]:
 
 
 def test_the_next_run_reuses_the_curves_and_drops_what_it_does_not_have(qtbot):
-    h = RunHistory()
-    d = Dashboard(h)
-    qtbot.addWidget(d)
-    d.resize(1100, 420)
-    d.show()
+    h, d = shown_dashboard(qtbot)
     run(h, ["a", "b", "c"])
     d.refresh()
     curves, metric = dict(d.grad_curves), d.metric_curves["val_accuracy"]
@@ -69,11 +65,7 @@ def test_the_next_run_reuses_the_curves_and_drops_what_it_does_not_have(qtbot):
 
 
 def test_a_zoomed_plot_is_managed_again_by_the_next_run(qtbot):
-    h = RunHistory()
-    d = Dashboard(h)
-    qtbot.addWidget(d)
-    d.resize(1100, 420)
-    d.show()
+    h, d = shown_dashboard(qtbot)
     run(h, ["a"])
     d.refresh()
     d.loss_plot.getViewBox().setRange(xRange=(20, 40), padding=0)  # the user zooms
