@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import training_fields
 from .data import DataBundle, DataError, load_data
+from .data.bundle import plan_target_scale
 from .data.plan import PLAN_FILE, read_plan, save_plan
 from .data.report import data_notes
 from .data.sources import kind_for
@@ -441,7 +442,7 @@ def _check_same_target_scaling(run_dir: Path, bundle: DataBundle) -> None:
     if bundle.plan is None or not saved.is_file():
         return
     try:
-        had = bool((read_plan(saved).get("target") or {}).get("scale"))
+        had = plan_target_scale(read_plan(saved)) is not None
     except DataError:
         return  # an unreadable plan stops predict, where it is read; not a reason to stop here
     if had != (bundle.target_scale is not None):

@@ -12,6 +12,15 @@ from ..runtime.inputs import ScaleInputs
 from . import normalize
 
 
+def plan_target_scale(plan: dict | None) -> dict | None:
+    """A fitted plan's {"shift", "scale"} per target column, or None where its target is taken
+    as it is (a class, a run from before targets were scaled, data.scale_target false)."""
+    target = (plan or {}).get("target") or {}
+    if not target.get("scale"):
+        return None
+    return {"shift": list(target["shift"]), "scale": list(target["scale"])}
+
+
 @dataclass
 class DataBundle:
     x_train: torch.Tensor
@@ -43,10 +52,7 @@ class DataBundle:
     def target_scale(self) -> dict | None:
         """{"shift", "scale"} per target column when training sees a regression target
         standardised by its training values (the plan's); None otherwise."""
-        target = (self.plan or {}).get("target") or {}
-        if not target.get("scale"):
-            return None
-        return {"shift": list(target["shift"]), "scale": list(target["scale"])}
+        return plan_target_scale(self.plan)
 
     def original_units(self, t: torch.Tensor) -> torch.Tensor:
         """Model outputs or this bundle's targets in the target's own units."""
