@@ -15,9 +15,11 @@ from export_helpers import predict_three_ways
 
 from netbuilder.data import DataError, load_data
 from netbuilder.data.plan import PLAN_FILE
-from netbuilder.data.predict import predict_file, trained_model
+from netbuilder.data.predict import plan_for, predict_file, trained_model
 from netbuilder.data.report import data_report
 from netbuilder.runtime.metrics import scores
+from netbuilder.runtime.safetensors_io import read_metadata, read_tensors, tensor_bytes
+from netbuilder.runtime.weights_meta import NOT_SCALED, TARGET_SCALE, UNKNOWN, recorded_target_scale
 from netbuilder.spec import load_project
 from netbuilder.templates import load_template
 
@@ -155,6 +157,7 @@ def test_a_run_goes_on_with_the_target_scale_it_was_trained_on(tmp_path):
     (tmp_path / "p.json").write_text(json.dumps(project))
     run = tmp_path / "run"
     assert run_training(load_project(tmp_path / "p.json"), tmp_path, out_dir=run).status == "done"
+    assert read_metadata(run / "best.safetensors") == {TARGET_SCALE: NOT_SCALED}
     saved = json.loads((run / "project.json").read_text())
     del saved["data"]["scale_target"]  # as an old run's project: no such setting yet
     (run / "project.json").write_text(json.dumps(saved))
@@ -180,12 +183,78 @@ def test_a_run_goes_on_with_the_target_scale_it_was_trained_on(tmp_path):
         run_training(load_project(tmp_path / "p.json"), tmp_path, resume_from=run)
 
 
-def test_weights_without_their_plan_say_the_target_scale_is_assumed(trained, tmp_path):
-    from netbuilder.data.predict import plan_for
+def test_the_weights_record_the_target_scale_they_were_trained_against(trained):
+    run_dir, _ = trained
+    plan = json.loads((run_dir / "run" / PLAN_FILE).read_text())
+    for name in ("best.safetensors", "last.safetensors"):
+        meta = read_metadata(run_dir / "run" / name)
+        assert recorded_target_scale(meta) == {"shift": plan["target"]["shift"],
+                                               "scale": plan["target"]["scale"]}
+    assert recorded_target_scale({TARGET_SCALE: NOT_SCALED}) is None
+    for unreadable in ({}, {TARGET_SCALE: "{"}, {TARGET_SCALE: '{"shift": [1], "scale": []}'}):
+        assert recorded_target_scale(unreadable) == UNKNOWN
+
+
+def bare_weights(run_dir, folder, metadata):
+    """The run's best weights alone in `folder` (no preprocessing.json beside them), with
+    `metadata` as their record ({}: a file written before weights recorded the scale)."""
+    folder.mkdir()
+    tensors = read_tensors((run_dir / "run" / "best.safetensors").read_bytes())
+    (folder / "w.safetensors").write_bytes(tensor_bytes(tensors, metadata))
+    return folder / "w.safetensors"
+
+
+def test_weights_without_their_plan_predict_with_the_scale_they_record(trained, tmp_path):
+    """Away from the run folder the plan is fitted again from the project; the target scale is
+    the one the weights were trained with, whatever data.scale_target says now."""
+    run_dir, _ = trained
+    new = tmp_path / "new.csv"
+    new.write_text("a,b,level\n0,0,junior\n1.5,-1,senior\n")
+    project = load_project(run_dir / "p.json")
+    in_run = predict_file(project, run_dir, run_dir / "run" / "best.safetensors", new)
+    weights = bare_weights(run_dir, tmp_path / "bare", read_metadata(run_dir / "run" / "best.safetensors"))
+    project.data["scale_target"] = False  # changed since training: the weights know better
+    away = predict_file(project, run_dir, weights, new)
+    for ours, theirs in zip(away.values, in_run.values):
+        assert math.isclose(float(ours[0]), float(theirs[0]), rel_tol=1e-6)
+    assert any("scaled back as the weights were trained (target is standardised" in n
+               for n in away.notes)
+    assert not any("set data.scale_target to false" in n for n in away.notes)
+
+    # weights trained on the target in its own units (recorded "none") are not scaled back
+    raw = bare_weights(run_dir, tmp_path / "raw", {TARGET_SCALE: NOT_SCALED})
+    plan, notes = plan_for(raw, load_project(run_dir / "p.json"), run_dir)
+    assert "scale" not in plan["target"] and "shift" not in plan["target"]
+    assert any("in its own units: predictions are not scaled back" in n for n in notes)
+    unscaled = predict_file(load_project(run_dir / "p.json"), run_dir, raw, new)
+    scale = json.loads((run_dir / "run" / PLAN_FILE).read_text())["target"]
+    for ours, theirs in zip(unscaled.values, in_run.values):
+        assert math.isclose(float(ours[0]) * scale["scale"][0] + scale["shift"][0],
+                            float(theirs[0]), rel_tol=1e-6)
+
+
+def test_old_weights_without_the_record_say_the_target_scale_is_assumed(trained, tmp_path):
+    run_dir, _ = trained
+    old = bare_weights(run_dir, tmp_path / "bare", {})
+    plan, notes = plan_for(old, load_project(run_dir / "p.json"), run_dir)
+    assert plan["target"]["scale"] and any("set data.scale_target to false" in n for n in notes)
+
+
+def test_the_export_records_the_scale_and_warns_when_the_weights_were_trained_otherwise(
+        trained, tmp_path):
+    from netbuilder.export import export_python
 
     run_dir, _ = trained
-    bare = tmp_path / "bare"
-    bare.mkdir()
-    (bare / "w.safetensors").write_bytes((run_dir / "run" / "best.safetensors").read_bytes())
-    plan, notes = plan_for(bare / "w.safetensors", load_project(run_dir / "p.json"), run_dir)
-    assert plan["target"]["scale"] and any("set data.scale_target to false" in n for n in notes)
+    weights = run_dir / "run" / "best.safetensors"
+    project = load_project(run_dir / "p.json")
+    result = export_python(project, tmp_path / "same", weights=weights, base_dir=run_dir)
+    assert not any("scale_target" in w for w in result.warnings)
+    config = json.loads((tmp_path / "same" / "train_config.json").read_text())
+    assert recorded_target_scale(read_metadata(tmp_path / "same" / "model.safetensors")) == \
+        config["target_scale"]
+
+    project.data["scale_target"] = False  # the weights were trained standardised
+    result = export_python(project, tmp_path / "other", weights=weights, base_dir=run_dir)
+    assert any("trained on the target standardised, but data.scale_target is now false: set it "
+               "to true" in w for w in result.warnings)
+    assert read_metadata(tmp_path / "other" / "model.safetensors") == {TARGET_SCALE: NOT_SCALED}

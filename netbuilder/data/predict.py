@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bundle import plan_target_scale
 from .errors import DataError
 from .plan import PLAN_FILE, read_plan
 from .plan_apply import describe_notes, encode_rows, predictions, read_rows, write_predictions
+from .report import target_scale_text
 
 CHUNK = 1024  # rows per forward pass; predict.py uses the same, so sums round alike
 
@@ -35,7 +37,7 @@ class Predictions:
 
 def plan_for(weights: Path, project, base_dir: Path) -> tuple[dict, list[str]]:
     """The plan saved beside the weights (a run folder, an export); else fitted again from the
-    project's data, said so."""
+    project's data, said so, with the target scale the weights record (weights_meta)."""
     saved = Path(weights).resolve().parent / PLAN_FILE
     if saved.is_file():
         return read_plan(saved), []
@@ -47,11 +49,34 @@ def plan_for(weights: Path, project, base_dir: Path) -> tuple[dict, list[str]]:
                         f"{(project.data or {}).get('kind', 'missing')}.")
     notes = [(f"{saved.parent} has no {PLAN_FILE}: the preprocessing was fitted again on the "
               "project's data, as training fits it.")]
-    if bundle.target_scale is not None:  # weights from before targets were scaled would be off
-        notes.append("Predictions are scaled back from a standardised target "
-                     "(data.scale_target); for weights trained on the target in its own units, "
-                     "set data.scale_target to false.")
-    return bundle.plan, notes
+    return with_recorded_scale(bundle.plan, weights, notes), notes
+
+
+def with_recorded_scale(plan: dict, weights: Path, notes: list[str]) -> dict:
+    """A refitted plan whose target is scaled back as the weights were trained (their metadata
+    says how): the project's data.scale_target may say otherwise now. Weights without the
+    record (older files) keep the refitted plan's scaling, with a note naming the setting."""
+    from ..runtime.safetensors_io import read_metadata
+    from ..runtime.weights_meta import UNKNOWN, recorded_target_scale
+
+    if plan["target"].get("task") != "regression":
+        return plan  # a class is predicted as it is, whatever the weights say
+    recorded = recorded_target_scale(read_metadata(weights))
+    if recorded == UNKNOWN:
+        if plan_target_scale(plan) is not None:  # weights trained on raw targets would be off
+            notes.append("Predictions are scaled back from a standardised target "
+                         "(data.scale_target); for weights trained on the target in its own "
+                         "units, set data.scale_target to false.")
+        return plan
+    plan = {**plan, "target": {k: v for k, v in plan["target"].items()
+                               if k not in ("shift", "scale")}}
+    if recorded is None:
+        notes.append("The weights were trained on the target in its own units: predictions "
+                     "are not scaled back.")
+    else:
+        plan["target"].update(shift=recorded["shift"], scale=recorded["scale"])
+        notes.append(f"The target is scaled back as the weights were trained ({target_scale_text(recorded)}).")
+    return plan
 
 
 def with_data_shape(project, plan: dict):

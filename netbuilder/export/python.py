@@ -22,6 +22,7 @@ import torch
 from .. import runtime
 from ..errors import ProjectError
 from ..metrics import ALL_METRICS, metric_names
+from ..runtime.weights_meta import weights_metadata
 from ..session import loss_name, with_data_defaults
 from ..spec import Project, dumps
 from .common import (
@@ -100,6 +101,7 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
     else:
         warnings.append("The project has no data section; train.py needs a data.pt.")
     config = train_config(project, settings, bundle)
+    warnings += scale_mismatch(weights, config)
 
     progress("Writing files", 0.6)
     with staging(out) as tmp:
@@ -113,7 +115,8 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
         if state is not None:
             from safetensors.torch import save_file
 
-            save_file({k: v.detach().contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"))
+            save_file({k: v.detach().contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"),
+                      metadata=weights_metadata(config))  # the target scale, as a run's weights have it
         (tmp / "README.md").write_text(readme(project, state is not None, data is not None), encoding="utf-8")
         out.mkdir(parents=True, exist_ok=True)
         files = []
@@ -124,6 +127,23 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
             files.append(out / f.name)
     progress("Done", 1.0)
     return ExportResult("python", out, files, warnings)
+
+
+def scale_mismatch(weights, config: dict) -> list[str]:
+    """A warning when the weights record a target scale other than the data's now (their run
+    had data.scale_target the other way): predict.py would scale their outputs wrongly."""
+    if not isinstance(weights, (str, Path)):
+        return []
+    from ..runtime.safetensors_io import read_metadata
+    from ..runtime.weights_meta import UNKNOWN, recorded_target_scale
+
+    recorded, now = recorded_target_scale(read_metadata(weights)), config.get("target_scale")
+    if recorded == UNKNOWN or (recorded is None) == (not now):
+        return []
+    trained = "standardised" if recorded else "in its own units"
+    return [(f"The weights were trained on the target {trained}, but data.scale_target is now "
+            f"{str(not recorded).lower()}: set it to {str(recorded is not None).lower()} and "
+            "export again, or predict.py's predictions will be off.")]
 
 
 def copy_runtime(folder: Path) -> None:

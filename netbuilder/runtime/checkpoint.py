@@ -77,9 +77,10 @@ def folder_name(epoch: int) -> str:
 
 
 def commit(run_dir: Path, epoch: int, tensors: dict[str, dict], state: dict,
-           best_is_model: bool) -> Path:
+           best_is_model: bool, metadata: dict[str, str] | None = None) -> Path:
     """Write epoch `epoch` (tensors: {"model": ..., "state": ..., "best": ... or absent}) and make
-    it the committed one. A missing "best" is linked from the previous epoch's best."""
+    it the committed one. A missing "best" is linked from the previous epoch's best.
+    `metadata`: the weights files' (model, best) safetensors metadata (weights_meta)."""
     run_dir = Path(run_dir)
     epochs_dir = run_dir / EPOCHS
     epochs_dir.mkdir(parents=True, exist_ok=True)
@@ -91,14 +92,14 @@ def commit(run_dir: Path, epoch: int, tensors: dict[str, dict], state: dict,
     try:
         files = {}
         for part in ("model", "state"):
-            files[f"{part}.safetensors"] = _write(tmp / f"{part}.safetensors",
-                                                  tensor_pieces(tensors[part]))
+            files[f"{part}.safetensors"] = _write(tmp / f"{part}.safetensors", tensor_pieces(
+                tensors[part], metadata if part == "model" else None))
         best = tmp / "best.safetensors"
         if best_is_model:  # the same bytes: a link, and the same size and hash
             _link_or_copy(tmp / "model.safetensors", best)
             files["best.safetensors"] = files["model.safetensors"]
         elif "best" in tensors:
-            files["best.safetensors"] = _write(best, tensor_pieces(tensors["best"]))
+            files["best.safetensors"] = _write(best, tensor_pieces(tensors["best"], metadata))
         elif previous is not None and (previous / "best.safetensors").is_file():
             _link_or_copy(previous / "best.safetensors", best)  # unchanged: not written again
             files["best.safetensors"] = _described(previous, "best.safetensors") or _describe(

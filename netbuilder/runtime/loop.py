@@ -26,6 +26,7 @@ from .inputs import ScaleInputs
 from .metrics import original_units, scores
 from .monitor import Monitor
 from .stream import fetch
+from .weights_meta import weights_metadata
 
 EVAL_BATCH = 1024  # samples per forward pass when evaluating
 
@@ -376,7 +377,8 @@ class Loop:
         state, tensors = self.state(extra)
         folder = checkpoint.commit(run_dir, self.epoch, {"model": self.model.state_dict(),
                                                          "state": tensors},
-                                   state, best_is_model=improved)
+                                   state, best_is_model=improved,
+                                   metadata=weights_metadata(self.config))
         checkpoint.publish(run_dir, folder)
         return folder
 

@@ -22,12 +22,13 @@ class TensorFileError(ValueError):
     """A safetensors file that cannot be read; the message names the file and the field."""
 
 
-def tensor_pieces(tensors: dict[str, torch.Tensor]) -> list:
+def tensor_pieces(tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> list:
     """The file's bytes in pieces: the header, then each tensor's own memory, not copied (a
     copy of a 5M-parameter model and its Adam state took longer than writing it). The pieces
     keep their tensors alive; they show the tensors' values when they are read, so write or
-    hash them before the tensors change."""
-    header, pieces, offset = {}, [], 0
+    hash them before the tensors change. `metadata`: the header's "__metadata__" (text to
+    text, as the format has it), which every safetensors reader skips or shows as it is."""
+    header, pieces, offset = ({"__metadata__": dict(metadata)} if metadata else {}), [], 0
     for name, tensor in tensors.items():
         tensor = tensor.detach().to("cpu").contiguous()
         size = tensor.numel() * tensor.element_size()
@@ -43,8 +44,23 @@ def tensor_pieces(tensors: dict[str, torch.Tensor]) -> list:
     return [struct.pack("<Q", len(text)) + text, *pieces]
 
 
-def tensor_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
-    return b"".join(tensor_pieces(tensors))
+def tensor_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> bytes:
+    return b"".join(tensor_pieces(tensors, metadata))
+
+
+def read_metadata(path) -> dict[str, str]:
+    """A safetensors file's "__metadata__" ({} when it has none, or is no safetensors file):
+    its header alone is read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            (size,) = struct.unpack("<Q", head) if len(head) == 8 else (0,)
+            header = json.loads(f.read(size)) if 0 < size <= MAX_HEADER else {}
+    except (OSError, ValueError):
+        return {}
+    meta = header.get("__metadata__") if isinstance(header, dict) else None
+    return {k: v for k, v in meta.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(meta, dict) else {}
 
 
 def read_tensors(raw: bytes, where: str = "the file") -> dict[str, torch.Tensor]:
