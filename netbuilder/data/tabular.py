@@ -20,6 +20,7 @@ from .series import make_windows, parse_window, rows_covered, window_count, wind
 from .split import split_indices
 
 MISSING = ("impute", "drop", "error")
+SCALE_TARGET = True  # data.scale_target when not set: a numeric regression target is standardised
 PREVIEW_ROWS = 50
 
 
@@ -232,7 +233,7 @@ def _windowed(x, y, plan: dict, windowing: tuple[int, int], count: int, train, s
 
 
 def _scales_target(spec: dict) -> bool:
-    value = spec.get("scale_target", True)
+    value = spec.get("scale_target", SCALE_TARGET)
     if not isinstance(value, bool):
         raise DataError(f"data.scale_target must be true or false; got {value!r}.")
     return value

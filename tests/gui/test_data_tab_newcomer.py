@@ -92,3 +92,27 @@ def test_the_target_scaling_is_one_click(qtbot, tmp_path):
     assert "standardised" not in panel.summary.text()
     doc.undo_stack.undo()  # one edit: undone, the target is standardised again
     qtbot.waitUntil(lambda: "scale_target" not in doc.project.data and box.isChecked())
+
+
+def test_the_tab_and_the_loader_share_one_default_for_the_target_scaling(qtbot, tmp_path,
+                                                                         monkeypatch):
+    """data.scale_target's default is declared once (data.tabular.SCALE_TARGET): with it off,
+    a project that does not set it loads unscaled, the box shows unticked, and ticking it
+    writes the setting."""
+    from netbuilder.data import tabular
+
+    monkeypatch.setattr(tabular, "SCALE_TARGET", False)
+    panel = shown_panel(qtbot)
+    doc = panel.document
+    set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
+    set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
+                              "target": "price"}, "data")
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+    box = panel.scale_target
+    assert not box.isChecked() and panel.bundle.target_scale is None
+    QTest.mouseClick(box, Qt.LeftButton, Qt.NoModifier, QPoint(8, box.height() // 2))
+    qtbot.waitUntil(lambda: doc.project.data.get("scale_target") is True)
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.target_scale is not None,
+                    timeout=LOAD_TIMEOUT)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.data import BUILTIN_SETS, DataBundle, DataError, load_data
+from netbuilder.data import BUILTIN_SETS, DataBundle, DataError, load_data, tabular
 from netbuilder.data.report import target_scale_text
 from netbuilder.data.sources import BY_KIND, SOURCES
 from netbuilder.data.split import DEFAULT_SPLIT
@@ -139,7 +139,8 @@ class DataPanel(QWidget):
         self.horizon.setToolTip("The target is the value this many rows after the window")
         for box in (self.window, self.horizon):
             box.setKeyboardTracking(False)  # one edit when the number is typed, not per digit
-        # a regression target standardised on the training rows (data.scale_target)
+        # a regression target standardised on the training rows (data.scale_target; its default
+        # is tabular.SCALE_TARGET, which the loader reads too)
         self.scale_target = QCheckBox("Standardise a numeric target")
         self.scale_target.setToolTip("Train on the target scaled to mean 0 and std 1 over the "
                                      "training rows (a large target otherwise gives huge losses "
@@ -273,7 +274,7 @@ class DataPanel(QWidget):
             self.window.setValue(window if isinstance(window, int) else 0)
             self.horizon.setValue(horizon if isinstance(horizon, int) else 1)
             self.horizon.setEnabled(self.window.value() > 0)
-            self.scale_target.setChecked(data.get("scale_target", True) is not False)
+            self.scale_target.setChecked(data.get("scale_target", tabular.SCALE_TARGET) is not False)
             split = data.get("split") if isinstance(data.get("split"), dict) else {}
             for box, key in ((self.val_split, "val"), (self.test_split, "test")):
                 value = split.get(key, DEFAULT_SPLIT[key])
@@ -378,8 +379,8 @@ class DataPanel(QWidget):
                 data["window"] = self.window.value()
                 if self.horizon.value() != 1:
                     data["horizon"] = self.horizon.value()
-            if kind == "csv" and not self.scale_target.isChecked():
-                data["scale_target"] = False  # written only when off (the default is on)
+            if kind == "csv" and self.scale_target.isChecked() != tabular.SCALE_TARGET:
+                data["scale_target"] = self.scale_target.isChecked()  # written only when not the default
             if old.get("target") == "input":
                 data["target"] = "input"
         set_section(self.document, "data", data, "data")
