@@ -62,6 +62,28 @@ def test_the_target_is_standardised_on_the_training_rows_and_the_plan_keeps_how(
     assert classes.task == "classification" and classes.target_scale is None
 
 
+def test_a_classifier_refuses_a_scale_target_that_is_not_true_or_false(tmp_path, capsys):
+    """True or false does nothing to a class target (it is never scaled), but "yes" is a typo
+    wherever it is: load_data, the Data tab (its error) and `netbuilder validate` refuse it,
+    before the file is read."""
+    from netbuilder.cli import main
+
+    salaries(tmp_path)
+    for value in (True, False):
+        assert load_data({**spec(scale_target=value), "target": "level"}, tmp_path, None).target_scale is None
+    with pytest.raises(DataError, match='data.scale_target must be true or false; got "yes"') as err:
+        load_data({**spec(scale_target="yes"), "target": "level"}, tmp_path, None)
+    assert err.value.field == "data.scale_target"
+    with pytest.raises(DataError, match="data.scale_target must be true or false"):
+        load_data({**spec(scale_target=1), "path": "absent.csv"}, tmp_path, None)
+    project = load_template("mlp").to_dict()
+    project["data"] = {**spec(scale_target="yes"), "target": "level"}
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    assert main(["validate", str(tmp_path / "p.json"), "--json"]) != 0
+    report = json.loads(capsys.readouterr().out)
+    assert not report["valid"] and report["errors"][0]["field"] == "data.scale_target"
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     from netbuilder.session import run_training

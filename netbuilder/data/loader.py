@@ -16,7 +16,7 @@ from .errors import DataError
 from .plan import normalization_stats
 from .sources import BY_KIND, KINDS
 from .split import parse_split, split_indices
-from .tabular import read_table
+from .tabular import read_table, scales_target
 from .targets import LOSS_FOR_TASK, encode, task_for_loss
 
 PREVIEW_ROWS = 50
@@ -32,6 +32,8 @@ def _check_fields(spec: dict, kind: str) -> None:
         if key not in allowed:
             raise DataError(f'data has an unknown field "{key}" for kind "{kind}"; allowed: '
                             f"{', '.join(sorted(allowed))}.")
+    if kind == "csv":
+        scales_target(spec)  # before the file is read, whatever its target turns out to be
 
 
 def check_spec(spec: dict) -> None:

@@ -6,6 +6,7 @@ missing values, split, fit the preprocessing plan on the training rows (plan) an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
         plan = fit_plan(frame, profiles, fit_rows, spec, read_info, target_info, inputs_too,
                         coded=coded)
         x, y = _windowed(encode_frame(frame, plan, coded=coded), y, plan, windowing, samples,
-                         train, task == "regression" and _scales_target(spec))
+                         train, task == "regression" and scales_target(spec))
     else:  # rows encoded in split order: each split is a slice of x, not another copy
         order = np.concatenate([train, val, test])
         # the numeric inputs gathered once in that order: the fit reads (a copy of) the first
@@ -196,7 +197,7 @@ def read_table(path: Path, spec: dict, loss_task: str | None, split: dict,
                         None if ordered is None else ordered[:, :len(train)].copy(), coded)
         x, y = encode_frame(frame, plan, order, ordered, coded), np.take(y, order, axis=0)
         train, val, test = np.split(np.arange(len(order)), np.cumsum([len(train), len(val)]))
-        if task == "regression" and _scales_target(spec):
+        if task == "regression" and scales_target(spec):
             y = scale_target(y, train, plan)
     shown = [p.name for p in profiles][:40]  # the preview draws a bounded number of columns
     head = frame.iloc[fit_rows[:PREVIEW_ROWS]]
@@ -232,10 +233,14 @@ def _windowed(x, y, plan: dict, windowing: tuple[int, int], count: int, train, s
     return x, y
 
 
-def _scales_target(spec: dict) -> bool:
+def scales_target(spec: dict) -> bool:
+    """data.scale_target, checked whatever the target: a class target is never scaled, so
+    true or false is irrelevant to it, but "yes" is a mistake wherever it is written."""
     value = spec.get("scale_target", SCALE_TARGET)
     if not isinstance(value, bool):
-        raise DataError(f"data.scale_target must be true or false; got {value!r}.")
+        raise DataError(f"data.scale_target must be true or false; got {json.dumps(value)} (it "
+                        "standardises a numeric regression target; a class target is never "
+                        "scaled).", field="data.scale_target")
     return value
 
 

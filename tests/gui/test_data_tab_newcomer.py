@@ -116,3 +116,35 @@ def test_the_tab_and_the_loader_share_one_default_for_the_target_scaling(qtbot, 
     qtbot.waitUntil(lambda: doc.project.data.get("scale_target") is True)
     qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.target_scale is not None,
                     timeout=LOAD_TIMEOUT)
+
+
+def test_the_target_scaling_box_is_greyed_with_the_reason_for_a_class_target(qtbot, tmp_path):
+    panel = shown_panel(qtbot)  # the MLP template: CrossEntropyLoss
+    doc = panel.document
+    set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
+                              "target": "group"}, "data")
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "classification",
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+    box = panel.scale_target
+    assert box.isVisible() and not box.isEnabled()
+    assert "Not used: the target is a class" in box.toolTip()
+    set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
+    set_section(doc, "data", {**doc.project.data, "target": "price"}, "data")
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+    assert box.isEnabled() and "mean 0 and std 1" in box.toolTip()
+
+
+def test_a_scale_target_that_is_not_true_or_false_is_the_tabs_problem(qtbot, tmp_path):
+    panel = shown_panel(qtbot)
+    doc = panel.document
+    problems = []
+    panel.problem_changed.connect(problems.append)
+    set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
+                              "target": "group", "scale_target": "yes"}, "data")
+    qtbot.waitUntil(lambda: "data.scale_target must be true or false" in panel.shape_label.text(),
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+    assert problems and problems[-1] is not None and "scale_target" in problems[-1].message

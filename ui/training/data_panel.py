@@ -58,6 +58,9 @@ from .threads import reserve_cores_for_training, serial_torch
 
 PREVIEW_ROWS = 50  # the Rows tab draws a bounded table whatever the file's size
 PREVIEW_COLUMNS = 40
+SCALE_TIP = ("Train on the target scaled to mean 0 and std 1 over the training rows (a large "
+             "target otherwise gives huge losses and exploding gradients); predictions and "
+             "metrics stay in its own units")
 
 
 def base_dir_of(document) -> Path:
@@ -142,10 +145,7 @@ class DataPanel(QWidget):
         # a regression target standardised on the training rows (data.scale_target; its default
         # is tabular.SCALE_TARGET, which the loader reads too)
         self.scale_target = QCheckBox("Standardise a numeric target")
-        self.scale_target.setToolTip("Train on the target scaled to mean 0 and std 1 over the "
-                                     "training rows (a large target otherwise gives huge losses "
-                                     "and exploding gradients); predictions and metrics stay "
-                                     "in its own units")
+        self.scale_target.setToolTip(SCALE_TIP)
         self.window_row = QWidget()
         window_layout = QHBoxLayout(self.window_row)
         window_layout.setContentsMargins(0, 0, 0, 0)
@@ -453,6 +453,7 @@ class DataPanel(QWidget):
         self.bundle, self.error_text = bundle, error
         self._set_stale(False)
         self._show_summary(bundle or shown)
+        self._show_scale_target(bundle or shown)
         self.bundle_loaded.emit(self.bundle)
         # an Input without a shape takes the data's (shown too: only the loss did not fit)
         self.document.set_data_shape(getattr(bundle or shown, "input_shape", None))
@@ -611,6 +612,15 @@ class DataPanel(QWidget):
         if self.balance.is_built:
             self._draw_balance()
         self.balance.setVisible(bool(self._balance_counts))
+
+    def _show_scale_target(self, b) -> None:
+        """The box applies to a regression target only: for a class it is greyed, saying why
+        (not hidden: the rows below would jump as the target changes)."""
+        applies = b is None or b.task == "regression"
+        self.scale_target.setEnabled(applies)
+        self.scale_target.setToolTip(SCALE_TIP if applies else (
+            f"Not used: the target is a class ({b.task}); only a numeric regression target "
+            "is standardised"))
 
     def _build_balance(self):
         import pyqtgraph as pg
