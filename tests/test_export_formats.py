@@ -109,3 +109,50 @@ def test_existing_file_needs_force(tmp_path):
     assert target.read_text() == "keep me"
     export_pt2(project, target, force=True)
     assert target.stat().st_size > 1000
+
+
+def _table_project(tmp_path, path="t.csv"):
+    """The MLP template (two classes) on a table, its Input's shape left to the data."""
+    import json
+
+    from netbuilder.templates import load_template
+
+    rows = [f"{i * 0.5:.2f},{(i * 7) % 5 - 2},{'abc'[i % 3]},{'xy'[i % 2]}" for i in range(60)]
+    (tmp_path / "t.csv").write_text("u,v,w,label\n" + "\n".join(rows) + "\n")
+    project = load_template("mlp").to_dict()
+    project["graph"]["nodes"][0]["params"].pop("shape")
+    project["data"] = {"kind": "csv", "path": path, "target": "label"}
+    (tmp_path / "p.json").write_text(json.dumps(project))
+    return tmp_path / "p.json"
+
+
+def test_onnx_and_pt2_take_an_omitted_input_shape_from_the_data(tmp_path, capsys):
+    """validate passes such a project (the data gives the shape), and so does export, as train
+    and predict do: the files' inputs are [batch, the table's features]."""
+    from netbuilder.cli import main
+    from netbuilder.session import load_project_data
+    from netbuilder.spec import load_project
+
+    project = _table_project(tmp_path)
+    features = list(load_project_data(load_project(project), tmp_path).input_shape)
+    assert main(["validate", str(project)]) == 0
+    assert main(["export", str(project), "-o", str(tmp_path / "m.onnx")]) == 0
+    graph_input = onnx.load(str(tmp_path / "m.onnx")).graph.input[0]
+    assert [d.dim_value for d in graph_input.type.tensor_type.shape.dim][1:] == features
+    assert main(["export", str(project), "-o", str(tmp_path / "m.pt2")]) == 0
+    program = torch.export.load(str(tmp_path / "m.pt2"))
+    assert program.module()(torch.zeros(4, *features)).shape == (4, 2)
+    capsys.readouterr()
+
+
+def test_an_omitted_input_shape_whose_data_cannot_load_names_the_input(tmp_path, capsys):
+    import json
+
+    from netbuilder.cli import main
+
+    project = _table_project(tmp_path, path="absent.csv")
+    assert main(["export", str(project), "-o", str(tmp_path / "m.onnx"), "--json"]) != 0
+    error = json.loads(capsys.readouterr().out)
+    assert error["error"].startswith("Input 'x' leaves its shape to the data, which could not "
+                                     "be loaded (") and "set the Input's shape" in error["error"]
+    assert error["errors"][0]["node"] == "x" and not (tmp_path / "m.onnx").exists()

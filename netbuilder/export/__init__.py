@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..spec import Project
-from .common import ExportError, ExportResult, Progress, no_progress
+from .common import ExportError, ExportResult, Progress, check_target, no_progress, with_data_shape
 from .formats import export_onnx, export_pt2
 from .python import export_python
 
@@ -28,10 +28,10 @@ def export(project: Project, fmt: str, out: str | Path, weights=None, base_dir: 
     the one that makes samples); the Python bundle always holds them all."""
     if fmt == "python":
         return export_python(project, out, weights, base_dir, force, progress)
-    if fmt == "onnx":
-        return export_onnx(project, out, weights, force, progress, network)
-    if fmt == "pt2":
-        return export_pt2(project, out, weights, force, progress, network)
+    if fmt in ("onnx", "pt2"):  # an Input left to the data takes its shape, as in training
+        single = export_onnx if fmt == "onnx" else export_pt2
+        check_target(Path(out), force, folder=False)  # a bad path costs no data load
+        return single(with_data_shape(project, base_dir), out, weights, force, progress, network)
     raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.", field="format")
 
 

@@ -141,3 +141,23 @@ def test_export_dialog_chooses_the_network_of_an_onnx_file(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not d.busy(), timeout=5000)
     (given,) = ort.InferenceSession(str(tmp_path / "dcgan_discriminator.onnx")).get_inputs()
     assert given.shape[1:] == [1, 16, 16]  # the discriminator's images, not the generator's noise
+
+
+def test_export_dialog_gives_an_onnx_file_the_datas_input_shape(qtbot, tmp_path):
+    """An Input that leaves its shape to the data (a table) exports as training sees it."""
+    import onnxruntime as ort
+    from test_export_formats import _table_project
+
+    from netbuilder.spec import load_project
+
+    d = ExportDialog(load_project(_table_project(tmp_path)), base_dir=tmp_path, default_dir=tmp_path)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    pick_item(qtbot, d.format_box, "ONNX model (.onnx)")
+    d.path_edit.setText(str(tmp_path / "m.onnx"))
+    with qtbot.waitSignal(d.exported, timeout=60000):
+        qtbot.mouseClick(d.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not d.busy(), timeout=5000)
+    (given,) = ort.InferenceSession(str(tmp_path / "m.onnx")).get_inputs()
+    assert given.shape[1:] == [5]  # the table's features: u, v and w's three levels
