@@ -158,6 +158,26 @@ def test_missing_policies(tmp_path):
         load(tmp_path, name, missing="error")
 
 
+@pytest.mark.parametrize("cell", ["", "NA", "nan", "null", "#N/A"])
+def test_missing_cells_below_the_first_rows_are_missing(tmp_path, cell):
+    """The first rows decide how the file is read (without NA detection when they miss no
+    cell); a missing cell further down is missing all the same, in every kind of column."""
+    lines = ["n,i,t,b,y"] + [f"{i / 4},{i},{'abc'[i % 3]},{['true', 'false'][i % 2]},{i % 2}"
+                             for i in range(300)]
+    lines[250] = f"{cell},{cell},{cell},{cell},1"
+    lines[270] = "7.5,3,b"  # a short row: its last cells are missing too, and named
+    name = write(tmp_path, "\n".join(lines[:270] + lines[271:]) + "\n")
+    frame, _ = read_frame(tmp_path / name)
+    assert [d.kind for d in frame.dtypes][:2] == ["f", "f"]  # numbers with a gap, not text
+    assert frame.iloc[249].isna().tolist() == [True, True, True, True, False]
+    assert frame.isna().sum().sum() == 4
+    report = columns(load(tmp_path, name))
+    assert [report[c]["missing"] for c in "nitb"] == [1, 1, 1, 1]
+    assert report["t"]["type"] == "categorical" and report["b"]["type"] == "boolean"
+    with pytest.raises(DataError, match="row 271 has 3 cells but the header has 5"):
+        read_frame(tmp_path / write(tmp_path, "\n".join(lines) + "\n", "short.csv"))
+
+
 def test_text_in_numeric_column_names_rows(tmp_path):
     rows = [f"{i},{i % 2}" for i in range(3, 33)]
     rows[4], rows[9] = "abc,0", "n/k,1"

@@ -207,12 +207,14 @@ def _pandas_read(source, delimiter: str, decimal: str, **extra):
                            **extra)
 
 
-def _parse(source, delimiter: str, decimal: str, names: list[str]):
+def _parse(source, delimiter: str, decimal: str, names: list[str], na_filter: bool = True):
     """pandas' C parser (measured faster than pyarrow's on one core, and it leaves the GIL
-    free while it tokenizes and converts numbers); `source` is a path, or text decoded here."""
+    free while it tokenizes and converts numbers); `source` is a path, or text decoded here.
+    `na_filter` False: read without looking for NA_VALUES (15-20% faster), which reads the
+    same frame when the file has none; None when it has some (the caller reads it again)."""
     import pandas as pd
 
-    frame = _pandas_read(source, delimiter, decimal)
+    frame = _pandas_read(source, delimiter, decimal, na_filter=na_filter)
     if not frame.index.equals(pd.RangeIndex(len(frame))) or frame.shape[1] != len(names):
         # a first data row with more cells than the header becomes pandas' row index
         raise ValueError("Expected as many columns as the header")
@@ -223,6 +225,8 @@ def _parse(source, delimiter: str, decimal: str, names: list[str]):
         for i, column in zip(booleans, again.columns):
             frame[frame.columns[i]] = again[column]
     frame.columns = names
+    if not na_filter and _holds_missing(frame):
+        return None
     floats = [n for n, d in zip(names, frame.dtypes) if d.kind == "f"]
     if floats:  # "inf" is no measurement: a missing value (predict.py reads it so too)
         block = frame[floats].to_numpy()
@@ -230,6 +234,26 @@ def _parse(source, delimiter: str, decimal: str, names: list[str]):
         if not np.isfinite(block.sum()) and np.isinf(block).any():
             frame[floats] = np.where(np.isinf(block), np.nan, block)
     return frame
+
+
+def _holds_missing(frame) -> bool:
+    """Whether a frame read with na_filter=False has a cell that pandas reads as missing: such
+    a cell stays a string (an NA_VALUES one, "" for an empty or absent cell), which makes its
+    column text; the columns read again as text (objects, true/false) have NaN for it."""
+    for name, dtype in zip(frame.columns, frame.dtypes):
+        if dtype.kind not in "iufb":
+            col = frame[name]
+            if col.hasnans or col.isin(NA_VALUES).any():
+                return True
+    return False
+
+
+def _sample_missing(lines: list[str], delimiter: str, width: int) -> bool:
+    """Whether the first data rows show a missing cell (an NA_VALUES one, or a short row):
+    then the file is read with NA detection at once, not read twice."""
+    missing = set(NA_VALUES)
+    return any(len(row) != width or not missing.isdisjoint(row)
+               for row in csv.reader(lines[1:], delimiter=delimiter))
 
 
 def _short_row(data: bytes, delimiter: str, width: int) -> bool:
@@ -281,14 +305,19 @@ def read_frame(path: Path, spec: dict | None = None):
     if len(first) > len(names):  # pandas would make its extra cells the row index
         text = text if text is not None else decode(path, read_bytes(path))[0]
         raise _ragged_row(path, text, delimiter, len(names))
+    # a file whose first rows miss no cell is read without NA detection, and again with it
+    # only when some cell further down is missing after all
+    na_filter = _sample_missing(lines, delimiter, len(names))
     try:
         try:
-            frame = _parse(path if text is None else text, delimiter, decimal, names)
+            frame = _parse(path if text is None else text, delimiter, decimal, names, na_filter)
         except UnicodeDecodeError:
             if text is not None:
                 raise
             text, encoding = decode(path, read_bytes(path))  # cp1252, or the byte named
-            frame = _parse(text, delimiter, decimal, names)
+            frame = _parse(text, delimiter, decimal, names, na_filter)
+        if frame is None:
+            frame = _parse(path if text is None else text, delimiter, decimal, names)
     except DataError:
         raise
     except (ValueError, TypeError, IndexError) as err:  # pandas' ParserError is a ValueError
