@@ -274,9 +274,17 @@ def test_the_export_records_the_scale_and_warns_when_the_weights_were_trained_ot
     config = json.loads((tmp_path / "same" / "train_config.json").read_text())
     assert recorded_target_scale(read_metadata(tmp_path / "same" / "model.safetensors")) == \
         config["target_scale"]
+    readme = (tmp_path / "same" / "README.md").read_text()
+    shift, scale = config["target_scale"]["shift"][0], config["target_scale"]["scale"][0]
+    assert "## The target is standardised" in readme
+    assert f"`pay`: mean {shift:.6g}, std {scale:.6g}" in readme
+    assert "`predict.py` scales its predictions back" in readme
+    assert "The bare model" in readme and 'torch.tensor(target["scale"])' in readme
+    assert "python predict.py new_rows.csv" in readme
 
     project.data["scale_target"] = False  # the weights were trained standardised
     result = export_python(project, tmp_path / "other", weights=weights, base_dir=run_dir)
     assert any("trained on the target standardised, but data.scale_target is now false: set it "
                "to true" in w for w in result.warnings)
     assert read_metadata(tmp_path / "other" / "model.safetensors") == {TARGET_SCALE: NOT_SCALED}
+    assert "standardised" not in (tmp_path / "other" / "README.md").read_text()

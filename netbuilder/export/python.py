@@ -117,7 +117,8 @@ def export_python(project: Project, out: str | Path, weights=None, base_dir: str
 
             save_file({k: v.detach().contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"),
                       metadata=weights_metadata(config))  # the target scale, as a run's weights have it
-        (tmp / "README.md").write_text(readme(project, state is not None, data is not None), encoding="utf-8")
+        (tmp / "README.md").write_text(readme(project, state is not None, data is not None, bundle),
+                                       encoding="utf-8")
         out.mkdir(parents=True, exist_ok=True)
         files = []
         for f in sorted(tmp.iterdir()):
@@ -183,7 +184,8 @@ def _task(loss: str) -> str:
     return task_for_loss(loss)
 
 
-def readme(project: Project, trained: bool, has_data: bool) -> str:
+def readme(project: Project, trained: bool, has_data: bool, bundle=None) -> str:
+    """`bundle`: the exported data's (a table's plan adds predict.py and the target's scale)."""
     name = project.name
     lines = [f"# {name}", ""]
     if project.description:
@@ -196,6 +198,10 @@ def readme(project: Project, trained: bool, has_data: bool) -> str:
     if has_data:
         lines.append("| `data.pt` | the train/val/test split and normalization statistics "
                      "(`torch.load(..., weights_only=True)`) |")
+    plan = getattr(bundle, "plan", None)
+    if plan is not None:
+        lines.append("| `predict.py`, `preprocessing.json` | predicts new raw rows as NetBuilder does "
+                     "(the columns, category maps, fill values and scaling fitted in training) |")
     if trained:
         lines.append("| `model.safetensors` | the trained weights |")
     weights = "model.safetensors" if trained else "run/best.safetensors"
@@ -221,5 +227,33 @@ def readme(project: Project, trained: bool, has_data: bool) -> str:
               "model.eval()", "```", ""]
     if has_data:
         lines += ["Inputs are normalized as in `runtime/script.py`'s `load_prepared` (the statistics are in `data.pt`).", ""]
+    if plan is not None:
+        lines += ["## Predict new rows", "", "```sh",
+                  "python predict.py new_rows.csv -o predictions.csv"
+                  + ("" if trained else f" --weights {weights}"), "```", "",
+                  "The output holds the input columns plus `prediction` (and `p_<class>` for a classifier).", ""]
+    if bundle is not None and bundle.target_scale:
+        lines += target_scale_section(bundle.target_scale, plan["target"]["names"])
     return "\n".join(lines)
+
+
+def target_scale_section(scale: dict, names: list[str]) -> list[str]:
+    """What a standardised regression target means for someone using the bundle's files."""
+    pairs = "; ".join(f"`{n}`: mean {m:.6g}, std {s:.6g}" for n, m, s in
+                      zip(names, scale["shift"], scale["scale"]))
+    return ["## The target is standardised", "",
+            (f"The model was trained on the target scaled by its training rows' mean and standard "
+             f"deviation ({pairs}): `preprocessing.json`'s `target.shift` and `target.scale`, also "
+             "in `train_config.json` (`target_scale`) and the weights' metadata "
+             "(`netbuilder.target_scale`)."), "",
+            "- `predict.py` scales its predictions back: they are in the target's own units.",
+            ("- `train.py`'s losses are on the standardised scale; its metrics (`mae`, `rmse`, "
+             "`mse`, `r2`) are in the target's units."),
+            ("- The bare model (`Model` above, or an ONNX / `.pt2` export of it) outputs the "
+             "standardised value. Undo it column by column:"), "",
+            "```python", "import json", "",
+            'target = json.load(open("preprocessing.json"))["target"]',
+            "out = model(x)  # x: inputs preprocessed as predict.py does",
+            'value = out * torch.tensor(target["scale"]) + torch.tensor(target["shift"])',
+            "```", ""]
 
