@@ -99,8 +99,8 @@ def test_overview_lines_follow_each_edge_outline(make_window):
     w = make_window(load_template("resnet"))
     scene = w.canvas.net_scene
     w.canvas.overview._collect()
-    drawn = sorted((round(line.x1()), round(line.y1()), round(line.x2()), round(line.y2()))
-                   for lines in w.canvas.overview._lines.values() for line in lines)
+    drawn = sorted(tuple(round(v) for v in line)  # rows of (x1, y1, x2, y2)
+                   for lines in w.canvas.overview._lines.values() for line in lines.tolist())
     expected = []
     for edge in scene.edges.values():
         pts = edge.polyline

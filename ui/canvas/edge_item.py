@@ -218,17 +218,11 @@ class EdgeItem(QGraphicsItem):
         boxes = node_boxes(scene, min(ax, bx) - 2 * NODE_W, top, max(ax, bx) + 2 * NODE_W, bottom)
         return free_lane(boxes, y1, y2, prefer)
 
-    def segments(self) -> list[tuple[float, float, float, float]]:
-        """The coarse outline's segments as (x1, y1, x2, y2), a lane's zero-length middle left
-        out: the far-away overview makes its lines of them, all at once (see overview.py)."""
-        if self._ends is None:
-            return []
-        ax, ay, bx, by = self._ends
-        if self.lane is None:
-            return [(ax, ay, bx, by)]
-        lane, y1, y2 = self.lane, ay + BEND, by - BEND
-        out = [(ax, ay, lane, y1), (lane, y1, lane, y2), (lane, y2, bx, by)]
-        return [s for s in out if (s[0], s[1]) != (s[2], s[3])]
+    @property
+    def ends(self) -> tuple[float, float, float, float] | None:
+        """The output and the input point it joins as laid out (None: not yet); with `lane`, its
+        coarse outline (the far-away overview draws all edges' at once, see overview.py)."""
+        return self._ends
 
     def boundingRect(self) -> QRectF:
         return self._bounds
