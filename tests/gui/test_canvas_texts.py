@@ -46,7 +46,7 @@ def test_texts_are_prepared_in_idle_steps_before_they_are_first_shown(make_windo
         w.document.set_project(_columns(600))  # too big to show at a readable zoom: fitted as
         assert view.zoom() < 0.45              # an overview, no text drawn yet
     nodes = view.net_scene.nodes
-    assert view.preparer.steps == len(nodes) == 602
+    assert view.preparer.steps == len(nodes) + len(view.net_scene.edges) + 1 == 602 + 601 + 1  # and the minimap
     assert sorted(made) == sorted(nodes)
     made.clear()
     view.centerOn(nodes["linear_01"].sceneBoundingRect().center())
@@ -100,4 +100,4 @@ def test_a_load_drops_the_preparation_of_the_items_it_replaced(make_window, qtbo
         doc.set_project(_columns(30))  # another project before it finished
         assert not view.preparer.busy()
     assert all(i._texts is not None for i in view.net_scene.nodes.values())
-    assert view.preparer.steps == len(view.net_scene.nodes) == 32
+    assert view.preparer.steps == len(view.net_scene.nodes) + len(view.net_scene.edges) + 1 == 32 + 31 + 1

@@ -185,6 +185,11 @@ class EdgeItem(QGraphicsItem):
             self._curve = curve_xy(ax, ay, bx, by) if self.lane is None else routed_xy(ax, ay, bx, by, self.lane)
         return self._curve
 
+    def prepare(self) -> None:
+        """Make the curve now if it is not (the view does it in idle time, prepare.py)."""
+        if self._curve is None:
+            self._path  # noqa: B018 - made and kept by the property
+
     @property
     def polyline(self) -> list[QPointF]:
         """A coarse outline of the path, for far-away drawing."""

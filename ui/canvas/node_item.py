@@ -255,7 +255,7 @@ class NodeItem(QGraphicsItem):
         return (title, id_text, NODE_W - 10 - id_w, summary, _elided(2, last, NODE_W - 20),
                 "error" if self.errors else "dim_text")
 
-    def prepare_texts(self) -> None:
+    def prepare(self) -> None:
         """Elide the face's texts now if they are not (the view does it in idle time after a load)."""
         if self._texts is None:
             self._texts = self._face_texts()

@@ -62,10 +62,11 @@ class NetView(QGraphicsView):
         self._quick_pos = QPointF()
         self._index_pending = False  # a project was loaded: index its items once it is drawn
         self.preparer = IdlePreparer(self)
-        self._prepare_pending = False  # items' texts may be new: prepare them once the view is drawn
+        self._prepare_pending = False  # items may be new or changed: prepare them once the view is drawn
         document.loaded.connect(self._after_load)
         document.network_changed.connect(self._after_load)
-        document.analyzed.connect(self._texts_changed)  # after the scene's sync (connected first)
+        document.analyzed.connect(self._items_changed)  # after the scene's sync (connected first)
+        document.nodes_moved.connect(self._items_changed)  # their edges' curves are made again
 
     # --- API for others ------------------------------------------------------------------------
     def set_node_flag(self, node_id: str, message: str | None) -> None:
@@ -115,14 +116,15 @@ class NetView(QGraphicsView):
         self._prepare_pending = True
 
     @Slot()
-    def _texts_changed(self) -> None:
+    def _items_changed(self) -> None:
         self._prepare_pending = True
 
     @Slot()
-    def _prepare_texts(self) -> None:
-        """Nodes' face texts elided in idle time, a few ms a step (prepare.py), instead of in the
-        first frame that shows them."""
-        self.preparer.start(self.net_scene.nodes.values())
+    def _prepare_items(self) -> None:
+        """Nodes' face texts elided, edges' curves and the minimap's dots made in idle time, a few
+        ms a step (prepare.py), instead of in the first frame that shows them."""
+        scene = self.net_scene
+        self.preparer.start([*scene.nodes.values(), *scene.edges.values(), self.minimap])
 
     @Slot()
     def _build_index(self) -> None:
@@ -321,7 +323,7 @@ class NetView(QGraphicsView):
             QTimer.singleShot(0, self, self._build_index)  # dropped if the view is gone by then
         if self._prepare_pending:
             self._prepare_pending = False
-            QTimer.singleShot(0, self, self._prepare_texts)  # after the index: timers run in order
+            QTimer.singleShot(0, self, self._prepare_items)  # after the index: timers run in order
         if self.zoom() >= OVERVIEW_ZOOM:
             super().paintEvent(event)
             return
