@@ -3,6 +3,8 @@ in the first frame that shows them (the first jump from the fitted overview to i
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from netbuilder.spec import Edge, Node, Project
 from ui.canvas import edge_item
 from ui.canvas.minimap import Minimap
@@ -14,7 +16,7 @@ def _grid(n: int) -> Project:
     nodes = [Node("x", "Input", {"shape": (8,)}, (0.0, 0.0))]
     nodes += [Node(f"r{i}", "ReLU", {}, (260.0 * (i // 20), 130.0 * (i % 20 + 1))) for i in range(n)]
     nodes.append(Node("y", "Output", {}, (260.0 * (n // 20 + 1), 0.0)))
-    return Project(name="Grid", nodes=nodes, edges=[Edge(a.id, b.id) for a, b in zip(nodes, nodes[1:])])
+    return Project(name="Grid", nodes=nodes, edges=[Edge(a.id, b.id) for a, b in pairwise(nodes)])
 
 
 def _made(monkeypatch) -> list:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem
 
 from ..layout import NODE_H, NODE_W
 from . import pens as canvas_pens
+from .pens import ANTIALIASING, NO_BRUSH
 
 _SELECTABLE = QGraphicsItem.ItemIsSelectable  # read once: an enum looked up on the class costs 8 µs
 
@@ -245,19 +246,17 @@ class EdgeItem(QGraphicsItem):
         lod = painter.worldTransform().m11()  # the view only scales (as levelOfDetailFromTransform)
         key = "selected" if self.isSelected() else ("bad" if self.bad else "plain")
         if lod < 0.3:
-            painter.setRenderHint(QPainter.Antialiasing, False)
+            painter.setRenderHint(ANTIALIASING, False)
             painter.setPen(pens.edge_hairline[key])
             painter.drawPolyline(self.polyline)
             return
-        pen = pens.edge[key]
-        painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
-        # a stroke thinner than a device pixel is drawn as a one-pixel hairline: the same on screen, and
-        # Qt's cosmetic stroker skips outlining the curve
-        device_px = pen.widthF() * lod * painter.device().devicePixelRatioF()
-        painter.setPen(pen if device_px >= 1 else pens.edge_hairline[key])
-        painter.setBrush(Qt.NoBrush)
-        painter.drawPath(self._path)
-        if self.label and lod >= 0.45:
+        antialiased, pen, labelled = _look(pens, lod, painter.device().devicePixelRatioF())
+        painter.setRenderHint(ANTIALIASING, antialiased)
+        painter.setPen(pen[key])
+        painter.setBrush(NO_BRUSH)
+        path = self._curve
+        painter.drawPath(self._path if path is None else path)
+        if labelled and self.label:
             painter.setPen(pens.label_border[key])
             painter.setBrush(pens.color["label_bg"])
             painter.drawRoundedRect(self._label_rect, 9, 9)
@@ -266,6 +265,23 @@ class EdgeItem(QGraphicsItem):
             if self._label_at is None:
                 self._label_at = _centred_baseline(self._label_rect)
             painter.drawText(self._label_at, self.label)
+
+
+_looks: dict[tuple, tuple[bool, dict, bool]] = {}
+
+
+def _look(pens, lod: float, dpr: float) -> tuple[bool, dict, bool]:
+    """How edges are drawn at this zoom and pixel ratio: antialiased or not, their pen for each
+    key and whether labels show. Worked out once per zoom, not per edge (hundreds paint a frame)."""
+    look = _looks.get((lod, dpr, pens))
+    if look is None:
+        if len(_looks) >= 8:  # a wheel zoom makes a new scale each frame
+            _looks.clear()
+        # a stroke thinner than a device pixel is drawn as a one-pixel hairline: the same on screen,
+        # and Qt's cosmetic stroker skips outlining the curve
+        pen = {key: p if p.widthF() * lod * dpr >= 1 else pens.edge_hairline[key] for key, p in pens.edge.items()}
+        look = _looks[lod, dpr, pens] = (lod > 0.5, pen, lod >= 0.45)
+    return look
 
 
 @functools.cache
