@@ -148,3 +148,26 @@ def test_a_scale_target_that_is_not_true_or_false_is_the_tabs_problem(qtbot, tmp
                     timeout=LOAD_TIMEOUT)
     wait_loaded(qtbot, panel)
     assert problems and problems[-1] is not None and "scale_target" in problems[-1].message
+
+
+def test_a_short_tab_scrolls_its_left_pane_instead_of_squeezing_it(qtbot, tmp_path):
+    """The bottom area is often ~170 px: the form's rows keep their height and the shape
+    message and the summary are scrolled to, whole, not cut off."""
+    panel = shown_panel(qtbot)
+    doc = panel.document
+    set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
+    set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
+                              "target": "price"}, "data")
+    qtbot.waitUntil(lambda: panel.bundle is not None and "standardised" in panel.summary.text(),
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+    panel.resize(1000, 170)
+    qtbot.waitUntil(lambda: panel.height() == 170)  # a pane that cannot scroll stays taller
+    for field in (panel.path, panel.target, panel.val_split):
+        assert field.height() >= field.minimumSizeHint().height()
+    assert panel.fix_button.isVisible()  # the one-click fix for fc3's out_features
+    for label in (panel.shape_label, panel.summary):
+        panel.left_scroll.ensureWidgetVisible(label)
+        qtbot.waitUntil(lambda label=label: label.visibleRegion().boundingRect().height() == label.height())
+        assert label.height() >= label.heightForWidth(label.width())  # every wrapped line
+    panel.grab().save(str(tmp_path / "short_data_tab.png"))

@@ -19,15 +19,18 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -225,8 +228,17 @@ class DataPanel(QWidget):
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addWidget(left)
         holder_layout.addStretch(1)
+        # the bottom area is often short (170 px by default): the pane scrolls rather than
+        # squeezing its rows and cutting off the shape message and the summary
+        self.left_scroll = QScrollArea()
+        self.left_scroll.setWidget(holder)
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QFrame.NoFrame)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        bar = self.left_scroll.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+        self.left_scroll.setMinimumWidth(holder.minimumSizeHint().width() + bar)  # never cut off
         split = QSplitter(Qt.Horizontal)
-        split.addWidget(holder)
+        split.addWidget(self.left_scroll)
         split.addWidget(self.preview)
         split.addWidget(self.balance)
         split.setSizes([320, 520, 300])
