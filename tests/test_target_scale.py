@@ -260,6 +260,11 @@ def test_old_weights_without_the_record_say_the_target_scale_is_assumed(trained,
     old = bare_weights(run_dir, tmp_path / "bare", {})
     plan, notes = plan_for(old, load_project(run_dir / "p.json"), run_dir)
     assert plan["target"]["scale"] and any("set data.scale_target to false" in n for n in notes)
+    # a record for two target columns does not belong to this one-column target: as unknown
+    other = bare_weights(run_dir, tmp_path / "other", {TARGET_SCALE: json.dumps(
+        {"shift": [1.0, 2.0], "scale": [3.0, 4.0]})})
+    plan, notes = plan_for(other, load_project(run_dir / "p.json"), run_dir)
+    assert len(plan["target"]["scale"]) == 1 and any("set data.scale_target to false" in n for n in notes)
 
 
 def test_the_export_records_the_scale_and_warns_when_the_weights_were_trained_otherwise(

@@ -62,6 +62,8 @@ def with_recorded_scale(plan: dict, weights: Path, notes: list[str]) -> dict:
     if plan["target"].get("task") != "regression":
         return plan  # a class is predicted as it is, whatever the weights say
     recorded = recorded_target_scale(read_metadata(weights))
+    if recorded not in (None, UNKNOWN) and len(recorded["scale"]) != len(plan["target"]["names"]):
+        recorded = UNKNOWN  # weights of another target: the refitted plan's, with the note
     if recorded == UNKNOWN:
         if plan_target_scale(plan) is not None:  # weights trained on raw targets would be off
             notes.append("Predictions are scaled back from a standardised target "
