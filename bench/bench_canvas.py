@@ -233,7 +233,7 @@ def idle_report(idles: list[dict]) -> str:
     if done:
         when = ", ".join(f"{i['prepared_ms']} ms in {i['steps']} steps" if i["prepared_ms"] is not None
                          else f"not finished ({i['steps']} steps)" for i in done)
-        out += f"\n  texts prepared in idle time: {when}"
+        out += f"\n  prepared in idle time (face texts; edge curves and the minimap where the tree does them): {when}"
     return out
 
 
