@@ -154,5 +154,5 @@ def test_an_omitted_input_shape_whose_data_cannot_load_names_the_input(tmp_path,
     assert main(["export", str(project), "-o", str(tmp_path / "m.onnx"), "--json"]) != 0
     error = json.loads(capsys.readouterr().out)
     assert error["error"].startswith("Input 'x' leaves its shape to the data, which could not "
-                                     "be loaded (") and "set the Input's shape" in error["error"]
+                                     "be loaded: Data file ") and "set the Input's shape" in error["error"]
     assert error["errors"][0]["node"] == "x" and not (tmp_path / "m.onnx").exists()

@@ -64,8 +64,9 @@ def with_data_shape(project: Project, base_dir: str | Path | None) -> Project:
     try:
         bundle = load_project_data(project, Path(base_dir) if base_dir is not None else Path.cwd())
     except DataError as exc:
-        raise ExportError(f"{what}, which could not be loaded ({exc}): fix the data or set the "
-                          "Input's shape, then export again.", node=leaving[0], field="shape") from None
+        raise ExportError(f"{what}, which could not be loaded: {str(exc).rstrip('.')}. Fix the "
+                          "data or set the Input's shape, then export again.", node=leaving[0],
+                          field="shape") from None
     project = project.copy()
     fill_data_shape(project, bundle.input_shape)
     return project
