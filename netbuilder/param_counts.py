@@ -38,4 +38,10 @@ def node_params(node: Node, inferred: dict | None) -> int | None:
 
 
 def project_params(project: Project, analysis: Analysis) -> dict[str, int | None]:
-    return {n.id: node_params(n, analysis.inferred.get(n.id)) for n in project.nodes}
+    """Each node's count (None: unknown), counted once per analysis of this project: the size
+    check counts them while analysing, and the document, compiler and codegen ask again."""
+    memo = analysis.param_counts
+    if memo is None or memo[0] is not project:
+        memo = analysis.param_counts = (project, {n.id: node_params(n, analysis.inferred.get(n.id))
+                                                  for n in project.nodes})
+    return dict(memo[1])

@@ -22,6 +22,9 @@ class Analysis:
     order: list[str] = field(default_factory=list)
     # Input nodes that leave their shape to the data: the data's sample shape, None while unknown
     from_data: dict[str, tuple | None] = field(default_factory=dict)
+    # (project, its nodes' parameter counts), made by param_counts.project_params when first
+    # asked (the size check asks, and then everyone that shows counts): counted once per analysis
+    param_counts: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:

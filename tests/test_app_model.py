@@ -283,3 +283,20 @@ def test_without_data_bound_an_input_without_a_shape_has_the_layer_default():
     doc = ProjectDocument(data_mlp(None))
     doc.set_data_shape(None)
     assert doc.analysis.from_data == {} and str(doc.analysis.tensors["x"]) == "[1, 28, 28]"
+
+
+def test_an_analysis_counts_each_nodes_parameters_once(monkeypatch):
+    """The size check counts while analysing; the document's counts reuse them, not a second pass."""
+    from netbuilder import param_counts
+
+    calls = []
+    real = param_counts.node_params
+    monkeypatch.setattr(param_counts, "node_params", lambda node, inferred: (calls.append(node.id), real(node, inferred))[1])
+    d = ProjectDocument()
+    calls.clear()
+    d.set_project(mlp())
+    assert sorted(calls) == sorted(n.id for n in d.project.nodes)  # once each
+    assert d.params == {n.id: real(n, d.analysis.inferred.get(n.id)) for n in d.project.nodes}
+    assert d.params["fc1"] > 0
+    d.params["fc1"] = -1  # a caller's copy: the analysis's own counts are not changed through it
+    assert param_counts.project_params(d.project, d.analysis)["fc1"] > 0
