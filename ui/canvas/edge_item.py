@@ -104,6 +104,7 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 class EdgeItem(QGraphicsItem):
     Type = QGraphicsItem.UserType + 2
+    FLAGS = _SELECTABLE
 
     # what a new edge starts with, read from the class until set: thousands are made as a project
     # opens, and each attribute set in __init__ cost as much as a Qt call
@@ -122,8 +123,7 @@ class EdgeItem(QGraphicsItem):
     def __init__(self, edge, source_item, target_item):
         super().__init__()
         self.edge = edge
-        self.source_item, self.target_item = source_item, target_item
-        self.setFlags(_SELECTABLE)
+        self.source_item, self.target_item = source_item, target_item  # flags: see NetScene._unflagged
         self.setZValue(-1)  # below the nodes, which keep Qt's default z: one call less per node
 
     def type(self):

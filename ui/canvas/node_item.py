@@ -85,6 +85,7 @@ class NodeItem(QGraphicsItem):
     """Painted in one go (no child items): cheap to create and to draw by the thousand."""
 
     Type = QGraphicsItem.UserType + 1
+    FLAGS = _FLAGS
 
     # what a new node starts with, read from the class until set: thousands are made as a project
     # opens, and each attribute set in __init__ cost as much as a Qt call
@@ -105,8 +106,7 @@ class NodeItem(QGraphicsItem):
         self.layer = layer
         self.title, self.n_inputs, self.has_output, self._color, self.color_name = _look(layer)
         self.errors: list[str] = []
-        self.setFlags(_FLAGS)
-        self.setAcceptHoverEvents(True)
+        self.setAcceptHoverEvents(True)  # its flags are set by the scene (NetScene._unflagged)
         # z stays Qt's default 0, above the edges' -1: a call and two itemChanges less per node
         self.edges: list = []  # EdgeItems touching this node, kept by the scene
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import time
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
@@ -20,6 +21,7 @@ from .edge_item import EdgeItem, curve
 from .lanes import find_lanes
 from .node_item import GRID, NodeItem
 from .port_item import Port
+from .prepare import STEP_S
 
 CELL = 500.0  # side of a cell in the node lookup grid
 _BATCH = 64  # from this many new edges on, their lanes are found all at once (lanes.py)
@@ -49,6 +51,15 @@ class NetScene(QGraphicsScene):
         # nodes by the cell of their top-left corner, each with that corner (plain floats)
         self._grid: dict[tuple[int, int], dict[NodeItem, tuple[float, float]]] = {}
         self._cell_of: dict[NodeItem, tuple[int, int]] = {}
+        # new items without their flags yet (selectable; nodes movable): setFlags costs ~2.5 us an
+        # item (two itemChange calls into Python), ~30 ms for a 5,000-node project's items, none
+        # of which the first paint needs. A few are flagged at once; a project opening's after
+        # its first paint, in idle steps (flag_in_idle), and all that are left before any press
+        # or selection (ensure_interactive)
+        self._unflagged: list = []
+        self._flag_timer = QTimer(self)
+        self._flag_timer.setInterval(0)
+        self._flag_timer.timeout.connect(self._flag_step)
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         # a fixed rect, within which every node lies (netbuilder.limits): Qt cuts its index over
         # the scene rect, and a growing one left it cut for the first (blank) project's few items
@@ -67,6 +78,8 @@ class NetScene(QGraphicsScene):
     @Slot()
     def rebuild(self) -> None:
         self._syncing = True
+        self._flag_timer.stop()
+        self._unflagged.clear()  # their C++ items go with clear()
         self.clear()
         self.nodes.clear()
         self.edges.clear()
@@ -109,6 +122,7 @@ class NetScene(QGraphicsScene):
                 new = item is None
                 if new:
                     item = self.nodes[node.id] = NodeItem(node.id, node.layer)
+                    self._unflagged.append(item)
                 ins = incoming.get(node.id, [])
                 item.set_content(node, len(ins),
                                  errors.get(node.id, []) + self._external.get(node.id, []),
@@ -143,6 +157,7 @@ class NetScene(QGraphicsScene):
                         source.edges.append(item)
                         target.edges.append(item)
                         laid.append(item)
+                        self._unflagged.append(item)
                         continue
                     moved = item.port_index != index or item.target_item.n_inputs != item.ports_seen
                     item.port_index, item.ports_seen = index, item.target_item.n_inputs
@@ -151,9 +166,33 @@ class NetScene(QGraphicsScene):
             self._lay_out_new(laid)
         finally:
             self._syncing = False
+        if len(self._unflagged) < _BATCH:
+            self.ensure_interactive()
         self._select_ids(doc.selection)
         self.revision += 1
         self._fit_index_depth()
+
+    def flag_in_idle(self) -> None:
+        """Flag the items still without flags from the next idle turns on, a few ms a step."""
+        if self._unflagged:
+            self._flag_timer.start()
+
+    def ensure_interactive(self) -> None:
+        """Every item has its flags (selectable; nodes movable): Qt selects and drags only
+        items flagged so, so this runs before a press or a selection is handled."""
+        self._flag_step(None)
+
+    @Slot()
+    def _flag_step(self, budget_s: float | None = STEP_S) -> None:
+        todo = self._unflagged
+        deadline = time.perf_counter() + (budget_s or 0.0)
+        while todo:
+            item = todo.pop()
+            item.setFlags(item.FLAGS)
+            if budget_s is not None and time.perf_counter() >= deadline:
+                break
+        if not todo:
+            self._flag_timer.stop()
 
     def _lay_out_new(self, edges: list[EdgeItem]) -> None:
         """New edges are routed before they are added, as the nodes are placed and filled before
@@ -234,6 +273,8 @@ class NetScene(QGraphicsScene):
         current = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
         if current == set(ids):
             return
+        if ids:
+            self.ensure_interactive()
         self._syncing = True
         try:
             self.clearSelection()
@@ -341,6 +382,7 @@ class NetScene(QGraphicsScene):
 
     # --- gestures ------------------------------------------------------------------------------
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        self.ensure_interactive()
         if event.button() == Qt.LeftButton:
             port = self.port_at(event.scenePos())
             if port is not None and self._start_drag(port, event.scenePos()):

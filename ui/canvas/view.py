@@ -122,9 +122,11 @@ class NetView(QGraphicsView):
     @Slot()
     def _prepare_items(self) -> None:
         """Nodes' face texts elided, edges' curves and the minimap's dots made in idle time, a few
-        ms a step (prepare.py), instead of in the first frame that shows them."""
+        ms a step (prepare.py), instead of in the first frame that shows them; new items' flags
+        likewise (NetScene.flag_in_idle)."""
         scene = self.net_scene
         self.preparer.start([*scene.nodes.values(), *scene.edges.values(), self.minimap])
+        scene.flag_in_idle()
 
     @Slot()
     def _build_index(self) -> None:
@@ -216,6 +218,7 @@ class NetView(QGraphicsView):
         self.minimap.sync()
 
     def mousePressEvent(self, event):
+        self.net_scene.ensure_interactive()  # a rubber band selects flagged items only
         self.setFocus()
         if self.quick_add.isVisible():
             self.quick_add.hide()
