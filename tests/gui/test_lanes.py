@@ -49,15 +49,19 @@ def _chain_of_blocks(blocks: int) -> Project:
                                      *(_scattered(seed, 120) for seed in range(6))],
                          ids=["blocks", "resnet", "vae", *(f"scattered{s}" for s in range(6))])
 def test_lanes_found_at_once_are_those_found_edge_by_edge(qapp, monkeypatch, project):
+    """And the bounds and label pills laid out all at once are those each edge lays out alone."""
     monkeypatch.setattr(scene_module, "_BATCH", 1)  # every project's edges in one pass
     doc = Document()
     doc.set_project(project)
     scene = NetScene(doc)
-    at_once = {key: (e.lane, e.boundingRect().getRect()) for key, e in scene.edges.items()}
-    assert any(lane is not None for lane, _ in at_once.values())
+    def layout(e):  # all that set_route lays out, as the scene's batch sets it (lanes.set_routes)
+        return e.lane, e.ends, e.boundingRect().getRect(), e._label_rect.getRect()
+
+    at_once = {key: layout(e) for key, e in scene.edges.items()}
+    assert any(lane is not None for lane, *_ in at_once.values())
     for e in scene.edges.values():
         e.update_path()  # alone, as after a move
-    alone = {key: (e.lane, e.boundingRect().getRect()) for key, e in scene.edges.items()}
+    alone = {key: layout(e) for key, e in scene.edges.items()}
     assert at_once == alone
 
 

@@ -9,9 +9,10 @@ a free lane beside a column get it from the same free_lane, given the same boxes
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QRectF
 
 from ..layout import NODE_H, NODE_W
-from .edge_item import BEND, CLEAR, free_lane
+from .edge_item import BEND, CLEAR, free_lane, label_width
 
 
 def find_lanes(corners: list[tuple[float, float]], ends: list[tuple[float, float, float, float]],
@@ -106,3 +107,42 @@ def _ramp(counts: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     starts = np.cumsum(counts) - counts
     return np.arange(total) - np.repeat(starts, counts)
+
+
+def set_routes(items: list, ends: list[tuple[float, float, float, float]], lanes: list[float | None]) -> None:
+    """EdgeItem.set_route for many new edges at once: the bounds and label pills of all of them
+    in one numpy pass (the same float operations), then only the results set on each item
+    (a new item's curve, outline and label point are still its class's None)."""
+    if not items:
+        return
+    e = np.asarray(ends, dtype=np.float64).reshape(-1, 4)
+    ax, ay, bx, by = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
+    lane = np.array([np.nan if v is None else v for v in lanes], dtype=np.float64)
+    plain = np.isnan(lane)
+    dy = by - ay
+    h = np.where(dy > 0, np.maximum(40.0, np.abs(dy) * 0.45), 80.0 + np.minimum(np.abs(dy), 400) * 0.25)
+    y1, y2 = ay + BEND, by - BEND
+    k = np.where(y2 < y1, 1.5 * BEND, 0.5 * BEND)
+    lx = np.where(plain, ax, lane)  # a plain curve's x range is its ends'
+    mx = np.where(plain, (ax + bx) / 2, lane)
+    my = np.where(plain, (ay + by) / 2, (y1 + y2) / 2)
+    left = np.minimum(np.minimum(ax, bx), lx) - 6
+    right = np.maximum(np.maximum(ax, bx), lx) + 6
+    top = np.where(plain, np.minimum.reduce([ay, ay + h, by - h, by]),
+                   np.minimum.reduce([ay, ay + k, y1, y2, by - k, by])) - 6
+    bottom = np.where(plain, np.maximum.reduce([ay, ay + h, by - h, by]),
+                      np.maximum.reduce([ay, ay + k, y1, y2, by - k, by])) + 6
+    width = np.array([label_width(item.label) if item.label else 0.0 for item in items], dtype=np.float64)
+    labelled = np.array([bool(item.label) for item in items])
+    px, py = mx + 8, my - 9
+    left = np.where(labelled, np.minimum(left, px), left)
+    top = np.where(labelled, np.minimum(top, py), top)
+    right = np.where(labelled, np.maximum(right, px + width), right)
+    bottom = np.where(labelled, np.maximum(bottom, py + 18), bottom)
+    rows = zip(items, ends, lanes, left.tolist(), top.tolist(), (right - left).tolist(), (bottom - top).tolist(),
+               labelled.tolist(), px.tolist(), py.tolist(), width.tolist())
+    for item, end, lane_x, x, y, w, hh, has_label, lpx, lpy, lw in rows:
+        item._ends, item.lane = end, lane_x
+        item._bounds = QRectF(x, y, w, hh)
+        if has_label:
+            item._label_rect = QRectF(lpx, lpy, lw, 18)

@@ -18,7 +18,7 @@ from ..document import Document
 from ..layout import NODE_H, NODE_W
 from ..param_counts import human
 from .edge_item import EdgeItem, curve
-from .lanes import find_lanes
+from .lanes import find_lanes, set_routes
 from .node_item import GRID, NodeItem
 from .port_item import Port
 from .prepare import STEP_S
@@ -116,6 +116,8 @@ class NetScene(QGraphicsScene):
             for e in project.edges:
                 incoming.setdefault(e.target, []).append(e)
             moved = []
+            # read once, not per node: each is a property (two, through the Qt document)
+            params, from_data, external, flags = doc.params, doc.analysis.from_data, self._external, self.flags
             for node in project.nodes:
                 item = self.nodes.get(node.id)
                 x, y = clamp_position(*node.pos) if node.pos is not None else (0.0, 0.0)
@@ -124,10 +126,8 @@ class NetScene(QGraphicsScene):
                     item = self.nodes[node.id] = NodeItem(node.id, node.layer)
                     self._unflagged.append(item)
                 ins = incoming.get(node.id, [])
-                item.set_content(node, len(ins),
-                                 errors.get(node.id, []) + self._external.get(node.id, []),
-                                 doc.params.get(node.id), self.flags.get(node.id), human,
-                                 doc.analysis.from_data)
+                item.set_content(node, len(ins), errors.get(node.id, []) + external.get(node.id, []),
+                                 params.get(node.id), flags.get(node.id), human, from_data)
                 if new:  # placed and filled before it is added: Qt indexes and draws it once
                     item.setPos(x, y)
                     self._place(item, x, y)
@@ -205,8 +205,7 @@ class NetScene(QGraphicsScene):
             ends = [item.end_points() for item in edges]
             tips = [(number[item.source_item], number[item.target_item]) for item in edges]
             lanes = find_lanes([item.corner for item in self.nodes.values()], ends, tips, CELL)
-            for item, end, lane in zip(edges, ends, lanes):
-                item.set_route(end, lane)
+            set_routes(edges, ends, lanes)
         for item in edges:
             self.addItem(item)
 
