@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from ui.training import ranges
 
 
@@ -23,6 +25,37 @@ def test_sticky_keeps_a_range_while_the_data_fits_it():
     assert ranges.sticky(first, math.nan, 1.0) is None
     flat = ranges.sticky(None, 0.8, 0.8)
     assert flat[0] < 0.8 < flat[1]
+
+
+def test_a_kept_range_only_widens_until_shrinking_is_allowed():
+    kept = (1.4, 2.4)  # the last run's loss axis; the new run's first point
+    assert ranges.sticky(kept, 2.31, 2.31, floor=0.0) == pytest.approx((2.2, 2.4))  # narrowed to it
+    assert ranges.sticky(kept, 2.31, 2.31, floor=0.0, shrink=False) is None  # kept
+    assert ranges.sticky(kept, 2.31, 2.9, floor=0.0, shrink=False)[1] >= 2.9  # widens
+    assert ranges.sticky((0.0, 1000.0), 2.3, 2.3, floor=0.0, shrink=False)[1] < 10  # far larger: goes
+    assert ranges.sticky((-0.015, 0.015), -0.004, 0.006, pad=0.02, shrink=False) is None
+
+
+def test_the_next_runs_first_points_keep_the_axes(qtbot):
+    from .test_dashboard_keys import shown_dashboard
+    from .test_dashboard_next_run import run
+
+    h, d = shown_dashboard(qtbot)
+    run(h, ["a"])
+    d.refresh()
+    kept = {p: p.getViewBox().viewRange() for p in (d.loss_plot, d.lr_plot, d.hist_plot)}
+    h.reset()
+    d.clear(keep_layout=True)
+    h.start({"epochs": 2, "steps_per_epoch": 50, "start_epoch": 1})
+    h.add_step(10, 1.9, 1e-3)  # one point: inside the last run's ranges
+    d.refresh()
+    assert {p: p.getViewBox().viewRange() for p in kept} == kept
+    for step in range(20, 51, 10):
+        h.add_step(step, 1.9, 1e-3)
+    h.add_epoch({"epoch": 1, "step": 50, "train_loss": 1.9, "val_loss": 1.9, "val_accuracy": 0.5})
+    d.refresh()  # an epoch in: the loss range fits the run's data
+    y = d.loss_plot.getViewBox().viewRange()[1]
+    assert y != kept[d.loss_plot][1] and y[0] <= 1.9 <= y[1]
 
 
 def test_growing_jumps_ahead_and_is_capped_by_the_run_length():

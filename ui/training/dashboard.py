@@ -39,11 +39,13 @@ class TimedGraphics(pg.GraphicsLayoutWidget):
     def __init__(self):
         super().__init__()
         self.paint_total_s = 0.0  # all paints so far
+        self.paints = 0  # counted for tests
 
     def paintEvent(self, event):
         start = time.perf_counter()
         super().paintEvent(event)
         self.paint_total_s += time.perf_counter() - start
+        self.paints += 1
 
 
 class Dashboard(QWidget):
@@ -52,14 +54,18 @@ class Dashboard(QWidget):
         self.history = history
         self.drawn_version = -1
         self.redraws = 0  # counted for tests and the bench
-        self._seen = (-1, -1, -1, None)  # (steps, epochs, grad reports, histograms) drawn
+        # (steps, epochs, gradient readings) drawn; a reading brings its histograms, and a
+        # reset history (each start) is no news: an empty run drew nothing but cost a paint
+        self._seen = (-1, -1, -1)
         self._ranges: dict[pg.PlotItem, list] = {}  # view ranges set by _set_range
+        self._zoomed: set[pg.PlotItem] = set()  # plots whose range the user took over
         self._hist_title = None
         self._epoch_ticks = 0  # tick spacing on the metric plot's epoch axis
         self._epochs_drawn = None  # (the epochs list, its length) the train/val curves show
         self._dirty: set[str] = set()  # sections with data not drawn yet
         self._draw_s = 0.0  # the last tick's drawing
         self._painted_s = 0.0  # paint_total_s after it: the paints since are that draw's
+        self._cost_s = 0.0  # the last tick's drawing and paints
         self.graphics = style.layout_widget(TimedGraphics())
         g = self.graphics
         self.loss_plot = style.style_plot(g.addPlot(row=0, col=0), "Loss", bottom="step")
@@ -80,14 +86,14 @@ class Dashboard(QWidget):
         style.keyed_title(self.loss_plot, "Loss", [("steps", style.TRAIN, "─"),
                                                    ("train", style.TRAIN, "━"),
                                                    ("val", style.VAL, "━")])
-        self.step_curve = self.loss_plot.plot(pen=pg.mkPen(style.TRAIN + "90", width=1),
-                                              name="steps")
-        self.train_curve = self.loss_plot.plot(pen=pg.mkPen(style.TRAIN, width=2), symbol="o",
-                                               symbolSize=5, symbolBrush=style.TRAIN,
-                                               name="train")
-        self.val_curve = self.loss_plot.plot(pen=pg.mkPen(style.VAL, width=2), symbol="o",
-                                             symbolSize=5, symbolBrush=style.VAL, name="val")
-        self.lr_curve = self.lr_plot.plot(pen=pg.mkPen(style.LR, width=2))
+        self.step_curve = self._curve(self.loss_plot, pen=pg.mkPen(style.TRAIN + "90", width=1),
+                                      name="steps")
+        self.train_curve = self._curve(self.loss_plot, pen=pg.mkPen(style.TRAIN, width=2),
+                                       symbol="o", symbolSize=5, symbolBrush=style.TRAIN,
+                                       name="train")
+        self.val_curve = self._curve(self.loss_plot, pen=pg.mkPen(style.VAL, width=2), symbol="o",
+                                     symbolSize=5, symbolBrush=style.VAL, name="val")
+        self.lr_curve = self._curve(self.lr_plot, pen=pg.mkPen(style.LR, width=2))
         self.metric_curves: dict[str, pg.PlotDataItem] = {}
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self.hist_bars = pg.BarGraphItem(x=[], height=[], width=1, brush=style.TRAIN)
@@ -105,6 +111,8 @@ class Dashboard(QWidget):
             left.setStyle(autoReduceTextSpace=False)
             left.textWidth = QFontMetrics(left.font()).horizontalAdvance("0.0000")  # no setter
             left._updateWidth()
+            plot.getViewBox().sigRangeChangedManually.connect(
+                lambda *_, p=plot: self._user_zoom(p, True))
 
         self.hist_kind = QComboBox()
         self.hist_kind.addItem("Gradients", "gradients")
@@ -152,13 +160,15 @@ class Dashboard(QWidget):
         if not self._dirty:
             return
         painted = self.graphics.paint_total_s
-        cost = self._draw_s + painted - self._painted_s
-        interval = max(1000 // REDRAW_HZ, cost * 1000 / PAINT_BUDGET)
+        if self._painted_s is None:  # a new run's first draw: the last run's cost counts
+            if len(self.history.steps) < 2:
+                return  # until the loss has a line to show, the ticks stay quick
+        else:
+            self._cost_s = self._draw_s + painted - self._painted_s
+        interval = max(1000 // REDRAW_HZ, self._cost_s * 1000 / PAINT_BUDGET)
         self.timer.setInterval(int(min(MAX_INTERVAL_MS, interval)))
         start = time.perf_counter()
-        for section in self.SECTIONS:
-            if section in self._dirty:
-                self._draw(section)
+        self._draw_dirty()
         self._draw_s, self._painted_s = time.perf_counter() - start, painted
 
     @Slot()
@@ -167,9 +177,16 @@ class Dashboard(QWidget):
         if self.history.version == self.drawn_version and not self._dirty and not force:
             return
         self._note_changes(force)
+        self._draw_dirty()
+
+    def _draw_dirty(self) -> None:
         for section in self.SECTIONS:
             if section in self._dirty:
                 self._draw(section)
+        # the views' new ranges into their transforms now: pyqtgraph defers that to the
+        # paint, whose transform changes then mark the moved plots dirty again, and a second
+        # paint pass followed each draw (~2.5 ms of GIL)
+        self.graphics.scene().prepareForPaint()
 
     SECTIONS = ("loss", "grads", "lr", "hist", "metrics")
 
@@ -178,14 +195,14 @@ class Dashboard(QWidget):
         if h.version == self.drawn_version and not force:
             return
         self.drawn_version = h.version
-        seen = (len(h.steps), len(h.epochs), len(h.grad_steps), id(h.histograms))
-        old = self._seen if not force else (-1, -1, -1, None)
+        seen = (len(h.steps), len(h.epochs), len(h.grad_steps))
+        old = self._seen if not force else (-1, -1, -1)
         self._seen = seen
         if seen[0] != old[0]:
             self._dirty |= {"loss", "lr", "grads"}  # the step axis they share may grow
         if seen[1] != old[1]:
             self._dirty |= {"loss", "metrics"}
-        if seen[2:] != old[2:]:
+        if seen[2] != old[2]:
             self._dirty |= {"grads", "hist"}
 
     def _draw(self, section: str) -> None:
@@ -219,6 +236,7 @@ class Dashboard(QWidget):
         last = self._ranges.get(plot)
         if last is not None and not any(vb.state["autoRange"]) \
                 and not _same(vb.viewRange(), last):
+            self._user_zoom(plot, True)
             return
         current = vb.viewRange() if last is not None else [None, None]
         x, y = x or current[0], y or current[1]
@@ -228,6 +246,33 @@ class Dashboard(QWidget):
             return
         vb.setRange(xRange=x, yRange=y, padding=0)
         self._ranges[plot] = [list(r) for r in vb.viewRange()]
+
+    def _forget_ranges(self) -> None:
+        self._ranges.clear()
+        for plot in list(self._zoomed):
+            self._user_zoom(plot, False)
+
+    def _curve(self, plot: pg.PlotItem, **opts) -> pg.PlotDataItem:
+        """A curve without pyqtgraph's dynamic range limit while the plot's range is ours: a
+        managed range holds all the data, so the limit never clips, but it re-plotted every
+        curve (symbols included, ~1 ms each) at each change of y range."""
+        return plot.plot(dynamicRangeLimit=1e6 if plot in self._zoomed else None, **opts)
+
+    def _user_zoom(self, plot: pg.PlotItem, zoomed: bool) -> None:
+        """A plot the user zoomed may show a sliver of far larger values: pyqtgraph's limit
+        (it clips what lies 1e6 view heights away) is back on for its curves."""
+        if zoomed == (plot in self._zoomed):
+            return
+        (self._zoomed.add if zoomed else self._zoomed.discard)(plot)
+        for item in plot.listDataItems():
+            if isinstance(item, pg.PlotDataItem):
+                item.setDynamicRangeLimit(1e6 if zoomed else None)
+
+    def _shrinks(self, epochs: int = 1) -> bool:
+        """Whether a managed range may narrow to the data: once the run has `epochs` epochs
+        (the metrics' first epoch is one point); before, a range kept from the last run only
+        widens, or goes when it is far larger than the data (ranges.sticky)."""
+        return len(self.history.epochs) >= epochs
 
     def _old(self, plot: pg.PlotItem, axis: int):
         last = self._ranges.get(plot)
@@ -259,10 +304,11 @@ class Dashboard(QWidget):
         if plot is self.loss_plot:
             y = ranges.sticky(self._old(plot, 1), *ranges.bounds(
                 h.step_loss, [e.get("train_loss") for e in h.epochs],
-                [e.get("val_loss") for e in h.epochs]), floor=0.0)
+                [e.get("val_loss") for e in h.epochs]), floor=0.0, shrink=self._shrinks())
         elif plot is self.lr_plot:  # a constant lr would otherwise sit in a +-0.5 band
             _, top = ranges.bounds(h.step_lr)
-            y = ranges.sticky(self._old(plot, 1), 0.0, top, floor=0.0) if top > 0 else None
+            y = (ranges.sticky(self._old(plot, 1), 0.0, top, floor=0.0, shrink=self._shrinks())
+                 if top > 0 else None)
         if x or y:
             self._set_range(plot, x, y)
 
@@ -287,7 +333,7 @@ class Dashboard(QWidget):
             self.layer_box.clear()
             self._hist_title = None
             style.keyed_title(self.hist_plot, "Histogram", [])
-            self._ranges.clear()
+            self._forget_ranges()
             self.refresh(force=True)  # the (empty) history: every curve loses its points
             self._empty_axes()
             return
@@ -297,16 +343,21 @@ class Dashboard(QWidget):
             if last is not None and not any(vb.state["autoRange"]) \
                     and not _same(vb.viewRange(), last):
                 del self._ranges[plot]
+                self._user_zoom(plot, False)
         for curve in (self.step_curve, self.train_curve, self.val_curve, self.lr_curve,
                       *self.metric_curves.values(), *self.grad_curves.values()):
             curve.setData([], [])
+        # the new run's first data is drawn at the next tick, not after the last run's last
+        # wait (up to MAX_INTERVAL_MS); the budget sets the waits after that draw
+        self.timer.setInterval(1000 // REDRAW_HZ)
+        self._draw_s, self._painted_s = 0.0, None
         self.hist_bars.setOpts(x=[], height=[], width=1)
         self.flag_label.setText("")
         self._epochs_drawn = None
         self._dirty.clear()
         h = self.history
         self.drawn_version = h.version
-        self._seen = (len(h.steps), len(h.epochs), len(h.grad_steps), id(h.histograms))
+        self._seen = (len(h.steps), len(h.epochs), len(h.grad_steps))
 
     def expect(self, metrics: list[str] | None = None, layers: list[str] | None = None) -> None:
         """The series the starting run will have (its metric names, its layers): curves of
@@ -336,7 +387,7 @@ class Dashboard(QWidget):
 
     def rescale(self) -> None:
         """Forget the managed view ranges: the next draw fits them to the data again."""
-        self._ranges.clear()
+        self._forget_ranges()
         for plot in self._plots():
             plot.enableAutoRange()
         self.refresh(force=True)
@@ -374,9 +425,9 @@ class Dashboard(QWidget):
             curve = self.metric_curves.get(name)
             if curve is None:
                 color = style.series_color(i + 2)
-                curve = self.metric_plot.plot(pen=pg.mkPen(color, width=2), symbol="o",
-                                              symbolSize=5, symbolBrush=color,
-                                              name=name.removeprefix("val_"))
+                curve = self._curve(self.metric_plot, pen=pg.mkPen(color, width=2), symbol="o",
+                                    symbolSize=5, symbolBrush=color,
+                                    name=name.removeprefix("val_"))
                 self.metric_curves[name] = curve
                 added = True
             color = style.series_color(i + 2)  # a kept curve takes this run's colour
@@ -398,7 +449,8 @@ class Dashboard(QWidget):
                 self._epoch_ticks = spacing
                 self.metric_plot.getAxis("bottom").setTickSpacing(spacing, spacing)
             y = ranges.sticky(self._old(self.metric_plot, 1), *ranges.bounds(
-                *([e.get(name) for e in h.epochs] for name in h.metric_names())))
+                *([e.get(name) for e in h.epochs] for name in h.metric_names())),
+                shrink=self._shrinks(epochs=2))
             self._set_range(self.metric_plot, x, y)
 
     def _draw_grads(self) -> None:
@@ -410,8 +462,8 @@ class Dashboard(QWidget):
         for i, (name, norms) in enumerate(h.grad_norms.items()):
             curve = self.grad_curves.get(name)
             if curve is None:
-                curve = self.grad_plot.plot(pen=pg.mkPen(style.series_color(i), width=1.5),
-                                            name=name)
+                curve = self._curve(self.grad_plot, pen=pg.mkPen(style.series_color(i), width=1.5),
+                                    name=name)
                 self.grad_curves[name] = curve
                 added.append(name)
             values = np.asarray(norms, dtype=float)
@@ -471,9 +523,9 @@ class Dashboard(QWidget):
         width = (hi - lo) / max(len(counts), 1)
         centers = [lo + width * (i + 0.5) for i in range(len(counts))]
         self.hist_bars.setOpts(x=centers, height=counts, width=width * 0.9)
-        x = ranges.sticky(self._old(self.hist_plot, 0), lo, hi, pad=0.02)
+        x = ranges.sticky(self._old(self.hist_plot, 0), lo, hi, pad=0.02, shrink=self._shrinks())
         y = ranges.sticky(self._old(self.hist_plot, 1), 0.0, max(counts, default=0) or 1.0,
-                          floor=0.0)
+                          floor=0.0, shrink=self._shrinks())
         if x or y:
             self._set_range(self.hist_plot, x, y)
         title = f"{self.hist_kind.currentText().removesuffix('s')} histogram: {name}"

@@ -383,8 +383,8 @@ class TrainingPanel(QWidget):
         epochs = h.info.get("epochs", 0)
         epoch = h.finished_epochs
         value = int(h.progress() * 1000)
-        text = (f"epoch {min(epoch + 1, epochs) if epochs else 0}/{epochs}"
-                f"  ·  step {h.last_step:,}/{h.total_steps:,}")
+        text = (f"epoch {min(epoch + 1, epochs)}/{epochs}  ·  step {h.last_step:,}/{h.total_steps:,}"
+                if epochs else "")  # no run info yet (the data loads): no "epoch 0/0"
         bar = self.progress
         if value != bar.value() or text != bar.format():
             # one paint, later, in the event loop: setValue repaints at once (from this

@@ -31,14 +31,22 @@ def _finite(values) -> list[float]:
 
 
 def sticky(current: tuple[float, float] | None, lo: float, hi: float, *, floor: float | None
-           = None, pad: float = 0.08) -> tuple[float, float] | None:
-    """A new (lo, hi) view range for data spanning [lo, hi], or None to keep `current`."""
+           = None, pad: float = 0.08, shrink: bool = True) -> tuple[float, float] | None:
+    """A new (lo, hi) view range for data spanning [lo, hi], or None to keep `current`.
+
+    shrink=False (a range kept from the last run, while the new run has only its first
+    points): kept while it holds the data and the data is of its size (reaches KEEP_SHARE of
+    its largest magnitude), instead of narrowing to the first point and widening again as
+    the run goes on: each change re-renders the axis (~3 ms of GIL)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
     if current is not None:
         c_lo, c_hi = current
         span = c_hi - c_lo
-        if c_lo <= lo and hi <= c_hi and (hi - lo) >= KEEP_SHARE * span:
+        inside = c_lo <= lo and hi <= c_hi
+        if inside and (hi - lo) >= KEEP_SHARE * span:
+            return None
+        if inside and not shrink and max(abs(lo), abs(hi)) >= KEEP_SHARE * max(abs(c_lo), abs(c_hi)):
             return None
     span = hi - lo
     if span <= 0:
