@@ -32,7 +32,8 @@
     the trainer's own time outside its epochs (setup, final evaluation: from the headless
     runs), so the clear, the first and the final paints are in it. Every other round a
     headless trainer run (H) the same way, to tell the GUI's share from the trainer's; the GUI
-    thread's CPU and paint time. Median, bootstrap 95% interval of the median, quartiles and
+    thread's CPU and paint time; each headless run's whole wall against the GUI run's of its
+    round (nothing taken off either). Median, bootstrap 95% interval of the median, quartiles and
     range. Short enough for 10-12 rounds in a quiet window.
 After each GUI run the GUI finishes what the run's end left it (its last paint, a deferred
 relayout) before the next mode starts, which it would otherwise slow.
@@ -479,13 +480,18 @@ def measure_gui_only(model: str, n: int, rounds: int, epochs: int) -> dict:
         if epochs > 1:
             later.append((sum(before["epochs"][1:]) + sum(after["epochs"][1:])) / 2
                          / sum(r["epochs"][1:]))
+    # the whole GUI run (click to last paint, nothing taken off) against the whole headless
+    # run of the same round (the trainer's setup and final evaluation in both): the GUI's
+    # share without the subtraction of the trainer's time outside its epochs
+    vs_headless = [runs[k][1]["wall"] / runs[k - 2][1]["wall"] for k in range(len(runs))
+                   if runs[k][0] == "headless" and runs[k - 2][0] == "gui"]
     plains = [sum(r["epochs"]) for mode, r in runs if mode == "plain"]
     guis = [r["wall"] - outside for mode, r in runs if mode == "gui"]
     out = {"gui": _spread(whole), "gui_epochs": _spread(epochs_only), "headless": _spread(alone),
            "best": min(plains) / min(guis), "plain_s": statistics.median(plains),
            "trainer_outside_s": outside, "gui_outside_s": _spread(gui_outside),
            "gui_cpu": _spread(cpu_share), "paint": _spread(paint_share),
-           "redraws_per_s": statistics.median(redraws)}
+           "redraws_per_s": statistics.median(redraws), "vs_headless": _spread(vs_headless)}
     if later:
         out["gui_later"] = _spread(later)
     return out
@@ -572,6 +578,8 @@ def _gui_only(args) -> int:
         print(f"  the GUI runs' epochs alone / plain run: {_spread_fmt(r['gui_epochs'])}")
         if "gui_later" in r:
             print(f"    epochs 2-{args.gui_epochs}: {_spread_fmt(r['gui_later'])}")
+        print(f"  headless run / GUI run of the same round, whole walls (setup and final "
+              f"evaluation in both): {_spread_fmt(r['vs_headless'])}")
         print(f"  (the headless trainer's epochs / plain run in the same rounds: "
               f"{_spread_fmt(r['headless'])})")
         print(f"  GUI run time outside its epochs, beyond the trainer's own "
