@@ -255,3 +255,36 @@ def test_cut_levels_missing_cells_and_text_targets_encode_as_new_rows_do(tmp_pat
     assert names == ["10", "2", "a", "b", "c"] and y.tolist() == [3, 2, 4, 2, 0, 1]
     y, names, _ = encode(np.array([3, "x", 3], dtype=object), "classification", None, "t")  # mixed
     assert names == ["3", "x"] and y.tolist() == [0, 1, 0]
+
+
+def test_level_counts_are_value_counts_with_ties_in_order_of_first_appearance():
+    """Coded.counts orders by count alone when no two levels tie, and by first appearance
+    among tied ones: what Series.value_counts gives, for all rows and for a subset."""
+    import pandas as pd
+
+    from netbuilder.data.levels import Coded
+
+    rng = np.random.default_rng(0)
+    for cells in (["b", "a", "c", "a", None, "c", "d"],  # ties: c and a, then b and d
+                  list(rng.choice(["x", "y", "z"], 500, p=[0.5, 0.3, 0.2])),
+                  list(rng.choice(["x", "y", "z", "w"], 40))):
+        col = pd.Series(cells, dtype=object)
+        levels = Coded.of(col)
+        rows = rng.permutation(len(col))[: len(col) * 2 // 3]
+        for picked, want in ((levels.counts(), col.value_counts()),
+                             (levels.counts(rows), col.take(rows).value_counts())):
+            assert list(picked.items()) == list(want.items())
+
+
+def test_numeric_profile_counts_missing_distinct_and_bins():
+    """One sort per column gives the missing cells, the distinct values, the ends and the
+    small histogram."""
+    from netbuilder.data.profile import _column_stats
+
+    cols = np.array([[3.0, np.nan, 1.0, 3.0, -0.5, np.nan, 2.0, 9.5],
+                     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]])
+    missing, lo, hi, distinct, histogram, counter = _column_stats(cols)
+    assert missing.tolist() == [2, 0] and distinct.tolist() == [5, 8]
+    assert lo.tolist() == [-0.5, 0.0] and hi.tolist() == [9.5, 7.0]
+    assert histogram[0].tolist() == [1, 1, 1, 2, 0, 0, 0, 0, 0, 1]
+    assert histogram[1].sum() == 8 and counter.tolist() == [False, True]

@@ -41,9 +41,11 @@ class Coded:
 
         codes = self.codes if rows is None else self.codes[rows]
         present = codes[codes >= 0]
-        order, seen = pd.factorize(present)  # seen: the codes in order of first appearance
-        counts = pd.Series(np.bincount(order, minlength=len(seen)),
-                           index=pd.Index(self.keys[seen], dtype=object))
+        tally = np.bincount(present, minlength=len(self.keys))
+        seen = np.flatnonzero(tally)
+        if len(np.unique(tally[seen])) < len(seen):  # a tie: the first to appear goes first
+            seen = pd.factorize(present)[1]  # the codes in order of first appearance
+        counts = pd.Series(tally[seen], index=pd.Index(self.keys[seen], dtype=object))
         return counts.sort_values(ascending=False, kind="stable")
 
     def missing(self, rows: np.ndarray | None = None) -> int:

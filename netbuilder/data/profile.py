@@ -95,25 +95,29 @@ def _numeric_text(col) -> tuple[bool, list[int]]:
 
 def _column_stats(cols: np.ndarray):
     """(missing, min, max, distinct values, 10-bin histogram [columns, 10], row counter?) of
-    each column of `cols` [columns, rows], by one sort of a copy of it: NaN sorts last (it is
-    counted as missing, not as a value), the sorted ends are the min and max."""
+    each column of `cols` [columns, rows], by one sort of each column in a buffer that stays
+    in cache (a sort of the whole block was a fifth slower): NaN sorts last (it is counted as
+    missing, not as a value), the sorted ends are the min and max."""
     k, n = cols.shape
-    ordered = np.sort(cols, axis=1)
-    missing = np.zeros(k, np.int64)
-    for j in np.nonzero(np.isnan(ordered[:, -1]))[0] if n else ():
-        missing[j] = np.count_nonzero(np.isnan(ordered[j]))
-    present = n - missing
-    lo, hi, distinct = np.zeros(k), np.zeros(k), np.zeros(k, np.int64)
+    missing, distinct = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    lo, hi = np.zeros(k), np.zeros(k)
+    ordered = np.empty(n)
     for j in range(k):
-        p = present[j]
+        np.copyto(ordered, cols[j])
+        ordered.sort()
+        if n and np.isnan(ordered[-1]):
+            missing[j] = np.count_nonzero(np.isnan(ordered))
+        p = n - missing[j]
         if p:
-            row = ordered[j, :p]
+            row = ordered[:p]
             lo[j], hi[j] = row[0], row[-1]
             distinct[j] = 1 + np.count_nonzero(row[1:] != row[:-1])
     span = np.where(hi > lo, hi - lo, 1.0)
     seen = cols[:, ::max(1, n // 20000)]  # the small histogram needs no more rows than this
     bins = np.clip(np.floor((seen - lo[:, None]) / span[:, None] * 10), 0, 9)
-    histogram = np.stack([(bins == b).sum(axis=1) for b in range(10)], axis=1)  # NaN: no bin
+    present = ~np.isnan(bins)  # NaN: no bin
+    where = (bins + np.arange(k)[:, None] * 10)[present].astype(np.int64)
+    histogram = np.bincount(where, minlength=k * 10).reshape(k, 10)
     # a row counter: whole numbers from 0 or 1 up by one (checked only where the start fits)
     counter = (n >= 3) & (missing == 0) & np.isin(cols[:, 0], (0, 1)) if n else np.zeros(k, bool)
     for j in np.nonzero(counter)[0]:
