@@ -19,6 +19,13 @@ def wait_loaded(qtbot, panel) -> None:
                     timeout=LOAD_TIMEOUT)
 
 
+def wait_task(qtbot, panel, task: str) -> None:
+    """Wait until the tab holds data of `task` ("regression", "classification") and has settled."""
+    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == task,
+                    timeout=LOAD_TIMEOUT)
+    wait_loaded(qtbot, panel)
+
+
 def write_table(path):
     rows = [f"{i},{'ab'[i % 2]},{i * 0.37:.2f},{(i * 7) % 13 + 0.5}" for i in range(1, 41)]
     path.write_text("id,group,x,price\n" + "\n".join(rows) + "\n")
@@ -53,9 +60,7 @@ def test_columns_show_under_a_loss_that_does_not_fit_and_the_fix_is_one_click(qt
     assert panel.fix_button.isVisible() and panel.fix_button.text() == "Use MSELoss"
     QTest.mouseClick(panel.fix_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: doc.project.training.get("loss") == "MSELoss")
-    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
-                    timeout=LOAD_TIMEOUT)
-    wait_loaded(qtbot, panel)  # the price is trained standardised, and the tab says so
+    wait_task(qtbot, panel, "regression")  # the price is trained standardised, and the tab says so
     assert "target is standardised on the training rows (mean " in panel.summary.text()
 
 
@@ -80,9 +85,7 @@ def test_the_target_scaling_is_one_click(qtbot, tmp_path):
     set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
                               "target": "price"}, "data")
     set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
-    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
-                    timeout=LOAD_TIMEOUT)
-    wait_loaded(qtbot, panel)
+    wait_task(qtbot, panel, "regression")
     box = panel.scale_target
     assert box.isVisible() and box.isChecked() and panel.bundle.target_scale is not None
     QTest.mouseClick(box, Qt.LeftButton, Qt.NoModifier, QPoint(8, box.height() // 2))  # its box
@@ -107,9 +110,7 @@ def test_the_tab_and_the_loader_share_one_default_for_the_target_scaling(qtbot, 
     set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
     set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
                               "target": "price"}, "data")
-    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
-                    timeout=LOAD_TIMEOUT)
-    wait_loaded(qtbot, panel)
+    wait_task(qtbot, panel, "regression")
     box = panel.scale_target
     assert not box.isChecked() and panel.bundle.target_scale is None
     QTest.mouseClick(box, Qt.LeftButton, Qt.NoModifier, QPoint(8, box.height() // 2))
@@ -123,17 +124,13 @@ def test_the_target_scaling_box_is_greyed_with_the_reason_for_a_class_target(qtb
     doc = panel.document
     set_section(doc, "data", {"kind": "csv", "path": str(write_table(tmp_path / "t.csv")),
                               "target": "group"}, "data")
-    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "classification",
-                    timeout=LOAD_TIMEOUT)
-    wait_loaded(qtbot, panel)
+    wait_task(qtbot, panel, "classification")
     box = panel.scale_target
     assert box.isVisible() and not box.isEnabled()
     assert "Not used: the target is a class" in box.toolTip()
     set_section(doc, "training", {**doc.project.training, "loss": "MSELoss"}, "loss")
     set_section(doc, "data", {**doc.project.data, "target": "price"}, "data")
-    qtbot.waitUntil(lambda: panel.bundle is not None and panel.bundle.task == "regression",
-                    timeout=LOAD_TIMEOUT)
-    wait_loaded(qtbot, panel)
+    wait_task(qtbot, panel, "regression")
     assert box.isEnabled() and "mean 0 and std 1" in box.toolTip()
 
 
