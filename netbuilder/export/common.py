@@ -50,26 +50,22 @@ def checked(project: Project) -> Analysis:
 
 
 def with_data_shape(project: Project, base_dir: str | Path | None) -> Project:
-    """A copy of `project` whose Inputs that leave their shape to the data have the data's, as
-    train and predict fill them (session.fill_data_shape): an ONNX or .pt2 file fixes every
-    size but the batch. Data that cannot be loaded is an ExportError naming the Input."""
+    """A copy of `project` whose Inputs that leave their shape to the data have the data's
+    (session.with_data_defaults, as the Python export fills them): an ONNX or .pt2 file fixes
+    every size but the batch. Data that cannot be loaded is an ExportError naming the Input."""
     from ..data import DataError
-    from ..session import fill_data_shape, input_nodes, load_project_data
+    from ..session import input_nodes, with_data_defaults
     from ..shapes import leaves_shape_to_data
 
     leaving = [n.id for n in input_nodes(project) if leaves_shape_to_data(n)]
     if not leaving or not project.data:  # no data bound: the Input's default shape (CONTRACT.md)
         return project
-    what = f"Input '{leaving[0]}' leaves its shape to the data"
     try:
-        bundle = load_project_data(project, Path(base_dir) if base_dir is not None else Path.cwd())
+        return with_data_defaults(project, Path(base_dir) if base_dir is not None else Path.cwd())
     except DataError as exc:
-        raise ExportError(f"{what}, which could not be loaded: {str(exc).rstrip('.')}. Fix the "
-                          "data or set the Input's shape, then export again.", node=leaving[0],
-                          field="shape") from None
-    project = project.copy()
-    fill_data_shape(project, bundle.input_shape)
-    return project
+        raise ExportError(f"Input '{leaving[0]}' leaves its shape to the data, which could not be "
+                          f"loaded: {str(exc).rstrip('.')}. Fix the data or set the Input's shape, "
+                          "then export again.", node=leaving[0], field="shape") from None
 
 
 def read_weights(weights) -> dict[str, torch.Tensor] | None:
