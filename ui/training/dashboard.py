@@ -234,8 +234,7 @@ class Dashboard(QWidget):
         range is then no longer the one set here); the plot's "A" button hands it back."""
         vb = plot.getViewBox()
         last = self._ranges.get(plot)
-        if last is not None and not any(vb.state["autoRange"]) \
-                and not _same(vb.viewRange(), last):
+        if self._taken_over(plot):
             self._user_zoom(plot, True)
             return
         current = vb.viewRange() if last is not None else [None, None]
@@ -246,6 +245,12 @@ class Dashboard(QWidget):
             return
         vb.setRange(xRange=x, yRange=y, padding=0)
         self._ranges[plot] = [list(r) for r in vb.viewRange()]
+
+    def _taken_over(self, plot: pg.PlotItem) -> bool:
+        """Whether the user moved this plot's view from the range last set here (a zoom or a
+        pan; the plot's "A" button, auto range, hands it back)."""
+        last, vb = self._ranges.get(plot), plot.getViewBox()
+        return last is not None and not any(vb.state["autoRange"]) and not _same(vb.viewRange(), last)
 
     def _forget_ranges(self) -> None:
         self._ranges.clear()
@@ -338,10 +343,7 @@ class Dashboard(QWidget):
             self._empty_axes()
             return
         for plot in self._plots():  # a plot the user zoomed is managed again from this run
-            last = self._ranges.get(plot)
-            vb = plot.getViewBox()
-            if last is not None and not any(vb.state["autoRange"]) \
-                    and not _same(vb.viewRange(), last):
+            if self._taken_over(plot):
                 del self._ranges[plot]
                 self._user_zoom(plot, False)
         for curve in (self.step_curve, self.train_curve, self.val_curve, self.lr_curve,
